@@ -1,0 +1,36 @@
+"""All settings in one place, read from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    DATABASE_URL: str = Field(
+        default=f"sqlite:///{PROJECT_ROOT / 'var' / 'madoguchi.db'}",
+        description="SQLAlchemy URL; SQLite file under ./var/ by default, PostgreSQL in production",
+    )
+    HOST: str = "127.0.0.1"
+    PORT: int = 8000
+    WORKERS: int = 1
+    LOG_LEVEL: str = "info"
+    CORS_ORIGINS: list[str] = Field(default_factory=list)
+    SEED_DIR: Path = PROJECT_ROOT / "seed"
+    MAX_BODY_BYTES: int = 64 * 1024
+    SNAPSHOT_CHECK_SECONDS: float = Field(
+        default=0.5,
+        description="How often a worker asks the database whether the directory changed",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

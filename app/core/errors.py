@@ -1,0 +1,189 @@
+"""Every error leaves as application/problem+json (RFC 9457) with a Japanese `detail`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("madoguchi.errors")
+
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    428: "Precondition Required",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+DEFAULT_DETAILS = {
+    400: "リクエストの形式が正しくありません。",
+    401: "認証が必要です。",
+    403: "この操作を行う権限がありません。",
+    404: "指定されたリソースが見つかりません。",
+    405: "このメソッドは使用できません。",
+    413: "リクエストが大きすぎます。",
+    415: "Content-Type は application/json を指定してください。",
+    422: "入力内容に誤りがあります。",
+    500: "サーバー内部でエラーが発生しました。時間をおいて再度お試しください。",
+    503: "サービスが一時的に利用できません。時間をおいて再度お試しください。",
+}
+
+
+class ProblemFieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[ProblemFieldError] | None = None
+
+
+class ApiError(Exception):
+    """Raised by services and routers for an expected error with a Japanese message."""
+
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.headers = headers
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    instance: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _ja_message(err: dict[str, Any]) -> str:
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    messages = {
+        "missing": "必須項目です。",
+        "string_too_short": "{min_length}文字以上で指定してください。",
+        "string_too_long": "{max_length}文字以内で指定してください。",
+        "too_short": "{min_length}件以上を指定してください。",
+        "too_long": "{max_length}件以内で指定してください。",
+        "int_parsing": "整数で指定してください。",
+        "int_type": "整数で指定してください。",
+        "float_parsing": "数値で指定してください。",
+        "bool_parsing": "true または false を指定してください。",
+        "bool_type": "true または false を指定してください。",
+        "string_type": "文字列で指定してください。",
+        "greater_than_equal": "{ge}以上の値を指定してください。",
+        "greater_than": "{gt}より大きい値を指定してください。",
+        "less_than_equal": "{le}以下の値を指定してください。",
+        "less_than": "{lt}未満の値を指定してください。",
+        "enum": "次のいずれかを指定してください: {expected}",
+        "literal_error": "次のいずれかを指定してください: {expected}",
+        "string_pattern_mismatch": "形式が正しくありません。",
+        "json_invalid": "JSON として解釈できません。",
+        "dict_type": "JSON オブジェクトで指定してください。",
+        "model_attributes_type": "JSON オブジェクトで指定してください。",
+        "list_type": "配列で指定してください。",
+        "extra_forbidden": "この項目は指定できません。",
+        "value_error": "{error}",
+        "assertion_error": "{error}",
+    }
+    template = messages.get(kind)
+    if template is None:
+        return "値が正しくありません。"
+    try:
+        return template.format(**{k: str(v) for k, v in ctx.items()})
+    except (KeyError, IndexError):
+        return "値が正しくありません。"
+
+
+def _clean_loc(loc: Any) -> list[str | int]:
+    return [p if isinstance(p, int) else str(p) for p in loc]
+
+
+def validation_problem(request: Request, errors: list[dict[str, Any]]) -> JSONResponse:
+    items: list[dict[str, Any]] = []
+    parts: list[str] = []
+    for err in errors:
+        msg = _ja_message(err).removeprefix("Value error, ")
+        loc = _clean_loc(err.get("loc", ()))
+        items.append({"loc": loc, "msg": msg, "type": err.get("type")})
+        if len(parts) < 3:
+            parts.append(f"{'.'.join(str(p) for p in loc[1:] or loc)}: {msg}")
+    summary = "、".join(parts)
+    detail = "入力内容に誤りがあります。" + (f"（{summary}）" if summary else "")
+    return problem_response(422, detail, instance=request.url.path, errors=items)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.detail, instance=request.url.path, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_problem(request, list(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) and not exc.detail.isascii() else None
+        return problem_response(
+            exc.status_code,
+            detail or DEFAULT_DETAILS.get(exc.status_code, "エラーが発生しました。"),
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return problem_response(500, DEFAULT_DETAILS[500], instance=request.url.path)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries documenting problem+json errors."""
+    return {
+        s: {
+            "model": Problem,
+            "description": DEFAULT_DETAILS.get(s, TITLES.get(s, "Error")),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for s in statuses
+    }

@@ -1,0 +1,87 @@
+"""The FastAPI application: routers, error handling, the in-memory directory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlmodel import Session
+
+from app.core.config import Settings, get_settings
+from app.core.db import get_engine
+from app.core.errors import Problem, install_error_handlers
+from app.routers import directory, health, plan, programmes
+from app.services.snapshot import DirectoryCache, ExtraBuilder
+
+DESCRIPTION = """
+**madoguchi（まどぐち）** は、山口県の商工業支援機関のためのワンストップ紹介 API です。
+
+事業者の「共同研究したい」「融資の保証を受けたい」といった相談内容から、支援の種類、相談先の機関、
+使える制度、窓口を理由付きで返します。データの出典は「やまぐち商工業推進計画」（山口県、2013年）です。
+
+- 一覧は `{"items": [...], "total": N, "limit": L, "offset": O}` の形で返します（`limit` は最大200）。
+- エラーは `application/problem+json` で、`detail` に日本語の説明が入ります。
+"""
+
+TAGS = [
+    {"name": "支援の種類 (support types)", "description": "役割表の6つの支援の種類"},
+    {"name": "支援機関 (agencies)", "description": "支援機関と役割表"},
+    {"name": "計画 (plan)", "description": "3つの柱、12のアクション、取組方針、工程表、数値目標"},
+    {"name": "制度 (programmes)", "description": "補助金・融資・保証・ファンド・窓口などの制度"},
+    {"name": "市町・窓口 (contacts)", "description": "19市町と窓口の連絡先（出典付き）"},
+    {"name": "運用 (operations)", "description": "稼働確認"},
+]
+
+
+def create_app(
+    settings: Settings | None = None,
+    session_factory: Callable[[], Session] | None = None,
+    extra_builders: list[ExtraBuilder] | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+    factory = session_factory or (lambda: Session(get_engine()))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.directory_cache.load()
+        yield
+
+    app = FastAPI(
+        title="madoguchi — やまぐち商工業 支援機関ワンストップ紹介 API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.directory_cache = DirectoryCache(
+        factory, settings.SNAPSHOT_CHECK_SECONDS, extra_builders
+    )
+    install_error_handlers(app)
+    if settings.CORS_ORIGINS:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.CORS_ORIGINS,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+        )
+    for router in (health.router, directory.router, plan.router, programmes.router):
+        app.include_router(router)
+
+    original_openapi = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = original_openapi()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        components.setdefault("Problem", Problem.model_json_schema())
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+app = create_app()

@@ -1,0 +1,106 @@
+"""The read-only view of the directory that the matcher works on.
+
+Built from the database at startup (and again whenever the data changes) by
+``app.services.snapshot``; the matcher itself never touches the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class SupportTypeView:
+    code: str
+    name: str
+    name_en: str
+    order: int
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyView:
+    id: str
+    name: str
+    short_name: str
+    roles: frozenset[str]
+    parent_id: str | None = None
+    role_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionView:
+    number: int
+    title: str
+    pillar: int
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeView:
+    id: str
+    name: str
+    kind: str
+    operators: tuple[str, ...]
+    actions: tuple[int, ...]
+    support_types: tuple[str, ...]
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NeedView:
+    id: str
+    label: str
+    support_type: str
+    actions: tuple[int, ...]
+    agencies: tuple[str, ...]
+    in_figure: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneView:
+    label: str | None
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class ContactPointView:
+    id: str
+    name: str
+    agency_id: str
+    role: str | None
+    postal_code: str | None
+    address: str | None
+    phones: tuple[PhoneView, ...]
+    fax: str | None
+    email: str | None
+    url: str | None
+    hours: str | None
+    municipalities: tuple[str, ...]
+    prefecture_wide: bool
+    general_fallback: bool
+    source: str
+    as_of: str | None
+    verified: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MunicipalityView:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DirectorySnapshot:
+    """Everything the matcher needs to rank agencies, programmes, actions and contacts."""
+
+    version: int
+    support_types: tuple[SupportTypeView, ...]
+    agencies: dict[str, AgencyView]
+    actions: dict[int, ActionView]
+    programmes: dict[str, ProgrammeView]
+    needs: dict[str, NeedView]
+    contact_points: tuple[ContactPointView, ...]
+    municipalities: dict[str, MunicipalityView]
+    support_type_by_code: dict[str, SupportTypeView] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "support_type_by_code", {st.code: st for st in self.support_types})

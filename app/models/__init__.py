@@ -1,0 +1,58 @@
+"""Table models; importing this package registers every table on ``SQLModel.metadata``."""
+
+from app.models.directory import (
+    Agency,
+    AgencyRole,
+    ContactPoint,
+    ContactPointMunicipality,
+    Municipality,
+    SupportType,
+)
+from app.models.needs import Need, NeedAction, NeedAgency
+from app.models.plan import (
+    Action,
+    Initiative,
+    InitiativeBody,
+    Kpi,
+    KpiAction,
+    Measure,
+    Pillar,
+    ScheduleEntry,
+)
+from app.models.programmes import (
+    Programme,
+    ProgrammeAction,
+    ProgrammeMeasure,
+    ProgrammeOperator,
+    ProgrammeSupportType,
+)
+from app.models.rules import LexiconEntry, MatchRule
+from app.models.state import DirectoryState
+
+__all__ = [
+    "Action",
+    "Agency",
+    "AgencyRole",
+    "ContactPoint",
+    "ContactPointMunicipality",
+    "DirectoryState",
+    "Initiative",
+    "InitiativeBody",
+    "Kpi",
+    "KpiAction",
+    "LexiconEntry",
+    "MatchRule",
+    "Measure",
+    "Municipality",
+    "Need",
+    "NeedAction",
+    "NeedAgency",
+    "Pillar",
+    "Programme",
+    "ProgrammeAction",
+    "ProgrammeMeasure",
+    "ProgrammeOperator",
+    "ProgrammeSupportType",
+    "ScheduleEntry",
+    "SupportType",
+]

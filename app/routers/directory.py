@@ -1,0 +1,130 @@
+"""Support types, agencies, the role matrix, municipalities and contact points."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.pagination import Page, PageDep
+from app.routers.deps import DirectoryDep
+from app.schemas.directory import (
+    AgencyDetail,
+    AgencySummary,
+    ContactPointOut,
+    MunicipalityOut,
+    RoleMatrixOut,
+    SupportTypeOut,
+)
+from app.services import directory as service
+
+router = APIRouter(prefix="/v1")
+
+SupportTypeQ = Annotated[
+    str | None,
+    Query(max_length=40, description="支援の種類コード（例: technology）", examples=["technology"]),
+]
+SearchQ = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=100,
+        description="名称・説明の部分一致検索（日本語可）",
+        examples=["技術"],
+    ),
+]
+
+
+@router.get(
+    "/support-types",
+    response_model=list[SupportTypeOut],
+    tags=["支援の種類 (support types)"],
+    summary="支援の種類（役割表の6列）",
+    description="計画の役割表の6つの支援の種類を、計画の順に返します。",
+)
+def support_types(session: SessionDep) -> list[SupportTypeOut]:
+    return service.list_support_types(session)
+
+
+@router.get(
+    "/agencies",
+    response_model=Page[AgencySummary],
+    tags=["支援機関 (agencies)"],
+    summary="支援機関の一覧",
+    description=(
+        "計画が支援者として挙げる機関の一覧です。役割表の機関が計画の順に先頭に並びます。"
+        "`support_type` でその役割（○）を持つ機関に、`q` で名称・説明の部分一致に絞り込めます。"
+    ),
+    responses=problem_responses(422),
+)
+def agencies(
+    session: SessionDep,
+    directory: DirectoryDep,
+    page: PageDep,
+    support_type: SupportTypeQ = None,
+    q: SearchQ = None,
+) -> Page[AgencySummary]:
+    return service.list_agencies(
+        session, page, support_type=support_type, q=q, index=directory.agency_index
+    )
+
+
+@router.get(
+    "/agencies/{agency_id}",
+    response_model=AgencyDetail,
+    tags=["支援機関 (agencies)"],
+    summary="支援機関の詳細",
+    description="機関の役割、説明、親子関係、運営する制度、窓口（連絡先と出典）を返します。",
+    responses=problem_responses(404, 422),
+)
+def agency(
+    session: SessionDep,
+    agency_id: Annotated[str, Path(max_length=80, examples=["yamaguchi-itc"])],
+) -> AgencyDetail:
+    return service.get_agency(session, agency_id)
+
+
+@router.get(
+    "/role-matrix",
+    response_model=RoleMatrixOut,
+    tags=["支援機関 (agencies)"],
+    summary="支援機関等の役割表",
+    description="第2章「支援機関等の役割」の○の表です（商工会議所と商工会は別の行）。",
+)
+def role_matrix(session: SessionDep) -> RoleMatrixOut:
+    return service.role_matrix(session)
+
+
+@router.get(
+    "/municipalities",
+    response_model=Page[MunicipalityOut],
+    tags=["市町・窓口 (contacts)"],
+    summary="山口県の19市町",
+    responses=problem_responses(422),
+)
+def municipalities(session: SessionDep, page: PageDep) -> Page[MunicipalityOut]:
+    return service.list_municipalities(session, page)
+
+
+@router.get(
+    "/contact-points",
+    response_model=Page[ContactPointOut],
+    tags=["市町・窓口 (contacts)"],
+    summary="窓口（連絡先）の一覧",
+    description=(
+        "窓口の連絡先を出典・時点・確認状況とともに返します。不明な項目は null です。"
+        "`municipality`（市町名または JIS コード）を指定すると、その市町を担当する窓口と県全域の窓口を返します。"
+    ),
+    responses=problem_responses(422),
+)
+def contact_points(
+    session: SessionDep,
+    page: PageDep,
+    agency: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
+    municipality: Annotated[
+        str | None, Query(min_length=1, max_length=40, examples=["萩市"])
+    ] = None,
+) -> Page[ContactPointOut]:
+    return service.list_contact_points(session, page, agency=agency, municipality=municipality)

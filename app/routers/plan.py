@@ -1,0 +1,69 @@
+"""Pillars, actions and KPIs of the plan."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.pagination import Page, PageDep
+from app.schemas.plan import ActionDetail, ActionSummary, KpiOut, PillarOut
+from app.services import plan as service
+
+router = APIRouter(prefix="/v1", tags=["計画 (plan)"])
+
+
+@router.get(
+    "/pillars",
+    response_model=list[PillarOut],
+    summary="3つの柱",
+    description="計画の3つの「柱」と目標、各柱のアクション番号を返します。",
+)
+def pillars(session: SessionDep) -> list[PillarOut]:
+    return service.list_pillars(session)
+
+
+@router.get(
+    "/actions",
+    response_model=list[ActionSummary],
+    summary="12のアクション",
+    description="12のアクション（番号・名称・柱）を返します。`pillar` で柱を絞り込めます。",
+    responses=problem_responses(422),
+)
+def actions(
+    session: SessionDep, pillar: Annotated[int | None, Query(ge=1, le=3)] = None
+) -> list[ActionSummary]:
+    return service.list_actions(session, pillar=pillar)
+
+
+@router.get(
+    "/actions/{number}",
+    response_model=ActionDetail,
+    summary="アクションの詳細",
+    description=(
+        "現状と課題、今後の取組方針（measures）、主な取組（実施主体と工程表）、数値目標、関連する制度を返します。"
+    ),
+    responses=problem_responses(404, 422),
+)
+def action(
+    session: SessionDep, number: Annotated[int, Path(ge=1, le=1000, examples=[8])]
+) -> ActionDetail:
+    return service.get_action(session, number)
+
+
+@router.get(
+    "/kpis",
+    response_model=Page[KpiOut],
+    summary="産業戦略指標と数値目標",
+    description="3つの産業戦略指標と10の数値目標（現状値・目標値・単位・期間・関連アクション・※印）を返します。",
+    responses=problem_responses(422),
+)
+def kpis(
+    session: SessionDep,
+    page: PageDep,
+    category: Annotated[Literal["strategic_indicator", "numeric_target"] | None, Query()] = None,
+    action: Annotated[int | None, Query(ge=1, le=12)] = None,
+) -> Page[KpiOut]:
+    return service.list_kpis(session, page, category=category, action=action)

@@ -1,0 +1,62 @@
+"""Named programmes: subsidies, loans, guarantees, windows, councils ..."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.pagination import Page, PageDep
+from app.routers.deps import DirectoryDep
+from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
+from app.seeding.schema import ProgrammeKind
+from app.services import programmes as service
+
+router = APIRouter(prefix="/v1", tags=["制度 (programmes)"])
+
+
+@router.get(
+    "/programmes",
+    response_model=Page[ProgrammeOut],
+    summary="制度の一覧と検索",
+    description=(
+        "計画に名前のある補助金・融資・保証・ファンド・窓口・協議会などの制度です。"
+        "`support_type`・`action`・`kind`・`agency`（運営機関）で絞り込み、`q` で名称・説明を部分一致検索します。"
+    ),
+    responses=problem_responses(422),
+)
+def programmes(
+    session: SessionDep,
+    directory: DirectoryDep,
+    page: PageDep,
+    support_type: Annotated[str | None, Query(max_length=40, examples=["finance"])] = None,
+    action: Annotated[int | None, Query(ge=1, le=12, examples=[12])] = None,
+    kind: Annotated[ProgrammeKind | None, Query(examples=["loan"])] = None,
+    agency: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, examples=["資金"])] = None,
+) -> Page[ProgrammeOut]:
+    return service.list_programmes(
+        session,
+        page,
+        support_type=support_type,
+        action=action,
+        kind=kind.value if kind else None,
+        agency=agency,
+        q=q,
+        index=directory.programme_index,
+    )
+
+
+@router.get(
+    "/programmes/{programme_id}",
+    response_model=ProgrammeDetail,
+    summary="制度の詳細",
+    description="制度の説明、運営機関、関連アクション・取組方針、支援の種類、問い合わせ窓口を返します。",
+    responses=problem_responses(404, 422),
+)
+def programme(
+    session: SessionDep, programme_id: Annotated[str, Path(max_length=80)]
+) -> ProgrammeDetail:
+    return service.get_programme(session, programme_id)

@@ -1,0 +1,103 @@
+"""Response models for support types, agencies, the role matrix, municipalities and contacts."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class SupportTypeOut(BaseModel):
+    code: str = Field(examples=["technology"])
+    name: str = Field(examples=["技術支援"])
+    name_en: str = Field(examples=["Technology support"])
+    description: str
+    order: int
+
+
+class SourceOut(BaseModel):
+    section: str
+    page: int | None = None
+
+
+class AgencyRef(BaseModel):
+    id: str = Field(examples=["yamaguchi-itc"])
+    name: str = Field(examples=["地方独立行政法人山口県産業技術センター"])
+
+
+class AgencySummary(BaseModel):
+    id: str = Field(examples=["yamaguchi-itc"])
+    name: str = Field(examples=["地方独立行政法人山口県産業技術センター"])
+    short_name: str = Field(examples=["山口県産業技術センター"])
+    name_en: str | None = None
+    category: str
+    role_label: str | None = Field(default=None, examples=["中小企業に対する中核的技術支援機関"])
+    parent_id: str | None = None
+    roles: list[str] = Field(
+        description="役割表で○のある支援の種類コード", examples=[["startup", "technology"]]
+    )
+    in_role_matrix: bool
+
+
+class PhoneOut(BaseModel):
+    label: str | None = None
+    number: str = Field(examples=["083-933-3185"])
+
+
+class ContactPointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    name: str
+    agency_id: str
+    role: str | None = None
+    postal_code: str | None = None
+    address: str | None = None
+    phones: list[PhoneOut] = []
+    fax: str | None = None
+    email: str | None = None
+    url: str | None = None
+    hours: str | None = None
+    municipalities: list[str] = Field(default=[], description="担当する市町の JIS コード")
+    prefecture_wide: bool
+    general_fallback: bool
+    programme_id: str | None = None
+    source: str = Field(description="この情報の出典")
+    as_of: str | None = Field(default=None, description="出典の時点")
+    verified: bool = Field(description="機関本人による確認済みか")
+
+
+class ProgrammeRef(BaseModel):
+    id: str
+    name: str
+    kind: str
+
+
+class AgencyDetail(AgencySummary):
+    aliases: list[str]
+    description: str | None = None
+    matrix_row_label: str | None = None
+    source: SourceOut
+    parent: AgencyRef | None = None
+    children: list[AgencyRef]
+    programmes: list[ProgrammeRef]
+    contact_points: list[ContactPointOut]
+
+
+class RoleMatrixSupportType(BaseModel):
+    code: str
+    name: str
+
+
+class RoleMatrixRow(BaseModel):
+    agency: AgencyRef
+    roles: dict[str, bool]
+
+
+class RoleMatrixOut(BaseModel):
+    support_types: list[RoleMatrixSupportType]
+    rows: list[RoleMatrixRow]
+
+
+class MunicipalityOut(BaseModel):
+    code: str = Field(examples=["35204"])
+    name: str = Field(examples=["萩市"])
+    kind: str = Field(examples=["city"])

@@ -1,0 +1,253 @@
+"""Reading support types, agencies, the role matrix, municipalities and contact points."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.core.errors import ApiError
+from app.core.pagination import Page, PageParams
+from app.models import (
+    Agency,
+    AgencyRole,
+    ContactPoint,
+    ContactPointMunicipality,
+    Municipality,
+    Programme,
+    ProgrammeOperator,
+    SupportType,
+)
+from app.schemas.directory import (
+    AgencyDetail,
+    AgencyRef,
+    AgencySummary,
+    ContactPointOut,
+    MunicipalityOut,
+    PhoneOut,
+    ProgrammeRef,
+    RoleMatrixOut,
+    RoleMatrixRow,
+    RoleMatrixSupportType,
+    SourceOut,
+    SupportTypeOut,
+)
+from app.services.lookups import get_or_404, resolve_municipality
+from app.services.search import SearchIndex
+
+
+def list_support_types(session: Session) -> list[SupportTypeOut]:
+    return [
+        SupportTypeOut(
+            code=s.code,
+            name=s.name,
+            name_en=s.name_en,
+            description=s.description,
+            order=s.sort_order,
+        )
+        for s in session.exec(select(SupportType).order_by(col(SupportType.sort_order)))
+    ]
+
+
+def ensure_support_type(session: Session, code: str) -> None:
+    if session.get(SupportType, code) is None:
+        codes = ", ".join(
+            s.code for s in session.exec(select(SupportType).order_by(col(SupportType.sort_order)))
+        )
+        raise ApiError(
+            422, f"支援の種類「{code[:40]}」は存在しません。次のいずれかを指定してください: {codes}"
+        )
+
+
+def _roles_by_agency(session: Session) -> dict[str, list[str]]:
+    order = {s.code: s.sort_order for s in session.exec(select(SupportType))}
+    roles: dict[str, list[str]] = defaultdict(list)
+    for agency_id, code in session.exec(select(AgencyRole.agency_id, AgencyRole.support_type_code)):
+        roles[agency_id].append(code)
+    return {k: sorted(v, key=lambda c: order.get(c, 99)) for k, v in roles.items()}
+
+
+def _agency_order(a: Agency) -> tuple[int, str]:
+    return (a.matrix_order if a.matrix_order is not None else 10_000, a.id)
+
+
+def _summary(a: Agency, roles: list[str]) -> AgencySummary:
+    return AgencySummary(
+        id=a.id,
+        name=a.name,
+        short_name=a.short_name,
+        name_en=a.name_en,
+        category=a.category,
+        role_label=a.role_label,
+        parent_id=a.parent_id,
+        roles=roles,
+        in_role_matrix=a.matrix_order is not None,
+    )
+
+
+def list_agencies(
+    session: Session,
+    page: PageParams,
+    *,
+    support_type: str | None,
+    q: str | None,
+    index: SearchIndex,
+) -> Page[AgencySummary]:
+    roles = _roles_by_agency(session)
+    agencies = sorted(session.exec(select(Agency)).all(), key=_agency_order)
+    if support_type is not None:
+        ensure_support_type(session, support_type)
+        agencies = [a for a in agencies if support_type in roles.get(a.id, [])]
+    if q:
+        hits = set(index.search(q))
+        agencies = [a for a in agencies if a.id in hits]
+    window = agencies[page.offset : page.offset + page.limit]
+    return Page(
+        items=[_summary(a, roles.get(a.id, [])) for a in window],
+        total=len(agencies),
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def contact_point_out(c: ContactPoint, municipalities: list[str]) -> ContactPointOut:
+    return ContactPointOut(
+        id=c.id,
+        name=c.name,
+        agency_id=c.agency_id,
+        role=c.role,
+        postal_code=c.postal_code,
+        address=c.address,
+        phones=[PhoneOut(label=p.get("label"), number=str(p["number"])) for p in c.phones],
+        fax=c.fax,
+        email=c.email,
+        url=c.url,
+        hours=c.hours,
+        municipalities=municipalities,
+        prefecture_wide=c.prefecture_wide,
+        general_fallback=c.general_fallback,
+        programme_id=c.programme_id,
+        source=c.source,
+        as_of=c.as_of,
+        verified=c.verified,
+    )
+
+
+def _contact_points_out(session: Session, rows: list[ContactPoint]) -> list[ContactPointOut]:
+    ids = [c.id for c in rows]
+    munis: dict[str, list[str]] = defaultdict(list)
+    if ids:
+        for cp_id, code in session.exec(
+            select(
+                ContactPointMunicipality.contact_point_id,
+                ContactPointMunicipality.municipality_code,
+            )
+            .where(col(ContactPointMunicipality.contact_point_id).in_(ids))
+            .order_by(col(ContactPointMunicipality.municipality_code))
+        ):
+            munis[cp_id].append(code)
+    return [contact_point_out(c, munis.get(c.id, [])) for c in rows]
+
+
+def get_agency(session: Session, agency_id: str) -> AgencyDetail:
+    a = get_or_404(session, Agency, agency_id, "機関")
+    roles = _roles_by_agency(session).get(a.id, [])
+    parent = session.get(Agency, a.parent_id) if a.parent_id else None
+    children = session.exec(
+        select(Agency).where(Agency.parent_id == a.id).order_by(col(Agency.id))
+    ).all()
+    programmes = session.exec(
+        select(Programme)
+        .join(ProgrammeOperator, col(ProgrammeOperator.programme_id) == col(Programme.id))
+        .where(ProgrammeOperator.agency_id == a.id)
+        .order_by(col(Programme.id))
+    ).all()
+    contacts = session.exec(
+        select(ContactPoint).where(ContactPoint.agency_id == a.id).order_by(col(ContactPoint.id))
+    ).all()
+    summary = _summary(a, roles)
+    return AgencyDetail(
+        **summary.model_dump(),
+        aliases=list(a.aliases),
+        description=a.description,
+        matrix_row_label=a.matrix_row_label,
+        source=SourceOut(section=a.source_section, page=a.source_page),
+        parent=AgencyRef(id=parent.id, name=parent.name) if parent else None,
+        children=[AgencyRef(id=c.id, name=c.name) for c in children],
+        programmes=[ProgrammeRef(id=g.id, name=g.name, kind=g.kind) for g in programmes],
+        contact_points=_contact_points_out(session, list(contacts)),
+    )
+
+
+def role_matrix(session: Session) -> RoleMatrixOut:
+    types = session.exec(select(SupportType).order_by(col(SupportType.sort_order))).all()
+    roles = _roles_by_agency(session)
+    rows = session.exec(
+        select(Agency)
+        .where(col(Agency.matrix_order).is_not(None))
+        .order_by(col(Agency.matrix_order))
+    ).all()
+    return RoleMatrixOut(
+        support_types=[RoleMatrixSupportType(code=t.code, name=t.name) for t in types],
+        rows=[
+            RoleMatrixRow(
+                agency=AgencyRef(id=a.id, name=a.name),
+                roles={t.code: t.code in roles.get(a.id, []) for t in types},
+            )
+            for a in rows
+        ],
+    )
+
+
+def list_municipalities(session: Session, page: PageParams) -> Page[MunicipalityOut]:
+    total = session.exec(select(func.count()).select_from(Municipality)).one()
+    rows = session.exec(
+        select(Municipality).order_by(col(Municipality.code)).offset(page.offset).limit(page.limit)
+    ).all()
+    return Page(
+        items=[MunicipalityOut(code=m.code, name=m.name, kind=m.kind) for m in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def list_contact_points(
+    session: Session, page: PageParams, *, agency: str | None, municipality: str | None
+) -> Page[ContactPointOut]:
+    stmt = select(ContactPoint)
+    count = select(func.count()).select_from(ContactPoint)
+    if agency is not None:
+        get_or_404_as_422(session, agency)
+        stmt = stmt.where(ContactPoint.agency_id == agency)
+        count = count.where(ContactPoint.agency_id == agency)
+    if municipality is not None:
+        code = resolve_municipality(session, municipality).code
+        covered = select(ContactPointMunicipality.contact_point_id).where(
+            ContactPointMunicipality.municipality_code == code
+        )
+        cond = col(ContactPoint.id).in_(covered) | col(ContactPoint.prefecture_wide)
+        stmt = stmt.where(cond)
+        count = count.where(cond)
+    total = session.exec(count).one()
+    rows = session.exec(
+        stmt.order_by(col(ContactPoint.id)).offset(page.offset).limit(page.limit)
+    ).all()
+    return Page(
+        items=_contact_points_out(session, list(rows)),
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def get_or_404_as_422(session: Session, agency_id: str) -> Agency:
+    """An unknown agency in a filter is a bad parameter (422), not a missing resource."""
+    row = session.get(Agency, agency_id)
+    if row is None:
+        raise ApiError(
+            422,
+            f"機関「{agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
+        )
+    return row

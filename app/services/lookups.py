@@ -1,0 +1,38 @@
+"""Small shared lookups used by several services (resolve a municipality, fetch or 404)."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from sqlmodel import Session, SQLModel, select
+
+from app.core.errors import ApiError
+from app.models import Municipality
+
+T = TypeVar("T", bound=SQLModel)
+
+
+def get_or_404(session: Session, model: type[T], key: object, what: str) -> T:
+    row = session.get(model, key)
+    if row is None:
+        raise ApiError(404, f"{what}「{key}」は見つかりません。")
+    return row
+
+
+def resolve_municipality(session: Session, value: str) -> Municipality:
+    """Accept a JIS code (35204) or a name (萩市, or 萩 without the suffix)."""
+    value = value.strip()
+    row = session.get(Municipality, value)
+    if row is None:
+        row = session.exec(select(Municipality).where(Municipality.name == value)).first()
+    if row is None:
+        for candidate in session.exec(select(Municipality)):
+            if candidate.name[:-1] == value:
+                row = candidate
+                break
+    if row is None:
+        raise ApiError(
+            422,
+            f"市町「{value[:40]}」は山口県の19市町にありません。市町名か JIS コードを指定してください。",
+        )
+    return row

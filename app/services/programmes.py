@@ -1,0 +1,152 @@
+"""Reading programmes with filters and Japanese substring search."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from app.core.pagination import Page, PageParams
+from app.models import (
+    Agency,
+    ContactPoint,
+    Measure,
+    Programme,
+    ProgrammeAction,
+    ProgrammeMeasure,
+    ProgrammeOperator,
+    ProgrammeSupportType,
+)
+from app.schemas.directory import AgencyRef, SourceOut
+from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
+from app.services.directory import _contact_points_out, ensure_support_type, get_or_404_as_422
+from app.services.lookups import get_or_404
+from app.services.search import SearchIndex
+
+
+def _links(session: Session, ids: list[str]) -> dict[str, dict[str, list[Any]]]:
+    out: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+    if not ids:
+        return out
+    agency_names = {a.id: a.name for a in session.exec(select(Agency))}
+    for pid, aid in session.exec(
+        select(ProgrammeOperator.programme_id, ProgrammeOperator.agency_id)
+        .where(col(ProgrammeOperator.programme_id).in_(ids))
+        .order_by(col(ProgrammeOperator.agency_id))
+    ):
+        out[pid]["operators"].append(AgencyRef(id=aid, name=agency_names.get(aid, aid)))
+    for pid, n in session.exec(
+        select(ProgrammeAction.programme_id, ProgrammeAction.action_number)
+        .where(col(ProgrammeAction.programme_id).in_(ids))
+        .order_by(col(ProgrammeAction.action_number))
+    ):
+        out[pid]["actions"].append(n)
+    for pid, an, mn in session.exec(
+        select(ProgrammeMeasure.programme_id, Measure.action_number, Measure.number)
+        .join(Measure, col(Measure.id) == col(ProgrammeMeasure.measure_id))
+        .where(col(ProgrammeMeasure.programme_id).in_(ids))
+        .order_by(col(Measure.action_number), col(Measure.number))
+    ):
+        out[pid]["measures"].append(f"{an}.{mn}")
+    for pid, code in session.exec(
+        select(ProgrammeSupportType.programme_id, ProgrammeSupportType.support_type_code)
+        .where(col(ProgrammeSupportType.programme_id).in_(ids))
+        .order_by(col(ProgrammeSupportType.support_type_code))
+    ):
+        out[pid]["support_types"].append(code)
+    return out
+
+
+def _out(g: Programme, links: dict[str, list[Any]]) -> ProgrammeOut:
+    return ProgrammeOut(
+        id=g.id,
+        name=g.name,
+        aliases=list(g.aliases),
+        kind=g.kind,
+        description=g.description,
+        status_note=g.status_note,
+        operators=links.get("operators", []),
+        actions=links.get("actions", []),
+        measures=links.get("measures", []),
+        support_types=links.get("support_types", []),
+        source=SourceOut(section=g.source_section, page=g.source_page),
+    )
+
+
+def list_programmes(
+    session: Session,
+    page: PageParams,
+    *,
+    support_type: str | None,
+    action: int | None,
+    kind: str | None,
+    agency: str | None,
+    q: str | None,
+    index: SearchIndex,
+) -> Page[ProgrammeOut]:
+    conditions: list[Any] = []
+    if support_type is not None:
+        ensure_support_type(session, support_type)
+        conditions.append(
+            col(Programme.id).in_(
+                select(ProgrammeSupportType.programme_id).where(
+                    ProgrammeSupportType.support_type_code == support_type
+                )
+            )
+        )
+    if action is not None:
+        conditions.append(
+            col(Programme.id).in_(
+                select(ProgrammeAction.programme_id).where(ProgrammeAction.action_number == action)
+            )
+        )
+    if kind is not None:
+        conditions.append(Programme.kind == kind)
+    if agency is not None:
+        get_or_404_as_422(session, agency)
+        conditions.append(
+            col(Programme.id).in_(
+                select(ProgrammeOperator.programme_id).where(ProgrammeOperator.agency_id == agency)
+            )
+        )
+    if q:
+        hits = index.search(q)
+        if not hits:
+            return Page(items=[], total=0, limit=page.limit, offset=page.offset)
+        conditions.append(col(Programme.id).in_(hits))
+    stmt = select(Programme).where(*conditions)
+    total = session.exec(select(func.count()).select_from(Programme).where(*conditions)).one()
+    rows = list(
+        session.exec(stmt.order_by(col(Programme.id)).offset(page.offset).limit(page.limit))
+    )
+    links = _links(session, [g.id for g in rows])
+    return Page(
+        items=[_out(g, links[g.id]) for g in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def get_programme(session: Session, programme_id: str) -> ProgrammeDetail:
+    g = get_or_404(session, Programme, programme_id, "制度")
+    links = _links(session, [g.id])[g.id]
+    operator_ids = [a.id for a in links.get("operators", [])]
+    contacts = session.exec(
+        select(ContactPoint)
+        .where(
+            or_(
+                col(ContactPoint.programme_id) == g.id,
+                and_(
+                    col(ContactPoint.agency_id).in_(operator_ids),
+                    col(ContactPoint.programme_id).is_(None),
+                ),
+            )
+        )
+        .order_by(col(ContactPoint.id))
+    ).all()
+    return ProgrammeDetail(
+        **_out(g, links).model_dump(), contact_points=_contact_points_out(session, list(contacts))
+    )
