@@ -43,6 +43,7 @@ eval: install
 
 bench: install
 	$(BIN)/python -m app.matching.bench
+	$(BIN)/python -m app.benchmarks.http
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,21 @@ from sqlmodel import Session
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
-from app.routers import directory, health, plan, programmes
+from app.core.security import install_security
+from app.matching import MissCounter
+from app.routers import (
+    admin_directory,
+    admin_keys,
+    directory,
+    exports,
+    health,
+    hsds,
+    match,
+    plan,
+    programmes,
+    referrals,
+)
+from app.services.matching import matcher_builder
 from app.services.snapshot import DirectoryCache, ExtraBuilder
 
 DESCRIPTION = """
@@ -26,11 +40,14 @@ DESCRIPTION = """
 """
 
 TAGS = [
+    {"name": "紹介 (match)", "description": "相談内容から支援の種類・機関・制度・窓口を探す"},
     {"name": "支援の種類 (support types)", "description": "役割表の6つの支援の種類"},
     {"name": "支援機関 (agencies)", "description": "支援機関と役割表"},
     {"name": "計画 (plan)", "description": "3つの柱、12のアクション、取組方針、工程表、数値目標"},
     {"name": "制度 (programmes)", "description": "補助金・融資・保証・ファンド・窓口などの制度"},
     {"name": "市町・窓口 (contacts)", "description": "19市町と窓口の連絡先（出典付き）"},
+    {"name": "紹介の記録 (referrals)", "description": "窓口から機関への紹介と、その後の経過"},
+    {"name": "管理 (admin)", "description": "API キーの発行、ディレクトリの編集、監査ログ"},
     {"name": "運用 (operations)", "description": "稼働確認"},
 ]
 
@@ -56,18 +73,33 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.directory_cache = DirectoryCache(
-        factory, settings.SNAPSHOT_CHECK_SECONDS, extra_builders
+    builders = (
+        extra_builders if extra_builders is not None else [matcher_builder(settings.SEED_DIR)]
     )
+    app.state.directory_cache = DirectoryCache(factory, settings.SNAPSHOT_CHECK_SECONDS, builders)
+    app.state.match_misses = MissCounter()
     install_error_handlers(app)
+    install_security(app, settings)
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.CORS_ORIGINS,
-            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
+            expose_headers=["ETag", "Retry-After"],
         )
-    for router in (health.router, directory.router, plan.router, programmes.router):
+    for router in (
+        health.router,
+        match.router,
+        directory.router,
+        plan.router,
+        programmes.router,
+        hsds.router,
+        exports.router,
+        referrals.router,
+        admin_keys.router,
+        admin_directory.router,
+    ):
         app.include_router(router)
 
     original_openapi = app.openapi

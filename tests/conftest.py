@@ -75,7 +75,9 @@ def engine(database_url: str, seed_bundle: SeedBundle) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session")
 def app_client(engine: Engine, database_url: str) -> Iterator[TestClient]:
-    settings = Settings(DATABASE_URL=database_url, SNAPSHOT_CHECK_SECONDS=0.0)
+    settings = Settings(
+        DATABASE_URL=database_url, SNAPSHOT_CHECK_SECONDS=0.0, RATE_LIMIT_PER_MINUTE=0
+    )
     app = create_app(settings, session_factory=lambda: Session(engine))
 
     def override_session() -> Iterator[Session]:

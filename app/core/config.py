@@ -24,7 +24,17 @@ class Settings(BaseSettings):
     LOG_LEVEL: str = "info"
     CORS_ORIGINS: list[str] = Field(default_factory=list)
     SEED_DIR: Path = PROJECT_ROOT / "seed"
-    MAX_BODY_BYTES: int = 64 * 1024
+    MAX_BODY_BYTES: int = Field(
+        default=64 * 1024, description="Largest accepted request body in bytes (413 above)"
+    )
+    RATE_LIMIT_PER_MINUTE: int = Field(
+        default=600,
+        description="Requests per minute allowed per API key and per client IP (0 = no limit)",
+    )
+    BOOTSTRAP_ADMIN_KEY: str | None = Field(
+        default=None,
+        description="When set, an admin API key with exactly this secret is accepted",
+    )
     SNAPSHOT_CHECK_SECONDS: float = Field(
         default=0.5,
         description="How often a worker asks the database whether the directory changed",

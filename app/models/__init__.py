@@ -1,5 +1,6 @@
 """Table models; importing this package registers every table on ``SQLModel.metadata``."""
 
+from app.models.access import ApiKey, AuditEntry
 from app.models.directory import (
     Agency,
     AgencyRole,
@@ -26,6 +27,7 @@ from app.models.programmes import (
     ProgrammeOperator,
     ProgrammeSupportType,
 )
+from app.models.referrals import Referral, ReferralEvent
 from app.models.rules import LexiconEntry, MatchRule
 from app.models.state import DirectoryState
 
@@ -33,6 +35,8 @@ __all__ = [
     "Action",
     "Agency",
     "AgencyRole",
+    "ApiKey",
+    "AuditEntry",
     "ContactPoint",
     "ContactPointMunicipality",
     "DirectoryState",
@@ -53,6 +57,8 @@ __all__ = [
     "ProgrammeMeasure",
     "ProgrammeOperator",
     "ProgrammeSupportType",
+    "Referral",
+    "ReferralEvent",
     "ScheduleEntry",
     "SupportType",
 ]

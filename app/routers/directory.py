@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
+from app.core.concurrency import etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
+from app.models import Agency
 from app.routers.deps import DirectoryDep
 from app.schemas.directory import (
     AgencyDetail,
@@ -76,14 +78,22 @@ def agencies(
     response_model=AgencyDetail,
     tags=["支援機関 (agencies)"],
     summary="支援機関の詳細",
-    description="機関の役割、説明、親子関係、運営する制度、窓口（連絡先と出典）を返します。",
+    description=(
+        "機関の役割、説明、親子関係、運営する制度、窓口（連絡先と出典）を返します。"
+        "`ETag` ヘッダーは機関の版で、編集時の `If-Match` に使えます。"
+    ),
     responses=problem_responses(404, 422),
 )
 def agency(
     session: SessionDep,
+    response: Response,
     agency_id: Annotated[str, Path(max_length=80, examples=["yamaguchi-itc"])],
 ) -> AgencyDetail:
-    return service.get_agency(session, agency_id)
+    detail = service.get_agency(session, agency_id)
+    row = session.get(Agency, agency_id)
+    if row is not None:
+        response.headers["ETag"] = etag(row.revision)
+    return detail
 
 
 @router.get(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 
+from app.core.concurrency import etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
+from app.models import Programme
 from app.routers.deps import DirectoryDep
 from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
 from app.seeding.schema import ProgrammeKind
@@ -53,10 +55,17 @@ def programmes(
     "/programmes/{programme_id}",
     response_model=ProgrammeDetail,
     summary="制度の詳細",
-    description="制度の説明、運営機関、関連アクション・取組方針、支援の種類、問い合わせ窓口を返します。",
+    description=(
+        "制度の説明、運営機関、関連アクション・取組方針、支援の種類、問い合わせ窓口を返します。"
+        "`ETag` ヘッダーは制度の版で、編集時の `If-Match` に使えます。"
+    ),
     responses=problem_responses(404, 422),
 )
 def programme(
-    session: SessionDep, programme_id: Annotated[str, Path(max_length=80)]
+    session: SessionDep, response: Response, programme_id: Annotated[str, Path(max_length=80)]
 ) -> ProgrammeDetail:
-    return service.get_programme(session, programme_id)
+    detail = service.get_programme(session, programme_id)
+    row = session.get(Programme, programme_id)
+    if row is not None:
+        response.headers["ETag"] = etag(row.revision)
+    return detail

@@ -17,6 +17,12 @@ ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
 FiscalYear = Annotated[str, StringConstraints(pattern=r"^H(2[5-9]|3[0-1])$")]
 MeasureRef = Annotated[str, StringConstraints(pattern=r"^(1[0-2]|[1-9])\.[1-9]$")]
+# Contact formats, shared with the admin API's request models.
+PhoneNumber = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{8,14}$")]
+PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4}$")]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
+Url = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://\S+$")]
+MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^35\d{3}$")]
 
 SUPPORT_TYPE_CODES = (
     "startup",
@@ -196,7 +202,7 @@ class MunicipalitySeed(Strict):
 
 class PhoneSeed(Strict):
     label: ShortText | None = None
-    number: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{8,14}$")]
+    number: PhoneNumber
 
 
 class ContactPointSeed(Strict):
@@ -204,14 +210,14 @@ class ContactPointSeed(Strict):
     name: ShortText
     agency_id: Slug
     role: ShortText | None = None
-    postal_code: Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4}$")] | None = None
+    postal_code: PostalCode | None = None
     address: ShortText | None = None
     phones: list[PhoneSeed] = []
-    fax: Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{8,14}$")] | None = None
-    email: Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$")] | None = None
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    fax: PhoneNumber | None = None
+    email: Email | None = None
+    url: Url | None = None
     hours: ShortText | None = None
-    municipalities: list[Annotated[str, StringConstraints(pattern=r"^35\d{3}$")]] = []
+    municipalities: list[MunicipalityCode] = []
     prefecture_wide: bool = False
     general_fallback: bool = False
     programme_id: Slug | None = None

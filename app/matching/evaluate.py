@@ -1,0 +1,254 @@
+"""Evaluate the matcher on the labelled utterances (seed/eval/utterances.yaml).
+
+``python -m app.matching.evaluate [--seed DIR] [--file FILE] [--json]`` prints the metrics and the
+misses; the exit code is 1 if any metric is below 0.9.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from app.matching.compiler import CompiledRules, compile_rules
+from app.matching.matcher import match_need
+from app.matching.normalize import Normalizer
+from app.matching.rules import RuleError, SupportTypeCode, load_rules, validate_rule_refs
+from app.matching.snapshot import DirectorySnapshot
+
+THRESHOLD = 0.9
+
+
+class Category(StrEnum):
+    canonical = "canonical"
+    paraphrase = "paraphrase"
+    polite = "polite"
+    colloquial = "colloquial"
+    variant = "variant"
+    compound = "compound"
+    negation = "negation"
+    vague = "vague"
+    out_of_scope = "out_of_scope"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Expect(_Strict):
+    matched: bool = True
+    clarify: bool = False
+    support_types: list[SupportTypeCode] = []
+    actions: list[Annotated[int, Field(ge=1, le=12)]] = []
+    agencies: list[str] = []
+    programmes: list[str] = []
+    needs: list[str] = []
+    negated_support_types: list[SupportTypeCode] = []
+
+
+class Utterance(_Strict):
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,79}$")]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+    category: Category
+    municipality: str | int | None = None
+    expect: Expect
+
+
+class UtteranceFile(_Strict):
+    utterances: list[Utterance]
+
+
+def load_utterances(path: Path) -> list[Utterance]:
+    with path.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh)
+    try:
+        parsed = UtteranceFile.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = err["loc"]
+            ident = "-"
+            if len(loc) > 1 and isinstance(loc[1], int):
+                try:
+                    ident = str(data["utterances"][loc[1]].get("id", f"#{loc[1]}"))
+                except (KeyError, IndexError, TypeError, AttributeError):
+                    ident = f"#{loc[1]}"
+            lines.append(
+                f"{path.name}: utterance {ident}: field "
+                f"{'.'.join(str(p) for p in loc[2:]) or '-'}: {err['msg']}"
+            )
+        raise ValueError("; ".join(lines)) from exc
+    ids = [u.id for u in parsed.utterances]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise ValueError(f"{path.name}: duplicate utterance ids: {', '.join(dupes)}")
+    return parsed.utterances
+
+
+@dataclass
+class Miss:
+    id: str
+    category: str
+    metric: str
+    text: str
+    expected: list[str]
+    got: list[str]
+
+
+@dataclass
+class Metric:
+    hits: int = 0
+    total: int = 0
+
+    @property
+    def value(self) -> float:
+        return self.hits / self.total if self.total else 1.0
+
+
+@dataclass
+class EvalReport:
+    metrics: dict[str, Metric] = field(default_factory=dict)
+    misses: list[Miss] = field(default_factory=list)
+    negation_violations: int = 0
+
+    @property
+    def passed(self) -> bool:
+        return all(m.value >= THRESHOLD for m in self.metrics.values())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "metrics": {
+                k: {"value": round(m.value, 4), "hits": m.hits, "total": m.total}
+                for k, m in self.metrics.items()
+            },
+            "negation_violations": self.negation_violations,
+            "misses": [asdict(m) for m in self.misses],
+            "passed": self.passed,
+        }
+
+
+def evaluate(
+    utterances: list[Utterance], compiled: CompiledRules, snapshot: DirectorySnapshot
+) -> EvalReport:
+    names = [
+        "support_type@1",
+        "agency@3",
+        "programme@5",
+        "action@3",
+        "out_of_scope_rejection",
+        "clarification_rate",
+    ]
+    report = EvalReport(metrics={n: Metric() for n in names})
+
+    def check(u: Utterance, metric: str, ok: bool, expected: list[str], got: list[str]) -> None:
+        m = report.metrics[metric]
+        m.total += 1
+        if ok:
+            m.hits += 1
+        else:
+            report.misses.append(Miss(u.id, u.category.value, metric, u.text, expected, got))
+
+    for u in utterances:
+        muni = str(u.municipality) if u.municipality is not None else None
+        r = match_need(u.text, compiled, snapshot, municipality=muni, limit=5)
+        e = u.expect
+        sts = [s.code for s in r.support_types]
+        if e.support_types:
+            check(
+                u,
+                "support_type@1",
+                bool(sts) and sts[0] in e.support_types,
+                list(e.support_types),
+                sts[:1],
+            )
+        if e.agencies:
+            got = [a.id for a in r.agencies[:3]]
+            check(u, "agency@3", bool(set(got) & set(e.agencies)), e.agencies, got)
+        if e.programmes:
+            got = [p.id for p in r.programmes[:5]]
+            check(u, "programme@5", bool(set(got) & set(e.programmes)), e.programmes, got)
+        if e.actions:
+            got_a = [a.number for a in r.actions[:3]]
+            check(
+                u,
+                "action@3",
+                bool(set(got_a) & set(e.actions)),
+                [str(a) for a in e.actions],
+                [str(a) for a in got_a],
+            )
+        if u.category is Category.out_of_scope:
+            check(
+                u,
+                "out_of_scope_rejection",
+                not r.matched and not r.support_types,
+                ["matched=false"],
+                [f"matched={r.matched}", *sts[:1]],
+            )
+        if e.clarify:
+            check(
+                u,
+                "clarification_rate",
+                bool(r.clarifying_questions),
+                ["questions"],
+                [f"{len(r.clarifying_questions)} questions", *sts[:1]],
+            )
+        if e.negated_support_types and sts and sts[0] in e.negated_support_types:
+            report.negation_violations += 1
+            report.misses.append(
+                Miss(u.id, u.category.value, "negation", u.text, ["not " + sts[0]], sts[:1])
+            )
+    return report
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    root = Path(__file__).resolve().parents[2]
+    parser.add_argument("--seed", type=Path, default=root / "seed")
+    parser.add_argument("--file", type=Path, default=None)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    seed: Path = args.seed
+    path: Path = args.file or seed / "eval" / "utterances.yaml"
+
+    from app.seeding.snapshot import snapshot_from_seed
+
+    try:
+        rule_set = load_rules(seed / "rules", seed / "lexicon.yaml")
+        snapshot = snapshot_from_seed(seed)
+        problems = validate_rule_refs(rule_set, snapshot)
+        if problems:
+            print("\n".join(problems), file=sys.stderr)
+            return 2
+        compiled = compile_rules(rule_set, Normalizer())
+        utterances = load_utterances(path)
+    except (RuleError, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    report = evaluate(utterances, compiled, snapshot)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        print(f"{len(utterances)} utterances, {len(rule_set.rules)} rules")
+        for name, m in report.metrics.items():
+            flag = "ok " if m.value >= THRESHOLD else "LOW"
+            print(f"  {flag} {name:24s} {m.value:.3f}  ({m.hits}/{m.total})")
+        print(f"  negation violations: {report.negation_violations}")
+        if report.misses:
+            print(f"misses ({len(report.misses)}):")
+            for miss in report.misses:
+                print(
+                    f"  [{miss.metric}] {miss.id} ({miss.category}) {miss.text!r}: "
+                    f"expected {miss.expected}, got {miss.got}"
+                )
+    return 0 if report.passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(_main())

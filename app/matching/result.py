@@ -1,0 +1,188 @@
+"""The MatchResult tree returned by ``match_need`` (frozen; ``to_dict()`` is the API JSON)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.matching.snapshot import ContactPointView
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    rule_id: str
+    matched_text: str
+    normalized: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id,
+            "matched_text": self.matched_text,
+            "normalized": self.normalized,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NeedMatch:
+    id: str
+    label: str
+    support_type: str
+    score: float
+    negated: bool
+    evidence: tuple[Evidence, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "label": self.label,
+            "support_type": self.support_type,
+            "score": self.score,
+            "negated": self.negated,
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SupportTypeMatch:
+    code: str
+    name: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "score": self.score}
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyMatch:
+    id: str
+    name: str
+    score: float
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "score": self.score,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeMatch:
+    id: str
+    name: str
+    kind: str
+    score: float
+    reasons: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "score": self.score,
+            "reasons": list(self.reasons),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ActionMatch:
+    number: int
+    title: str
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"number": self.number, "title": self.title, "score": self.score}
+
+
+@dataclass(frozen=True, slots=True)
+class ContactMatch:
+    contact: ContactPointView
+    agency_name: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.contact
+        return {
+            "id": c.id,
+            "name": c.name,
+            "agency_id": c.agency_id,
+            "role": c.role,
+            "postal_code": c.postal_code,
+            "address": c.address,
+            "phones": [{"label": p.label, "number": p.number} for p in c.phones],
+            "fax": c.fax,
+            "email": c.email,
+            "url": c.url,
+            "hours": c.hours,
+            "municipalities": list(c.municipalities),
+            "prefecture_wide": c.prefecture_wide,
+            "general_fallback": c.general_fallback,
+            "source": c.source,
+            "as_of": c.as_of,
+            "verified": c.verified,
+            "agency_name": self.agency_name,
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class QuickReplyOption:
+    label: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "text": self.text}
+
+
+@dataclass(frozen=True, slots=True)
+class ClarifyingQuestionView:
+    question: str
+    options: tuple[QuickReplyOption, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "options": [o.to_dict() for o in self.options]}
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabularies:
+    jgrants_use_purpose: tuple[str, ...] = ()
+    mirasapo_purpose: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "jgrants_use_purpose": list(self.jgrants_use_purpose),
+            "mirasapo_purpose": list(self.mirasapo_purpose),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class MatchResult:
+    matched: bool
+    needs: tuple[NeedMatch, ...]
+    support_types: tuple[SupportTypeMatch, ...]
+    agencies: tuple[AgencyMatch, ...]
+    programmes: tuple[ProgrammeMatch, ...]
+    actions: tuple[ActionMatch, ...]
+    contact_points: tuple[ContactMatch, ...]
+    clarifying_questions: tuple[ClarifyingQuestionView, ...]
+    vocabularies: Vocabularies
+    truncated: bool = False
+
+    @property
+    def clarified(self) -> bool:
+        return bool(self.clarifying_questions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "matched": self.matched,
+            "needs": [n.to_dict() for n in self.needs],
+            "support_types": [s.to_dict() for s in self.support_types],
+            "agencies": [a.to_dict() for a in self.agencies],
+            "programmes": [p.to_dict() for p in self.programmes],
+            "actions": [a.to_dict() for a in self.actions],
+            "contact_points": [c.to_dict() for c in self.contact_points],
+            "clarifying_questions": [q.to_dict() for q in self.clarifying_questions],
+            "vocabularies": self.vocabularies.to_dict(),
+        }

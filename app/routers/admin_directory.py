@@ -1,0 +1,321 @@
+"""Editing the directory (admin, or an agency editor for its own agency) and the audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Query, Response
+
+from app.core.concurrency import etag
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.pagination import Page, PageDep
+from app.routers.auth import AdminDep, EditorDep
+from app.schemas.access import AuditEntryOut, as_utc
+from app.schemas.admin import (
+    AgencyCreate,
+    AgencyEditOut,
+    AgencyPatch,
+    AgencyRolesPut,
+    ContactPointCreate,
+    ContactPointEditOut,
+    ContactPointPatch,
+    ProgrammeCreate,
+    ProgrammeEditOut,
+    ProgrammePatch,
+)
+from app.services import admin_directory as service
+from app.services import audit
+
+router = APIRouter(prefix="/v1/admin", tags=["管理 (admin)"])
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description=(
+            "GET で受け取った ETag。省略すると現在の版に対して更新します。"
+            "古い ETag なら 412 を返し、何も変更しません。"
+        ),
+    ),
+]
+Id = Annotated[str, Path(max_length=80)]
+
+READ_ERRORS = problem_responses(401, 403, 404, 422, 429)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 413, 422, 429)
+ETAG_NOTE = "応答の `ETag` ヘッダーを次の更新の `If-Match` に付けると、他の更新との衝突を検出できます（412）。"
+
+
+def _tagged(response: Response, revision: int) -> None:
+    response.headers["ETag"] = etag(revision)
+
+
+# ---------------------------------------------------------------- agencies
+
+
+@router.get(
+    "/agencies/{agency_id}",
+    response_model=AgencyEditOut,
+    summary="機関（編集用）の取得",
+    description="編集できる項目と版番号を返します。" + ETAG_NOTE,
+    responses=READ_ERRORS,
+)
+def get_agency(
+    agency_id: Id, session: SessionDep, principal: EditorDep, response: Response
+) -> AgencyEditOut:
+    out = service.get_agency(session, principal, agency_id)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.patch(
+    "/agencies/{agency_id}",
+    response_model=AgencyEditOut,
+    summary="機関の編集",
+    description=(
+        "名称・略称・英語名・役割・説明・別名を変更します（admin、または自機関の agency_editor）。"
+        "指定しなかった項目は変わりません。" + ETAG_NOTE
+    ),
+    responses=WRITE_ERRORS,
+)
+def patch_agency(
+    agency_id: Id,
+    body: AgencyPatch,
+    session: SessionDep,
+    principal: EditorDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AgencyEditOut:
+    out = service.update_agency(session, principal, agency_id, body, if_match)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.post(
+    "/agencies",
+    status_code=201,
+    response_model=AgencyEditOut,
+    summary="機関の登録（admin）",
+    description="新しい機関を登録します。id は英小文字・数字・ハイフンです。",
+    responses=WRITE_ERRORS,
+)
+def create_agency(
+    body: AgencyCreate, session: SessionDep, principal: AdminDep, response: Response
+) -> AgencyEditOut:
+    out = service.create_agency(session, principal, body)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.put(
+    "/agencies/{agency_id}/roles",
+    response_model=AgencyEditOut,
+    summary="機関の役割（支援の種類）の設定（admin）",
+    description="役割表の○を、指定した支援の種類コードの一覧で置き換えます。" + ETAG_NOTE,
+    responses=WRITE_ERRORS,
+)
+def put_agency_roles(
+    agency_id: Id,
+    body: AgencyRolesPut,
+    session: SessionDep,
+    principal: AdminDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> AgencyEditOut:
+    roles = [r.value for r in body.roles]
+    out = service.put_agency_roles(session, principal, agency_id, roles, if_match)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.delete(
+    "/agencies/{agency_id}",
+    status_code=204,
+    summary="機関の削除（admin）",
+    description="どこからも参照されていない機関を削除します。参照があれば 409 です。",
+    responses=WRITE_ERRORS,
+)
+def delete_agency(
+    agency_id: Id, session: SessionDep, principal: AdminDep, if_match: IfMatch = None
+) -> Response:
+    service.delete_agency(session, principal, agency_id, if_match)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- contact points
+
+
+@router.get(
+    "/contact-points/{cp_id}",
+    response_model=ContactPointEditOut,
+    summary="窓口（編集用）の取得",
+    description="窓口の全項目と版番号を返します。" + ETAG_NOTE,
+    responses=READ_ERRORS,
+)
+def get_contact_point(
+    cp_id: Id, session: SessionDep, principal: EditorDep, response: Response
+) -> ContactPointEditOut:
+    out = service.get_contact_point(session, principal, cp_id)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.post(
+    "/contact-points",
+    status_code=201,
+    response_model=ContactPointEditOut,
+    summary="窓口の登録",
+    description=(
+        "窓口を登録します（admin、または自機関の窓口を登録する agency_editor）。"
+        "電話・FAX は半角数字とハイフン、郵便番号は 123-4567、URL は http(s):// で始めてください。"
+    ),
+    responses=WRITE_ERRORS,
+)
+def create_contact_point(
+    body: ContactPointCreate, session: SessionDep, principal: EditorDep, response: Response
+) -> ContactPointEditOut:
+    out = service.create_contact_point(session, principal, body)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.patch(
+    "/contact-points/{cp_id}",
+    response_model=ContactPointEditOut,
+    summary="窓口の編集",
+    description="指定した項目だけを変更します。`municipalities` は一覧全体を置き換えます。"
+    + ETAG_NOTE,
+    responses=WRITE_ERRORS,
+)
+def patch_contact_point(
+    cp_id: Id,
+    body: ContactPointPatch,
+    session: SessionDep,
+    principal: EditorDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ContactPointEditOut:
+    out = service.update_contact_point(session, principal, cp_id, body, if_match)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.delete(
+    "/contact-points/{cp_id}",
+    status_code=204,
+    summary="窓口の削除",
+    description="窓口を削除します（admin、または自機関の agency_editor）。",
+    responses=WRITE_ERRORS,
+)
+def delete_contact_point(
+    cp_id: Id, session: SessionDep, principal: EditorDep, if_match: IfMatch = None
+) -> Response:
+    service.delete_contact_point(session, principal, cp_id, if_match)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- programmes
+
+
+@router.get(
+    "/programmes/{programme_id}",
+    response_model=ProgrammeEditOut,
+    summary="制度（編集用）の取得",
+    description="制度の全項目・リンクと版番号を返します。" + ETAG_NOTE,
+    responses=READ_ERRORS,
+)
+def get_programme(
+    programme_id: Id, session: SessionDep, principal: EditorDep, response: Response
+) -> ProgrammeEditOut:
+    out = service.get_programme(session, principal, programme_id)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.post(
+    "/programmes",
+    status_code=201,
+    response_model=ProgrammeEditOut,
+    summary="制度の登録",
+    description=(
+        "制度を登録します（admin、または運営機関に自機関を含める agency_editor）。"
+        "`operators`・`actions`・`support_types` でリンクを指定します。"
+    ),
+    responses=WRITE_ERRORS,
+)
+def create_programme(
+    body: ProgrammeCreate, session: SessionDep, principal: EditorDep, response: Response
+) -> ProgrammeEditOut:
+    out = service.create_programme(session, principal, body)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.patch(
+    "/programmes/{programme_id}",
+    response_model=ProgrammeEditOut,
+    summary="制度の編集",
+    description=(
+        "指定した項目だけを変更します。リンク（operators・actions・support_types）は指定すると一覧全体を置き換えます。"
+        + ETAG_NOTE
+    ),
+    responses=WRITE_ERRORS,
+)
+def patch_programme(
+    programme_id: Id,
+    body: ProgrammePatch,
+    session: SessionDep,
+    principal: EditorDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ProgrammeEditOut:
+    out = service.update_programme(session, principal, programme_id, body, if_match)
+    _tagged(response, out.revision)
+    return out
+
+
+@router.delete(
+    "/programmes/{programme_id}",
+    status_code=204,
+    summary="制度の削除",
+    description="制度とそのリンクを削除します。窓口から参照されていれば 409 です。",
+    responses=WRITE_ERRORS,
+)
+def delete_programme(
+    programme_id: Id, session: SessionDep, principal: EditorDep, if_match: IfMatch = None
+) -> Response:
+    service.delete_programme(session, principal, programme_id, if_match)
+    return Response(status_code=204)
+
+
+# ---------------------------------------------------------------- audit log
+
+
+@router.get(
+    "/audit",
+    response_model=Page[AuditEntryOut],
+    summary="監査ログ（admin）",
+    description="ディレクトリへのすべての書き込み（誰が・いつ・何を・変更前後）を新しい順に返します。",
+    responses=problem_responses(401, 403, 422, 429),
+)
+def audit_log(
+    session: SessionDep,
+    _: AdminDep,
+    page: PageDep,
+    entity_type: Annotated[
+        str | None, Query(max_length=40, examples=["agency"], description="agency など")
+    ] = None,
+    entity_id: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
+    key_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    since: Annotated[datetime | None, Query(description="この時刻以降（ISO 8601）")] = None,
+) -> Page[AuditEntryOut]:
+    return audit.list_entries(
+        session,
+        page,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        key_id=key_id,
+        since=as_utc(since),
+    )

@@ -1,0 +1,94 @@
+"""CSV downloads for Excel (UTF-8 with BOM, CRLF, Japanese headers)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.core.db import SessionDep
+from app.services import exports as service
+
+TAG = "CSV エクスポート (exports)"
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+
+router = APIRouter(prefix="/v1/exports", tags=[TAG])
+
+
+def _csv_response(export: service.CsvExport) -> StreamingResponse:
+    return StreamingResponse(
+        service.encode_csv(export.header, export.rows),
+        media_type=CSV_MEDIA_TYPE,
+        headers={
+            "Content-Disposition": service.content_disposition(
+                export.ascii_name, export.japanese_name
+            )
+        },
+    )
+
+
+def _engine(session: Session) -> Engine:
+    bind = session.get_bind()
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def _doc(example: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {
+            "description": "CSV（UTF-8 BOM 付き、改行 CRLF）",
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": example}},
+        }
+    }
+
+
+@router.get(
+    "/agencies.csv",
+    response_class=StreamingResponse,
+    summary="支援機関の CSV",
+    description=(
+        "支援機関の一覧を Excel でそのまま開ける CSV で返します（UTF-8 BOM 付き、CRLF）。"
+        "支援の種類の列は役割表の○（○ または空欄）です。"
+        "= + - @ で始まるセルは先頭に ' を付けて数式として実行されないようにしています。"
+    ),
+    responses=_doc(
+        "機関ID,機関名,略称,…,創業支援,成長支援,…\r\nyipf,公益財団法人やまぐち産業振興財団,…,○,○,…\r\n"
+    ),
+)
+def agencies_csv(session: SessionDep) -> StreamingResponse:
+    return _csv_response(service.agencies_export(_engine(session)))
+
+
+@router.get(
+    "/programmes.csv",
+    response_class=StreamingResponse,
+    summary="制度の CSV",
+    description=(
+        "制度の一覧（運営機関、アクション、取組方針、支援の種類、出典）を CSV で返します。"
+        "複数の値は「、」で区切ります。"
+    ),
+    responses=_doc(
+        "制度ID,制度名,別名,種類,…\r\nbusiness-succession-desk,事業引継ぎ相談窓口,…\r\n"
+    ),
+)
+def programmes_csv(session: SessionDep) -> StreamingResponse:
+    return _csv_response(service.programmes_export(_engine(session)))
+
+
+@router.get(
+    "/contact-points.csv",
+    response_class=StreamingResponse,
+    summary="窓口（連絡先）の CSV",
+    description=(
+        "窓口の連絡先を出典・時点・確認状況とともに CSV で返します。不明な項目は空欄です。"
+        "電話が複数ある窓口は「用途: 番号」を / で区切ります。"
+    ),
+    responses=_doc(
+        "窓口ID,窓口名,機関ID,機関名,…\r\nchamber-federation,山口県商工会議所連合会,…\r\n"
+    ),
+)
+def contact_points_csv(session: SessionDep) -> StreamingResponse:
+    return _csv_response(service.contact_points_export(_engine(session)))

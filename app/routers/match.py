@@ -1,0 +1,68 @@
+"""POST /v1/match: a business owner's words become a referral, with reasons."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, Request
+
+from app.core.errors import problem_responses
+from app.routers.deps import DirectoryDep
+from app.schemas.match import MATCH_EXAMPLE_REQUEST, MatchRequest, MatchResponse, MatchStats
+from app.services.matching import run_match
+
+router = APIRouter(prefix="/v1", tags=["紹介 (match)"])
+
+EXAMPLES = {
+    "compound": {"summary": "複数の相談", "value": MATCH_EXAMPLE_REQUEST},
+    "technology": {"summary": "技術の相談", "value": {"text": "大学と共同研究したい"}},
+    "negated": {"summary": "否定を含む", "value": {"text": "融資は必要ないが技術の相談をしたい"}},
+    "vague": {"summary": "あいまいな相談（聞き返し）", "value": {"text": "相談したい"}},
+}
+
+
+@router.post(
+    "/match",
+    response_model=MatchResponse,
+    summary="相談内容から紹介先を探す",
+    description=(
+        "事業者の言葉（自由記述の日本語）から、支援の種類・相談先の機関・使える制度・アクション・窓口を"
+        "理由付きで順位付けして返します。複数の相談はすべて拾い、否定された相談（「融資は必要ない」）は"
+        "`negated: true` として順位付けに使いません。あいまいな相談には `clarifying_questions` を、"
+        "対象外の相談には `matched: false` と県の総合窓口を返します。データベースには触れず、"
+        "メモリ上のスナップショットで応答します。"
+    ),
+    responses=problem_responses(413, 422),
+)
+def match(
+    request: Request,
+    directory: DirectoryDep,
+    body: Annotated[MatchRequest, Body(openapi_examples=EXAMPLES)],
+) -> dict[str, Any]:
+    result = run_match(directory, body.text, body.municipality, body.limit)
+    misses = request.app.state.match_misses
+    if not result.matched:
+        misses.record(body.text, "unmatched")
+    elif result.clarified:
+        misses.record(body.text, "clarified")
+    payload = result.to_dict()
+    payload["snapshot_version"] = directory.snapshot.version
+    return payload
+
+
+@router.get(
+    "/match/stats",
+    response_model=MatchStats,
+    summary="該当なし・聞き返しになった相談の集計",
+    description=(
+        "ルールで拾えなかった相談（unmatched）と聞き返しになった相談（clarified）を頻度順に返します。"
+        "本文は正規化のうえ数字・電話番号・メールアドレスを伏せ、100文字までに切り詰めています（個人情報は保存しません）。"
+        "プロセスごとのメモリ上の集計で、再起動で消えます。"
+    ),
+    responses=problem_responses(422),
+)
+def match_stats(
+    request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50
+) -> dict[str, object]:
+    stats: dict[str, object] = request.app.state.match_misses.stats(limit)
+    return stats

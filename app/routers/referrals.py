@@ -1,0 +1,176 @@
+"""Closed-loop referrals: created by a front desk, moved along by the receiving agency."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.core.pagination import Page, PageDep
+from app.routers.auth import PrincipalDep
+from app.schemas.access import as_utc
+from app.schemas.referrals import (
+    ReferralCreate,
+    ReferralDetail,
+    ReferralOut,
+    ReferralStats,
+    ReferralStatus,
+    ReferralStatusPatch,
+)
+from app.services import referrals as service
+from app.services.lookups import resolve_municipality
+
+router = APIRouter(prefix="/v1/referrals", tags=["紹介の記録 (referrals)"])
+
+ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
+VISIBILITY = (
+    "front_desk のキーは自分が作成した紹介、agency_editor のキーは自機関あての紹介、"
+    "admin はすべてを見られます。見られない紹介は 404 です。"
+)
+
+
+def _filters(
+    session: SessionDep,
+    status: Annotated[ReferralStatus | None, Query()] = None,
+    agency_id: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
+    municipality: Annotated[
+        str | None, Query(min_length=1, max_length=40, description="市町名または JIS コード")
+    ] = None,
+    created_from: Annotated[
+        datetime | None,
+        Query(description="作成日時の下限（ISO 8601、含む。タイムゾーンなしは UTC）"),
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(description="作成日時の上限（ISO 8601、含まない）")
+    ] = None,
+) -> dict[str, Any]:
+    return {
+        "status": status,
+        "agency_id": agency_id,
+        "municipality_code": resolve_municipality(session, municipality).code
+        if municipality
+        else None,
+        "created_from": as_utc(created_from),
+        "created_to": as_utc(created_to),
+    }
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ReferralDetail,
+    summary="紹介の送付",
+    description=(
+        "市町の窓口（front_desk のキー、または admin）が事業者を機関に紹介します。"
+        "front_desk のキーは自分の市町からの紹介だけを作れます。"
+        "事業者名・連絡先は `consent: true`（事業者の同意あり）のときだけ送れます。"
+    ),
+    responses=problem_responses(401, 403, 413, 422, 429),
+)
+def create_referral(
+    body: ReferralCreate, session: SessionDep, principal: PrincipalDep
+) -> ReferralDetail:
+    return service.create_referral(session, principal, body)
+
+
+@router.get(
+    "",
+    response_model=Page[ReferralOut],
+    summary="紹介の一覧",
+    description="新しい順に返します。" + VISIBILITY,
+    responses=problem_responses(401, 422, 429),
+)
+def list_referrals(
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: PageDep,
+    status: Annotated[ReferralStatus | None, Query()] = None,
+    agency_id: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
+    municipality: Annotated[
+        str | None, Query(min_length=1, max_length=40, description="市町名または JIS コード")
+    ] = None,
+    created_from: Annotated[
+        datetime | None,
+        Query(description="作成日時の下限（ISO 8601、含む。タイムゾーンなしは UTC）"),
+    ] = None,
+    created_to: Annotated[
+        datetime | None, Query(description="作成日時の上限（ISO 8601、含まない）")
+    ] = None,
+) -> Page[ReferralOut]:
+    filters = _filters(session, status, agency_id, municipality, created_from, created_to)
+    return service.list_referrals(session, principal, page, **filters)
+
+
+@router.get(
+    "/stats",
+    response_model=ReferralStats,
+    summary="紹介の集計",
+    description=(
+        "見られる紹介を、状態・紹介先機関・市町・ニーズごとに数えます。相談内容や個人情報は含みません。"
+        + VISIBILITY
+    ),
+    responses=problem_responses(401, 422, 429),
+)
+def referral_stats(
+    session: SessionDep,
+    principal: PrincipalDep,
+    status: Annotated[ReferralStatus | None, Query()] = None,
+    agency_id: Annotated[str | None, Query(max_length=80)] = None,
+    municipality: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
+    created_from: Annotated[datetime | None, Query()] = None,
+    created_to: Annotated[datetime | None, Query()] = None,
+) -> ReferralStats:
+    filters = _filters(session, status, agency_id, municipality, created_from, created_to)
+    return service.stats(session, principal, **filters)
+
+
+@router.get(
+    "/{referral_id}",
+    response_model=ReferralDetail,
+    summary="紹介の詳細と経過",
+    description="紹介の内容と、状態の変更履歴（誰が・いつ）を返します。" + VISIBILITY,
+    responses=problem_responses(401, 404, 422, 429),
+)
+def get_referral(
+    referral_id: ReferralId, session: SessionDep, principal: PrincipalDep
+) -> ReferralDetail:
+    return service.get_referral(session, principal, referral_id)
+
+
+@router.patch(
+    "/{referral_id}",
+    response_model=ReferralDetail,
+    summary="紹介の状態の更新",
+    description=(
+        "紹介先の機関（agency_editor）または admin が状態を進めます。"
+        "sent → accepted | declined、accepted → in_progress、"
+        "in_progress → completed | unreachable | withdrawn。それ以外は 409 です。"
+    ),
+    responses=problem_responses(401, 403, 404, 409, 413, 422, 429),
+)
+def patch_referral(
+    referral_id: ReferralId,
+    body: ReferralStatusPatch,
+    session: SessionDep,
+    principal: PrincipalDep,
+) -> ReferralDetail:
+    return service.change_status(session, principal, referral_id, body.status, body.note)
+
+
+@router.delete(
+    "/{referral_id}/personal-data",
+    response_model=ReferralDetail,
+    summary="事業者の個人情報の削除",
+    description=(
+        "事業者名と連絡先を消去し、消去日時を記録します。紹介そのものは匿名の統計として残ります。"
+        "作成した窓口、紹介先の機関、admin が実行できます。"
+    ),
+    responses=problem_responses(401, 404, 422, 429),
+)
+def erase_personal_data(
+    referral_id: ReferralId, session: SessionDep, principal: PrincipalDep
+) -> ReferralDetail:
+    return service.erase_personal_data(session, principal, referral_id)

@@ -1,0 +1,302 @@
+"""Request and response models for editing the directory (agencies, contact points, programmes).
+
+Every request model forbids unknown fields and bounds every text, so a mistake is a clear 422.
+Fields left out of a PATCH are not changed; `null` clears a nullable field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.schemas.access import UtcModel
+from app.schemas.directory import PhoneOut
+from app.seeding.schema import (
+    Email,
+    LongText,
+    MunicipalityCode,
+    PhoneNumber,
+    PhoneSeed,
+    PostalCode,
+    ProgrammeKind,
+    ShortText,
+    Slug,
+    SupportTypeCode,
+    Url,
+)
+
+Aliases = Annotated[list[ShortText], Field(max_length=30)]
+ActionNumber = Annotated[int, Field(ge=1, le=12)]
+
+
+class EditModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    #: fields that may be left out of a PATCH but may not be set to null
+    _required: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> EditModel:
+        for name in self._required:
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} に null は指定できません。")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_unset=True)
+
+
+# ---------------------------------------------------------------- agencies
+
+
+class AgencyPatch(EditModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"role_label": "中小企業に対する中核的支援機関", "aliases": ["財団"]}]
+        }
+    )
+    _required = ("name", "short_name", "aliases")
+
+    name: ShortText | None = None
+    short_name: ShortText | None = None
+    name_en: ShortText | None = None
+    role_label: ShortText | None = None
+    description: LongText | None = None
+    aliases: Aliases | None = None
+
+
+class AgencyCreate(EditModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "shunan-innovation-hub",
+                    "name": "周南イノベーション拠点",
+                    "short_name": "周南拠点",
+                    "category": "support_organisation",
+                    "roles": ["growth"],
+                }
+            ]
+        }
+    )
+
+    id: Slug
+    name: ShortText
+    short_name: ShortText
+    name_en: ShortText | None = None
+    aliases: Aliases = []
+    category: ShortText
+    role_label: ShortText | None = None
+    description: LongText | None = None
+    parent_id: Slug | None = None
+    roles: Annotated[list[SupportTypeCode], Field(max_length=6)] = []
+    source_section: ShortText = "管理者による登録"
+
+
+class AgencyRolesPut(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"roles": ["growth", "finance"]}]}
+    )
+
+    roles: Annotated[list[SupportTypeCode], Field(max_length=6)]
+
+
+class AgencyEditOut(UtcModel):
+    id: str
+    name: str
+    short_name: str
+    name_en: str | None = None
+    aliases: list[str]
+    category: str
+    role_label: str | None = None
+    description: str | None = None
+    parent_id: str | None = None
+    roles: list[str]
+    source_section: str
+    revision: int = Field(description="版番号。ETag ヘッダーと同じ値です。")
+    updated_at: datetime
+
+
+# ---------------------------------------------------------------- contact points
+
+Phones = Annotated[list[PhoneSeed], Field(max_length=10)]
+Municipalities = Annotated[list[MunicipalityCode], Field(max_length=19)]
+
+
+class ContactPointCreate(EditModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "yipf-succession-desk-hagi",
+                    "name": "事業引継ぎ相談（萩出張窓口）",
+                    "agency_id": "yipf",
+                    "postal_code": "753-0077",
+                    "phones": [{"label": "代表", "number": "083-922-3700"}],
+                    "email": "desk@example.jp",
+                    "url": "https://www.example.jp/",
+                    "municipalities": ["35204"],
+                    "source": "機関による登録",
+                }
+            ]
+        }
+    )
+
+    id: Slug
+    name: ShortText
+    agency_id: Slug
+    role: ShortText | None = None
+    postal_code: PostalCode | None = None
+    address: ShortText | None = None
+    phones: Phones = []
+    fax: PhoneNumber | None = None
+    email: Email | None = None
+    url: Url | None = None
+    hours: ShortText | None = None
+    municipalities: Municipalities = []
+    prefecture_wide: bool = False
+    general_fallback: bool = False
+    programme_id: Slug | None = None
+    source: ShortText = "機関による登録"
+    as_of: ShortText | None = None
+    verified: bool = False
+
+
+class ContactPointPatch(EditModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"hours": "平日 8:30〜17:15", "verified": True}]}
+    )
+    _required = (
+        "name",
+        "agency_id",
+        "phones",
+        "municipalities",
+        "prefecture_wide",
+        "general_fallback",
+        "source",
+        "verified",
+    )
+
+    name: ShortText | None = None
+    agency_id: Slug | None = None
+    role: ShortText | None = None
+    postal_code: PostalCode | None = None
+    address: ShortText | None = None
+    phones: Phones | None = None
+    fax: PhoneNumber | None = None
+    email: Email | None = None
+    url: Url | None = None
+    hours: ShortText | None = None
+    municipalities: Municipalities | None = None
+    prefecture_wide: bool | None = None
+    general_fallback: bool | None = None
+    programme_id: Slug | None = None
+    source: ShortText | None = None
+    as_of: ShortText | None = None
+    verified: bool | None = None
+
+
+class ContactPointEditOut(UtcModel):
+    id: str
+    name: str
+    agency_id: str
+    role: str | None = None
+    postal_code: str | None = None
+    address: str | None = None
+    phones: list[PhoneOut]
+    fax: str | None = None
+    email: str | None = None
+    url: str | None = None
+    hours: str | None = None
+    municipalities: list[str]
+    prefecture_wide: bool
+    general_fallback: bool
+    programme_id: str | None = None
+    source: str
+    as_of: str | None = None
+    verified: bool
+    revision: int
+    updated_at: datetime
+
+
+# ---------------------------------------------------------------- programmes
+
+Operators = Annotated[list[Slug], Field(max_length=20)]
+ActionNumbers = Annotated[list[ActionNumber], Field(max_length=12)]
+SupportTypes = Annotated[list[SupportTypeCode], Field(max_length=6)]
+
+
+class ProgrammeCreate(EditModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "yipf-dx-advisor",
+                    "name": "DX アドバイザー派遣",
+                    "kind": "expert_dispatch",
+                    "description": "中小企業のデジタル化を専門家が支援します。",
+                    "operators": ["yipf"],
+                    "actions": [8],
+                    "support_types": ["growth"],
+                }
+            ]
+        }
+    )
+
+    id: Slug
+    name: ShortText
+    aliases: Aliases = []
+    kind: ProgrammeKind
+    description: LongText
+    status_note: ShortText | None = None
+    source_section: ShortText = "機関による登録"
+    source_page: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    operators: Operators = []
+    actions: ActionNumbers = []
+    support_types: SupportTypes = []
+
+
+class ProgrammePatch(EditModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"status_note": "令和6年度で受付終了"}]}
+    )
+    _required = (
+        "name",
+        "aliases",
+        "kind",
+        "description",
+        "source_section",
+        "operators",
+        "actions",
+        "support_types",
+    )
+
+    name: ShortText | None = None
+    aliases: Aliases | None = None
+    kind: ProgrammeKind | None = None
+    description: LongText | None = None
+    status_note: ShortText | None = None
+    source_section: ShortText | None = None
+    source_page: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    operators: Operators | None = None
+    actions: ActionNumbers | None = None
+    support_types: SupportTypes | None = None
+
+
+class ProgrammeEditOut(UtcModel):
+    id: str
+    name: str
+    aliases: list[str]
+    kind: str
+    description: str
+    status_note: str | None = None
+    source_section: str
+    source_page: int | None = None
+    operators: list[str]
+    actions: list[int]
+    support_types: list[str]
+    measures: list[str] = Field(description="計画の取組方針（編集対象外）")
+    revision: int
+    updated_at: datetime

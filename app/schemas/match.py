@@ -1,0 +1,130 @@
+"""Request and response models of POST /v1/match: the contract partners code against."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.schemas.directory import ContactPointOut
+
+MATCH_EXAMPLE_REQUEST: dict[str, Any] = {
+    "text": "創業したいので融資も受けたい",
+    "municipality": "萩市",
+    "limit": 5,
+}
+
+
+class MatchRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [dict(MATCH_EXAMPLE_REQUEST)]}
+    )
+
+    text: Annotated[str, StringConstraints(max_length=4000)] = Field(
+        description="事業者の言葉そのまま（前後の空白を除いて1〜1000文字）",
+        examples=["共同研究したい"],
+    )
+    municipality: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+        default=None, description="19市町のいずれか（市町名または JIS コード）", examples=["萩市"]
+    )
+    limit: int = Field(default=5, ge=1, le=20, description="機関・制度・アクションの最大件数")
+
+    @field_validator("text")
+    @classmethod
+    def _trimmed_length(cls, value: str) -> str:
+        trimmed = value.strip()
+        if not trimmed:
+            raise ValueError("相談内容（text）を入力してください。")
+        if len(trimmed) > 1000:
+            raise ValueError("相談内容（text）は1000文字以内で入力してください。")
+        return trimmed
+
+
+class EvidenceOut(BaseModel):
+    rule_id: str = Field(examples=["technology.joint-research"])
+    matched_text: str = Field(examples=["共同研究"])
+    normalized: str
+
+
+class NeedOut(BaseModel):
+    id: str = Field(examples=["joint-research"])
+    label: str = Field(examples=["共同研究したい"])
+    support_type: str = Field(examples=["technology"])
+    score: float = Field(ge=0, le=1)
+    negated: bool = Field(description="「〜は必要ない」など否定された相談（順位付けには使わない）")
+    evidence: list[EvidenceOut]
+
+
+class SupportTypeScore(BaseModel):
+    code: str
+    name: str
+    score: float = Field(ge=0, le=1)
+
+
+class RankedAgency(BaseModel):
+    id: str
+    name: str
+    score: float = Field(ge=0, le=1)
+    reasons: list[str] = Field(description="一致したルールと語句を示す理由")
+
+
+class RankedProgramme(BaseModel):
+    id: str
+    name: str
+    kind: str
+    score: float = Field(ge=0, le=1)
+    reasons: list[str]
+
+
+class RankedAction(BaseModel):
+    number: int
+    title: str
+    score: float = Field(ge=0, le=1)
+
+
+class MatchedContactPoint(ContactPointOut):
+    agency_name: str
+    reason: str
+
+
+class QuickReply(BaseModel):
+    label: str = Field(examples=["資金のこと"])
+    text: str = Field(
+        description="そのまま /v1/match に送れば解決できる発話", examples=["資金の融資を受けたい"]
+    )
+
+
+class ClarifyingQuestion(BaseModel):
+    question: str
+    options: list[QuickReply]
+
+
+class Vocabularies(BaseModel):
+    jgrants_use_purpose: list[str] = Field(description="jGrants の利用目的（use_purpose）")
+    mirasapo_purpose: list[str] = Field(description="ミラサポplus の目的カテゴリ")
+
+
+class MatchResponse(BaseModel):
+    matched: bool
+    needs: list[NeedOut]
+    support_types: list[SupportTypeScore]
+    agencies: list[RankedAgency]
+    programmes: list[RankedProgramme]
+    actions: list[RankedAction]
+    contact_points: list[MatchedContactPoint]
+    clarifying_questions: list[ClarifyingQuestion]
+    vocabularies: Vocabularies
+    snapshot_version: int = Field(description="回答に使ったディレクトリのバージョン")
+
+
+class MissOut(BaseModel):
+    text: str = Field(description="正規化・マスク済み（100文字まで）")
+    kind: str = Field(description="unmatched（該当なし）/ clarified（聞き返し）")
+    count: int
+
+
+class MatchStats(BaseModel):
+    totals: dict[str, int]
+    distinct: int
+    capacity: int
+    top: list[MissOut]

@@ -1,0 +1,131 @@
+"""API keys: creation (the secret is shown once), lookup by prefix and hash, revocation.
+
+A secret is 32 random bytes in URL-safe base64 (secrets.token_urlsafe). Such a secret has far too
+much entropy to be guessed, so a plain SHA-256 is a sufficient hash; it is compared in constant
+time. The first 8 characters are stored in clear as `prefix` so a key can be named in lists,
+logs and the audit trail without revealing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from app.core.errors import ApiError
+from app.models import Agency, ApiKey
+from app.models.common import utcnow
+from app.services.lookups import resolve_municipality
+
+PREFIX_LENGTH = 8
+BOOTSTRAP_PREFIX = "bootstrap"
+
+
+class Scope(StrEnum):
+    admin = "admin"
+    agency_editor = "agency_editor"
+    front_desk = "front_desk"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the key (None for the bootstrap key) and what it may do."""
+
+    key_id: int | None
+    prefix: str
+    scope: Scope
+    agency_id: str | None = None
+    municipality_code: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.scope is Scope.admin
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_key(
+    session: Session,
+    *,
+    scope: Scope,
+    agency_id: str | None = None,
+    municipality: str | None = None,
+    label: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Create a key; returns the row and the secret (which is not stored anywhere)."""
+    municipality_code: str | None = None
+    if scope is Scope.agency_editor:
+        if not agency_id:
+            raise ApiError(422, "agency_editor の鍵には agency_id（機関の id）が必要です。")
+        if session.get(Agency, agency_id) is None:
+            raise ApiError(422, f"機関「{agency_id[:80]}」は存在しません。")
+        if municipality:
+            raise ApiError(422, "agency_editor の鍵には municipality を指定できません。")
+    elif scope is Scope.front_desk:
+        if not municipality:
+            raise ApiError(
+                422, "front_desk の鍵には municipality（市町名または JIS コード）が必要です。"
+            )
+        if agency_id:
+            raise ApiError(422, "front_desk の鍵には agency_id を指定できません。")
+        municipality_code = resolve_municipality(session, municipality).code
+    elif agency_id or municipality:
+        raise ApiError(422, "admin の鍵には agency_id も municipality も指定できません。")
+    secret = secrets.token_urlsafe(32)
+    key = ApiKey(
+        prefix=secret[:PREFIX_LENGTH],
+        secret_hash=hash_secret(secret),
+        scope=scope.value,
+        agency_id=agency_id if scope is Scope.agency_editor else None,
+        municipality_code=municipality_code,
+        label=label,
+    )
+    session.add(key)
+    session.flush()
+    return key, secret
+
+
+def list_keys(session: Session, *, include_revoked: bool = True) -> list[ApiKey]:
+    stmt = select(ApiKey).order_by(col(ApiKey.id))
+    if not include_revoked:
+        stmt = stmt.where(col(ApiKey.revoked_at).is_(None))
+    return list(session.exec(stmt))
+
+
+def revoke_key(session: Session, key_id: int) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise ApiError(404, f"API キー {key_id} は見つかりません。")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        session.add(key)
+        session.flush()
+    return key
+
+
+def authenticate(session: Session, secret: str, bootstrap_secret: str | None) -> Principal | None:
+    """The principal of a presented secret, or None if it is unknown or revoked."""
+    if bootstrap_secret and hmac.compare_digest(
+        secret.encode("utf-8"), bootstrap_secret.encode("utf-8")
+    ):
+        return Principal(key_id=None, prefix=BOOTSTRAP_PREFIX, scope=Scope.admin)
+    if len(secret) < PREFIX_LENGTH or len(secret) > 200:
+        return None
+    digest = hash_secret(secret)
+    candidates = session.exec(select(ApiKey).where(ApiKey.prefix == secret[:PREFIX_LENGTH]))
+    for key in candidates:
+        if hmac.compare_digest(key.secret_hash, digest) and key.revoked_at is None:
+            return Principal(
+                key_id=key.id,
+                prefix=key.prefix,
+                scope=Scope(key.scope),
+                agency_id=key.agency_id,
+                municipality_code=key.municipality_code,
+            )
+    return None

@@ -1,0 +1,644 @@
+"""Writing the directory: agencies, their roles, contact points and programmes.
+
+Each write, in one transaction: checks the caller's right and the If-Match precondition, claims
+the next revision with a guarded UPDATE (so two concurrent writers cannot both win), applies the
+change, writes an audit entry with the record before and after, and bumps the directory version
+so every worker rebuilds its in-memory snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, func, update
+from sqlmodel import Session, SQLModel, col, select
+
+from app.core.concurrency import check_if_match
+from app.core.errors import ApiError
+from app.models import (
+    Action,
+    Agency,
+    AgencyRole,
+    ApiKey,
+    ContactPoint,
+    ContactPointMunicipality,
+    InitiativeBody,
+    Measure,
+    Municipality,
+    NeedAgency,
+    Programme,
+    ProgrammeAction,
+    ProgrammeMeasure,
+    ProgrammeOperator,
+    ProgrammeSupportType,
+    Referral,
+    SupportType,
+)
+from app.models.common import utcnow
+from app.schemas.admin import (
+    AgencyCreate,
+    AgencyEditOut,
+    AgencyPatch,
+    ContactPointCreate,
+    ContactPointEditOut,
+    ContactPointPatch,
+    ProgrammeCreate,
+    ProgrammeEditOut,
+    ProgrammePatch,
+)
+from app.schemas.directory import PhoneOut
+from app.seeding.database import bump_directory_version
+from app.services import audit
+from app.services.access import Principal, Scope
+from app.services.lookups import get_or_404
+
+# ---------------------------------------------------------------- shared helpers
+
+
+def _forbid(detail: str) -> ApiError:
+    return ApiError(403, detail)
+
+
+def _claim_revision(session: Session, model: type[SQLModel], row: Any, expected: int) -> None:
+    """Move the row to revision expected+1, or 412 if someone else got there first."""
+    table_id = model.id  # type: ignore[attr-defined]
+    result = session.execute(
+        update(model)
+        .where(table_id == row.id, model.revision == expected)  # type: ignore[attr-defined]
+        .values(revision=expected + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ApiError(
+            412,
+            "このデータは同時に他の更新で変更されました。GET で最新の内容を取得してからやり直してください。",
+        )
+    session.expire(row)
+
+
+def _finish(
+    session: Session,
+    principal: Principal,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    audit.record(
+        session,
+        principal,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+    )
+    bump_directory_version(session)
+    session.commit()
+
+
+def _missing(session: Session, model: type[SQLModel], keys: Iterable[Any]) -> list[Any]:
+    wanted = list(dict.fromkeys(keys))
+    if not wanted:
+        return []
+    pk = next(iter(model.__table__.primary_key.columns))  # type: ignore[attr-defined]
+    found = set(session.exec(select(pk).where(pk.in_(wanted))))
+    return [k for k in wanted if k not in found]
+
+
+def _require_exist(session: Session, model: type[SQLModel], keys: Iterable[Any], what: str) -> None:
+    missing = _missing(session, model, keys)
+    if missing:
+        names = "、".join(str(m)[:80] for m in missing[:5])
+        raise ApiError(422, f"{what}「{names}」は存在しません。")
+
+
+def _count(session: Session, model: type[SQLModel], condition: Any) -> int:
+    return int(session.exec(select(func.count()).select_from(model).where(condition)).one())
+
+
+# ---------------------------------------------------------------- agencies
+
+
+def _agency_roles(session: Session, agency_id: str) -> list[str]:
+    order = {s.code: s.sort_order for s in session.exec(select(SupportType))}
+    codes = session.exec(
+        select(AgencyRole.support_type_code).where(AgencyRole.agency_id == agency_id)
+    ).all()
+    return sorted(codes, key=lambda c: order.get(c, 99))
+
+
+def agency_out(session: Session, a: Agency) -> AgencyEditOut:
+    return AgencyEditOut(
+        id=a.id,
+        name=a.name,
+        short_name=a.short_name,
+        name_en=a.name_en,
+        aliases=list(a.aliases),
+        category=a.category,
+        role_label=a.role_label,
+        description=a.description,
+        parent_id=a.parent_id,
+        roles=_agency_roles(session, a.id),
+        source_section=a.source_section,
+        revision=a.revision,
+        updated_at=a.updated_at,
+    )
+
+
+def _agency_state(session: Session, a: Agency) -> dict[str, Any]:
+    return agency_out(session, a).model_dump(mode="json", exclude={"updated_at"})
+
+
+def can_edit_agency(principal: Principal, agency_id: str) -> bool:
+    return principal.is_admin or (
+        principal.scope is Scope.agency_editor and principal.agency_id == agency_id
+    )
+
+
+def get_agency(session: Session, principal: Principal, agency_id: str) -> AgencyEditOut:
+    a = get_or_404(session, Agency, agency_id, "機関")
+    if not can_edit_agency(principal, a.id):
+        raise _forbid("この機関を編集する権限がありません。")
+    return agency_out(session, a)
+
+
+def update_agency(
+    session: Session, principal: Principal, agency_id: str, patch: AgencyPatch, if_match: str | None
+) -> AgencyEditOut:
+    a = get_or_404(session, Agency, agency_id, "機関")
+    if not can_edit_agency(principal, a.id):
+        raise _forbid("この機関を編集する権限がありません。")
+    check_if_match(if_match, a.revision)
+    before = _agency_state(session, a)
+    _claim_revision(session, Agency, a, a.revision)
+    for name, value in patch.changes().items():
+        setattr(a, name, value)
+    session.add(a)
+    session.flush()
+    after = _agency_state(session, a)
+    out = agency_out(session, a)
+    _finish(
+        session,
+        principal,
+        action="update",
+        entity_type="agency",
+        entity_id=a.id,
+        before=before,
+        after=after,
+    )
+    return out
+
+
+def create_agency(session: Session, principal: Principal, body: AgencyCreate) -> AgencyEditOut:
+    if session.get(Agency, body.id) is not None:
+        raise ApiError(409, f"機関「{body.id}」はすでに存在します。")
+    if body.parent_id is not None:
+        _require_exist(session, Agency, [body.parent_id], "親機関")
+    a = Agency(
+        id=body.id,
+        name=body.name,
+        short_name=body.short_name,
+        name_en=body.name_en,
+        aliases=list(body.aliases),
+        category=body.category,
+        role_label=body.role_label,
+        description=body.description,
+        parent_id=body.parent_id,
+        source_section=body.source_section,
+    )
+    session.add(a)
+    session.flush()
+    for code in dict.fromkeys(body.roles):
+        session.add(AgencyRole(agency_id=a.id, support_type_code=code.value))
+    session.flush()
+    out = agency_out(session, a)
+    _finish(
+        session,
+        principal,
+        action="create",
+        entity_type="agency",
+        entity_id=a.id,
+        before=None,
+        after=_agency_state(session, a),
+    )
+    return out
+
+
+def put_agency_roles(
+    session: Session, principal: Principal, agency_id: str, roles: list[str], if_match: str | None
+) -> AgencyEditOut:
+    a = get_or_404(session, Agency, agency_id, "機関")
+    check_if_match(if_match, a.revision)
+    before = _agency_state(session, a)
+    _claim_revision(session, Agency, a, a.revision)
+    session.execute(delete(AgencyRole).where(col(AgencyRole.agency_id) == a.id))
+    for code in dict.fromkeys(roles):
+        session.add(AgencyRole(agency_id=a.id, support_type_code=code))
+    session.flush()
+    after = _agency_state(session, a)
+    out = agency_out(session, a)
+    _finish(
+        session,
+        principal,
+        action="update_roles",
+        entity_type="agency",
+        entity_id=a.id,
+        before=before,
+        after=after,
+    )
+    return out
+
+
+def delete_agency(
+    session: Session, principal: Principal, agency_id: str, if_match: str | None
+) -> None:
+    a = get_or_404(session, Agency, agency_id, "機関")
+    check_if_match(if_match, a.revision)
+    references = {
+        "子機関": _count(session, Agency, col(Agency.parent_id) == a.id),
+        "窓口": _count(session, ContactPoint, col(ContactPoint.agency_id) == a.id),
+        "制度の運営機関": _count(
+            session, ProgrammeOperator, col(ProgrammeOperator.agency_id) == a.id
+        ),
+        "相談ニーズ": _count(session, NeedAgency, col(NeedAgency.agency_id) == a.id),
+        "計画の実施主体": _count(session, InitiativeBody, col(InitiativeBody.agency_id) == a.id),
+        "API キー": _count(session, ApiKey, col(ApiKey.agency_id) == a.id),
+        "紹介": _count(session, Referral, col(Referral.agency_id) == a.id),
+    }
+    used = [f"{name} {n} 件" for name, n in references.items() if n]
+    if used:
+        raise ApiError(
+            409,
+            f"機関「{a.id}」は次から参照されているため削除できません: {'、'.join(used)}。",
+        )
+    before = _agency_state(session, a)
+    session.execute(delete(AgencyRole).where(col(AgencyRole.agency_id) == a.id))
+    session.delete(a)
+    session.flush()
+    _finish(
+        session,
+        principal,
+        action="delete",
+        entity_type="agency",
+        entity_id=agency_id,
+        before=before,
+        after=None,
+    )
+
+
+# ---------------------------------------------------------------- contact points
+
+
+def _cp_municipalities(session: Session, cp_id: str) -> list[str]:
+    return list(
+        session.exec(
+            select(ContactPointMunicipality.municipality_code)
+            .where(ContactPointMunicipality.contact_point_id == cp_id)
+            .order_by(col(ContactPointMunicipality.municipality_code))
+        )
+    )
+
+
+def contact_point_out(session: Session, c: ContactPoint) -> ContactPointEditOut:
+    return ContactPointEditOut(
+        id=c.id,
+        name=c.name,
+        agency_id=c.agency_id,
+        role=c.role,
+        postal_code=c.postal_code,
+        address=c.address,
+        phones=[PhoneOut(label=p.get("label"), number=str(p["number"])) for p in c.phones],
+        fax=c.fax,
+        email=c.email,
+        url=c.url,
+        hours=c.hours,
+        municipalities=_cp_municipalities(session, c.id),
+        prefecture_wide=c.prefecture_wide,
+        general_fallback=c.general_fallback,
+        programme_id=c.programme_id,
+        source=c.source,
+        as_of=c.as_of,
+        verified=c.verified,
+        revision=c.revision,
+        updated_at=c.updated_at,
+    )
+
+
+def _cp_state(session: Session, c: ContactPoint) -> dict[str, Any]:
+    return contact_point_out(session, c).model_dump(mode="json", exclude={"updated_at"})
+
+
+def _check_cp_links(session: Session, values: dict[str, Any]) -> None:
+    if values.get("agency_id") is not None:
+        _require_exist(session, Agency, [values["agency_id"]], "機関")
+    if values.get("programme_id") is not None:
+        _require_exist(session, Programme, [values["programme_id"]], "制度")
+    if values.get("municipalities"):
+        _require_exist(session, Municipality, values["municipalities"], "市町コード")
+
+
+def _set_cp_municipalities(session: Session, cp_id: str, codes: list[str]) -> None:
+    session.execute(
+        delete(ContactPointMunicipality).where(
+            col(ContactPointMunicipality.contact_point_id) == cp_id
+        )
+    )
+    for code in dict.fromkeys(codes):
+        session.add(ContactPointMunicipality(contact_point_id=cp_id, municipality_code=code))
+
+
+def _cp_for_editing(session: Session, principal: Principal, cp_id: str) -> ContactPoint:
+    c = get_or_404(session, ContactPoint, cp_id, "窓口")
+    if not can_edit_agency(principal, c.agency_id):
+        raise _forbid("この窓口を編集する権限がありません（自機関の窓口のみ編集できます）。")
+    return c
+
+
+def get_contact_point(session: Session, principal: Principal, cp_id: str) -> ContactPointEditOut:
+    return contact_point_out(session, _cp_for_editing(session, principal, cp_id))
+
+
+def create_contact_point(
+    session: Session, principal: Principal, body: ContactPointCreate
+) -> ContactPointEditOut:
+    if not can_edit_agency(principal, body.agency_id):
+        raise _forbid("自機関以外の窓口は登録できません。")
+    if session.get(ContactPoint, body.id) is not None:
+        raise ApiError(409, f"窓口「{body.id}」はすでに存在します。")
+    values = body.model_dump(mode="json")
+    _check_cp_links(session, values)
+    municipalities = values.pop("municipalities")
+    c = ContactPoint(**values)
+    session.add(c)
+    session.flush()
+    _set_cp_municipalities(session, c.id, municipalities)
+    session.flush()
+    out = contact_point_out(session, c)
+    _finish(
+        session,
+        principal,
+        action="create",
+        entity_type="contact_point",
+        entity_id=c.id,
+        before=None,
+        after=_cp_state(session, c),
+    )
+    return out
+
+
+def update_contact_point(
+    session: Session,
+    principal: Principal,
+    cp_id: str,
+    patch: ContactPointPatch,
+    if_match: str | None,
+) -> ContactPointEditOut:
+    c = _cp_for_editing(session, principal, cp_id)
+    changes = patch.changes()
+    if "agency_id" in changes and not can_edit_agency(principal, changes["agency_id"]):
+        raise _forbid("窓口を自機関以外の機関に移すことはできません。")
+    check_if_match(if_match, c.revision)
+    _check_cp_links(session, changes)
+    before = _cp_state(session, c)
+    _claim_revision(session, ContactPoint, c, c.revision)
+    municipalities = changes.pop("municipalities", None)
+    for name, value in changes.items():
+        setattr(c, name, value)
+    session.add(c)
+    if municipalities is not None:
+        _set_cp_municipalities(session, c.id, municipalities)
+    session.flush()
+    after = _cp_state(session, c)
+    out = contact_point_out(session, c)
+    _finish(
+        session,
+        principal,
+        action="update",
+        entity_type="contact_point",
+        entity_id=c.id,
+        before=before,
+        after=after,
+    )
+    return out
+
+
+def delete_contact_point(
+    session: Session, principal: Principal, cp_id: str, if_match: str | None
+) -> None:
+    c = _cp_for_editing(session, principal, cp_id)
+    check_if_match(if_match, c.revision)
+    before = _cp_state(session, c)
+    _set_cp_municipalities(session, c.id, [])
+    session.delete(c)
+    session.flush()
+    _finish(
+        session,
+        principal,
+        action="delete",
+        entity_type="contact_point",
+        entity_id=cp_id,
+        before=before,
+        after=None,
+    )
+
+
+# ---------------------------------------------------------------- programmes
+
+
+def _programme_links(session: Session, pid: str) -> dict[str, list[Any]]:
+    return {
+        "operators": list(
+            session.exec(
+                select(ProgrammeOperator.agency_id)
+                .where(ProgrammeOperator.programme_id == pid)
+                .order_by(col(ProgrammeOperator.agency_id))
+            )
+        ),
+        "actions": list(
+            session.exec(
+                select(ProgrammeAction.action_number)
+                .where(ProgrammeAction.programme_id == pid)
+                .order_by(col(ProgrammeAction.action_number))
+            )
+        ),
+        "support_types": list(
+            session.exec(
+                select(ProgrammeSupportType.support_type_code)
+                .where(ProgrammeSupportType.programme_id == pid)
+                .order_by(col(ProgrammeSupportType.support_type_code))
+            )
+        ),
+        "measures": [
+            f"{an}.{mn}"
+            for an, mn in session.exec(
+                select(Measure.action_number, Measure.number)
+                .join(ProgrammeMeasure, col(ProgrammeMeasure.measure_id) == col(Measure.id))
+                .where(ProgrammeMeasure.programme_id == pid)
+                .order_by(col(Measure.action_number), col(Measure.number))
+            )
+        ],
+    }
+
+
+def programme_out(session: Session, g: Programme) -> ProgrammeEditOut:
+    return ProgrammeEditOut(
+        id=g.id,
+        name=g.name,
+        aliases=list(g.aliases),
+        kind=g.kind,
+        description=g.description,
+        status_note=g.status_note,
+        source_section=g.source_section,
+        source_page=g.source_page,
+        revision=g.revision,
+        updated_at=g.updated_at,
+        **_programme_links(session, g.id),
+    )
+
+
+def _programme_state(session: Session, g: Programme) -> dict[str, Any]:
+    return programme_out(session, g).model_dump(mode="json", exclude={"updated_at"})
+
+
+def _can_edit_programme(session: Session, principal: Principal, pid: str) -> bool:
+    if principal.is_admin:
+        return True
+    if principal.scope is not Scope.agency_editor or principal.agency_id is None:
+        return False
+    return principal.agency_id in _programme_links(session, pid)["operators"]
+
+
+def _programme_for_editing(session: Session, principal: Principal, pid: str) -> Programme:
+    g = get_or_404(session, Programme, pid, "制度")
+    if not _can_edit_programme(session, principal, g.id):
+        raise _forbid(
+            "この制度を編集する権限がありません（自機関が運営する制度のみ編集できます）。"
+        )
+    return g
+
+
+def _check_programme_links(session: Session, principal: Principal, values: dict[str, Any]) -> None:
+    if "operators" in values:
+        _require_exist(session, Agency, values["operators"], "運営機関")
+        if not principal.is_admin and principal.agency_id not in values["operators"]:
+            raise _forbid(
+                "運営機関に自機関を含めてください（自機関が運営する制度のみ編集できます）。"
+            )
+    if values.get("actions"):
+        _require_exist(session, Action, values["actions"], "アクション番号")
+
+
+def _set_programme_links(session: Session, pid: str, values: dict[str, Any]) -> None:
+    for field, model, column, attr in (
+        ("operators", ProgrammeOperator, ProgrammeOperator.programme_id, "agency_id"),
+        ("actions", ProgrammeAction, ProgrammeAction.programme_id, "action_number"),
+        (
+            "support_types",
+            ProgrammeSupportType,
+            ProgrammeSupportType.programme_id,
+            "support_type_code",
+        ),
+    ):
+        if field not in values:
+            continue
+        session.execute(delete(model).where(col(column) == pid))
+        for value in dict.fromkeys(values[field]):
+            session.add(model(programme_id=pid, **{attr: value}))
+
+
+def get_programme(session: Session, principal: Principal, pid: str) -> ProgrammeEditOut:
+    return programme_out(session, _programme_for_editing(session, principal, pid))
+
+
+def create_programme(
+    session: Session, principal: Principal, body: ProgrammeCreate
+) -> ProgrammeEditOut:
+    if session.get(Programme, body.id) is not None:
+        raise ApiError(409, f"制度「{body.id}」はすでに存在します。")
+    values = body.model_dump(mode="json")
+    _check_programme_links(session, principal, values)
+    links = {k: values.pop(k) for k in ("operators", "actions", "support_types")}
+    g = Programme(**values)
+    session.add(g)
+    session.flush()
+    _set_programme_links(session, g.id, links)
+    session.flush()
+    out = programme_out(session, g)
+    _finish(
+        session,
+        principal,
+        action="create",
+        entity_type="programme",
+        entity_id=g.id,
+        before=None,
+        after=_programme_state(session, g),
+    )
+    return out
+
+
+def update_programme(
+    session: Session,
+    principal: Principal,
+    pid: str,
+    patch: ProgrammePatch,
+    if_match: str | None,
+) -> ProgrammeEditOut:
+    g = _programme_for_editing(session, principal, pid)
+    changes = patch.changes()
+    check_if_match(if_match, g.revision)
+    _check_programme_links(session, principal, changes)
+    before = _programme_state(session, g)
+    _claim_revision(session, Programme, g, g.revision)
+    links: dict[str, Any] = {
+        k: changes.pop(k) for k in ("operators", "actions", "support_types") if k in changes
+    }
+    for name, value in changes.items():
+        setattr(g, name, value)
+    session.add(g)
+    _set_programme_links(session, g.id, links)
+    session.flush()
+    after = _programme_state(session, g)
+    out = programme_out(session, g)
+    _finish(
+        session,
+        principal,
+        action="update",
+        entity_type="programme",
+        entity_id=g.id,
+        before=before,
+        after=after,
+    )
+    return out
+
+
+def delete_programme(
+    session: Session, principal: Principal, pid: str, if_match: str | None
+) -> None:
+    g = _programme_for_editing(session, principal, pid)
+    check_if_match(if_match, g.revision)
+    contacts = _count(session, ContactPoint, col(ContactPoint.programme_id) == g.id)
+    if contacts:
+        raise ApiError(
+            409,
+            f"制度「{g.id}」は窓口 {contacts} 件から参照されているため削除できません。"
+            "先に窓口の programme_id を外してください。",
+        )
+    before = _programme_state(session, g)
+    for model in (ProgrammeOperator, ProgrammeAction, ProgrammeMeasure, ProgrammeSupportType):
+        session.execute(delete(model).where(col(model.programme_id) == g.id))
+    session.delete(g)
+    session.flush()
+    _finish(
+        session,
+        principal,
+        action="delete",
+        entity_type="programme",
+        entity_id=pid,
+        before=before,
+        after=None,
+    )

@@ -1,0 +1,326 @@
+"""CSV exports for Excel: UTF-8 with BOM, CRLF, Japanese headers, formula-injection safe, streamed.
+
+Rows are read from the database in keyset batches and written a batch at a time, so a table of
+100k contact points never becomes one string in memory. Each export opens its own session on the
+request session's engine, because the response body is produced after the request's session may
+already be closed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app.models import (
+    Action,
+    Agency,
+    AgencyRole,
+    ContactPoint,
+    ContactPointMunicipality,
+    Measure,
+    Municipality,
+    Programme,
+    ProgrammeAction,
+    ProgrammeMeasure,
+    ProgrammeOperator,
+    ProgrammeSupportType,
+    SupportType,
+)
+
+BOM = "\ufeff"
+MARK = "○"
+SEPARATOR = "、"
+BATCH = 500
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def escape_cell(value: object) -> str:
+    """Text for one cell. A cell Excel would read as a formula (=, +, -, @, tab, CR first) gets a
+    leading apostrophe, which Excel shows as plain text (OWASP CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return MARK if value else ""
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+@dataclass(frozen=True)
+class CsvExport:
+    ascii_name: str
+    japanese_name: str
+    header: list[str]
+    rows: Iterator[Sequence[object]]
+
+
+def content_disposition(ascii_name: str, japanese_name: str) -> str:
+    """attachment with an ASCII fallback and the RFC 5987/6266 UTF-8 `filename*`."""
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(japanese_name)}"
+
+
+def encode_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Iterator[bytes]:
+    """Yield the CSV as UTF-8 chunks: the BOM and header first, then one chunk per BATCH rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    buffer.write(BOM)
+    writer.writerow([escape_cell(h) for h in header])
+    pending = 0
+    for row in rows:
+        writer.writerow([escape_cell(v) for v in row])
+        pending += 1
+        if pending >= BATCH:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
+    yield buffer.getvalue().encode("utf-8")
+
+
+def _batches(engine: Engine, model: Any, key: Any) -> Iterator[tuple[Session, list[Any]]]:
+    """Rows of `model` in primary-key order, BATCH at a time (keyset pagination)."""
+    with Session(engine) as session:
+        last: str | None = None
+        while True:
+            stmt = select(model).order_by(col(key)).limit(BATCH)
+            if last is not None:
+                stmt = stmt.where(col(key) > last)
+            rows = list(session.exec(stmt).all())
+            if not rows:
+                return
+            yield session, rows
+            last = getattr(rows[-1], key.key)
+
+
+def _support_types(session: Session) -> list[SupportType]:
+    return list(session.exec(select(SupportType).order_by(col(SupportType.sort_order))).all())
+
+
+def _grouped(rows: Iterable[tuple[Any, Any]]) -> dict[Any, list[Any]]:
+    out: dict[Any, list[Any]] = defaultdict(list)
+    for k, v in rows:
+        out[k].append(v)
+    return out
+
+
+def _source(section: str, page: int | None) -> str:
+    return f"やまぐち商工業推進計画 {section}" + (f" p.{page}" if page is not None else "")
+
+
+# --- agencies ---------------------------------------------------------------------------------
+
+
+def agencies_export(engine: Engine) -> CsvExport:
+    with Session(engine) as session:
+        types = _support_types(session)
+    header = [
+        "機関ID",
+        "機関名",
+        "略称",
+        "英語名",
+        "区分",
+        "役割",
+        *[t.name for t in types],
+        "役割表の機関",
+        "親機関ID",
+        "説明",
+        "出典",
+    ]
+
+    def rows() -> Iterator[list[object]]:
+        for session, batch in _batches(engine, Agency, Agency.id):
+            ids = [a.id for a in batch]
+            roles = _grouped(
+                session.exec(
+                    select(AgencyRole.agency_id, AgencyRole.support_type_code).where(
+                        col(AgencyRole.agency_id).in_(ids)
+                    )
+                )
+            )
+            for a in batch:
+                held = set(roles.get(a.id, []))
+                yield [
+                    a.id,
+                    a.name,
+                    a.short_name,
+                    a.name_en,
+                    a.category,
+                    a.role_label,
+                    *[t.code in held for t in types],
+                    a.matrix_order is not None,
+                    a.parent_id,
+                    a.description,
+                    _source(a.source_section, a.source_page),
+                ]
+
+    return CsvExport("agencies.csv", "支援機関.csv", header, rows())
+
+
+# --- programmes -------------------------------------------------------------------------------
+
+
+def programmes_export(engine: Engine) -> CsvExport:
+    header = [
+        "制度ID",
+        "制度名",
+        "別名",
+        "種類",
+        "説明",
+        "経緯・状況",
+        "運営機関ID",
+        "運営機関名",
+        "アクション",
+        "取組方針",
+        "支援の種類",
+        "出典",
+    ]
+
+    def rows() -> Iterator[list[object]]:
+        with Session(engine) as s:
+            agency_names = dict(s.exec(select(Agency.id, Agency.name)).all())
+            type_names = {t.code: t.name for t in _support_types(s)}
+            type_order = {t.code: t.sort_order for t in _support_types(s)}
+            action_titles = dict(s.exec(select(Action.number, Action.title)).all())
+        for session, batch in _batches(engine, Programme, Programme.id):
+            ids = [g.id for g in batch]
+            operators = _grouped(
+                session.exec(
+                    select(ProgrammeOperator.programme_id, ProgrammeOperator.agency_id)
+                    .where(col(ProgrammeOperator.programme_id).in_(ids))
+                    .order_by(col(ProgrammeOperator.agency_id))
+                )
+            )
+            actions = _grouped(
+                session.exec(
+                    select(ProgrammeAction.programme_id, ProgrammeAction.action_number)
+                    .where(col(ProgrammeAction.programme_id).in_(ids))
+                    .order_by(col(ProgrammeAction.action_number))
+                )
+            )
+            measures = _grouped(
+                (pid, f"{an}.{mn}")
+                for pid, an, mn in session.exec(
+                    select(ProgrammeMeasure.programme_id, Measure.action_number, Measure.number)
+                    .join(Measure, col(Measure.id) == col(ProgrammeMeasure.measure_id))
+                    .where(col(ProgrammeMeasure.programme_id).in_(ids))
+                    .order_by(col(Measure.action_number), col(Measure.number))
+                )
+            )
+            types = _grouped(
+                session.exec(
+                    select(
+                        ProgrammeSupportType.programme_id, ProgrammeSupportType.support_type_code
+                    ).where(col(ProgrammeSupportType.programme_id).in_(ids))
+                )
+            )
+            for g in batch:
+                ops = operators.get(g.id, [])
+                codes = sorted(types.get(g.id, []), key=lambda c: type_order.get(c, 99))
+                yield [
+                    g.id,
+                    g.name,
+                    SEPARATOR.join(g.aliases),
+                    g.kind,
+                    g.description,
+                    g.status_note,
+                    SEPARATOR.join(ops),
+                    SEPARATOR.join(agency_names.get(a, a) for a in ops),
+                    SEPARATOR.join(
+                        f"{n} {action_titles.get(n, '')}".strip() for n in actions.get(g.id, [])
+                    ),
+                    SEPARATOR.join(measures.get(g.id, [])),
+                    SEPARATOR.join(type_names.get(c, c) for c in codes),
+                    _source(g.source_section, g.source_page),
+                ]
+
+    return CsvExport("programmes.csv", "制度.csv", header, rows())
+
+
+# --- contact points ---------------------------------------------------------------------------
+
+
+def _phones(phones: list[dict[str, Any]]) -> str:
+    return " / ".join(
+        f"{p['label']}: {p['number']}" if p.get("label") else str(p["number"]) for p in phones
+    )
+
+
+def contact_points_export(engine: Engine) -> CsvExport:
+    header = [
+        "窓口ID",
+        "窓口名",
+        "機関ID",
+        "機関名",
+        "担当",
+        "郵便番号",
+        "住所",
+        "電話",
+        "FAX",
+        "メール",
+        "URL",
+        "受付時間",
+        "担当市町",
+        "県全域",
+        "総合窓口",
+        "制度ID",
+        "出典",
+        "時点",
+        "確認済み",
+    ]
+
+    def rows() -> Iterator[list[object]]:
+        with Session(engine) as s:
+            agency_names = dict(s.exec(select(Agency.id, Agency.name)).all())
+            municipality_names = dict(s.exec(select(Municipality.code, Municipality.name)).all())
+        for session, batch in _batches(engine, ContactPoint, ContactPoint.id):
+            ids = [c.id for c in batch]
+            munis = _grouped(
+                session.exec(
+                    select(
+                        ContactPointMunicipality.contact_point_id,
+                        ContactPointMunicipality.municipality_code,
+                    )
+                    .where(col(ContactPointMunicipality.contact_point_id).in_(ids))
+                    .order_by(col(ContactPointMunicipality.municipality_code))
+                )
+            )
+            for c in batch:
+                yield [
+                    c.id,
+                    c.name,
+                    c.agency_id,
+                    agency_names.get(c.agency_id, ""),
+                    c.role,
+                    c.postal_code,
+                    c.address,
+                    _phones(c.phones),
+                    c.fax,
+                    c.email,
+                    c.url,
+                    c.hours,
+                    SEPARATOR.join(municipality_names.get(m, m) for m in munis.get(c.id, [])),
+                    c.prefecture_wide,
+                    c.general_fallback,
+                    c.programme_id,
+                    c.source,
+                    c.as_of,
+                    c.verified,
+                ]
+
+    return CsvExport("contact-points.csv", "窓口.csv", header, rows())
+
+
+EXPORTS: dict[str, Callable[[Engine], CsvExport]] = {
+    "agencies": agencies_export,
+    "programmes": programmes_export,
+    "contact-points": contact_points_export,
+}

@@ -1,0 +1,350 @@
+"""Closed-loop referrals: a front desk sends a case to an agency, the agency reports back.
+
+Visibility: a front desk sees the referrals its key created, an agency editor those addressed to
+its agency, an admin all. Anything a caller may not see is reported as missing (404), so the
+existence of another desk's case does not leak.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import false, func, true
+from sqlmodel import Session, col, select
+
+from app.core.errors import ApiError
+from app.core.pagination import Page, PageParams
+from app.models import Agency, Municipality, Need, Programme, Referral, ReferralEvent
+from app.models.common import utcnow
+from app.schemas.referrals import (
+    STATUS_LABELS,
+    TRANSITIONS,
+    CountOut,
+    ReferralCreate,
+    ReferralDetail,
+    ReferralEventOut,
+    ReferralOut,
+    ReferralStats,
+    ReferralStatus,
+)
+from app.services.access import Principal, Scope
+from app.services.lookups import resolve_municipality
+
+
+def _visible(principal: Principal) -> Any:
+    """A SQL condition selecting the referrals this principal may see."""
+    if principal.is_admin:
+        return true()
+    if principal.scope is Scope.agency_editor:
+        return col(Referral.agency_id) == principal.agency_id
+    if principal.scope is Scope.front_desk and principal.key_id is not None:
+        return col(Referral.created_by_key_id) == principal.key_id
+    return false()
+
+
+def _not_found(referral_id: int) -> ApiError:
+    return ApiError(404, f"紹介 {referral_id} は見つかりません。")
+
+
+def _get_visible(session: Session, principal: Principal, referral_id: int) -> Referral:
+    row = session.exec(
+        select(Referral).where(Referral.id == referral_id, _visible(principal))
+    ).first()
+    if row is None:
+        raise _not_found(referral_id)
+    return row
+
+
+def _names(session: Session, rows: list[Referral]) -> tuple[dict[str, str], dict[str, str]]:
+    agency_ids = {r.agency_id for r in rows}
+    codes = {r.municipality_code for r in rows}
+    agencies = {
+        a.id: a.name for a in session.exec(select(Agency).where(col(Agency.id).in_(agency_ids)))
+    }
+    municipalities = {
+        m.code: m.name
+        for m in session.exec(select(Municipality).where(col(Municipality.code).in_(codes)))
+    }
+    return agencies, municipalities
+
+
+def _out(r: Referral, agencies: dict[str, str], municipalities: dict[str, str]) -> ReferralOut:
+    status = ReferralStatus(r.status)
+    assert r.id is not None
+    return ReferralOut(
+        id=r.id,
+        status=status,
+        status_label=STATUS_LABELS[status],
+        text=r.text,
+        agency_id=r.agency_id,
+        agency_name=agencies.get(r.agency_id, r.agency_id),
+        programme_ids=list(r.programme_ids),
+        need_ids=list(r.need_ids) if r.need_ids is not None else None,
+        municipality_code=r.municipality_code,
+        municipality_name=municipalities.get(r.municipality_code, r.municipality_code),
+        consent=r.consent,
+        enterprise_name=r.enterprise_name,
+        enterprise_contact=r.enterprise_contact,
+        created_by_key_id=r.created_by_key_id,
+        created_by_scope=r.created_by_scope,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        personal_data_erased_at=r.personal_data_erased_at,
+        allowed_transitions=sorted(TRANSITIONS.get(status, frozenset())),
+    )
+
+
+def _detail(session: Session, r: Referral) -> ReferralDetail:
+    agencies, municipalities = _names(session, [r])
+    events = session.exec(
+        select(ReferralEvent)
+        .where(ReferralEvent.referral_id == r.id)
+        .order_by(col(ReferralEvent.id))
+    ).all()
+    return ReferralDetail(
+        **_out(r, agencies, municipalities).model_dump(),
+        history=[ReferralEventOut.model_validate(e, from_attributes=True) for e in events],
+    )
+
+
+def _event(
+    session: Session,
+    principal: Principal,
+    referral_id: int,
+    *,
+    kind: str,
+    from_status: str | None,
+    to_status: str,
+    note: str | None = None,
+) -> None:
+    session.add(
+        ReferralEvent(
+            referral_id=referral_id,
+            kind=kind,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            key_id=principal.key_id,
+            key_prefix=principal.prefix,
+            key_scope=principal.scope.value,
+        )
+    )
+
+
+def create_referral(
+    session: Session,
+    principal: Principal,
+    body: ReferralCreate,
+    need_ids: list[str] | None = None,
+) -> ReferralDetail:
+    if principal.scope not in (Scope.front_desk, Scope.admin):
+        raise ApiError(
+            403, "紹介を作成できるのは front_desk（市町の窓口）または admin の API キーです。"
+        )
+    municipality = resolve_municipality(session, body.municipality)
+    if principal.scope is Scope.front_desk and municipality.code != principal.municipality_code:
+        raise ApiError(
+            403,
+            f"この API キーは市町 {principal.municipality_code} の窓口用です。"
+            f"{municipality.name}からの紹介は作成できません。",
+        )
+    if session.get(Agency, body.agency_id) is None:
+        raise ApiError(
+            422,
+            f"機関「{body.agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
+        )
+    programme_ids = list(dict.fromkeys(body.programme_ids))
+    if programme_ids:
+        found = set(session.exec(select(Programme.id).where(col(Programme.id).in_(programme_ids))))
+        missing = [p for p in programme_ids if p not in found]
+        if missing:
+            raise ApiError(422, f"制度「{'、'.join(missing[:5])}」は存在しません。")
+    now = utcnow()
+    referral = Referral(
+        status=ReferralStatus.sent.value,
+        text=body.text,
+        agency_id=body.agency_id,
+        programme_ids=programme_ids,
+        need_ids=need_ids,
+        municipality_code=municipality.code,
+        consent=body.consent,
+        enterprise_name=body.enterprise_name if body.consent else None,
+        enterprise_contact=body.enterprise_contact if body.consent else None,
+        created_by_key_id=principal.key_id,
+        created_by_scope=principal.scope.value,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(referral)
+    session.flush()
+    assert referral.id is not None
+    _event(session, principal, referral.id, kind="created", from_status=None, to_status="sent")
+    session.commit()
+    session.refresh(referral)
+    return _detail(session, referral)
+
+
+def get_referral(session: Session, principal: Principal, referral_id: int) -> ReferralDetail:
+    return _detail(session, _get_visible(session, principal, referral_id))
+
+
+def change_status(
+    session: Session,
+    principal: Principal,
+    referral_id: int,
+    status: ReferralStatus,
+    note: str | None,
+) -> ReferralDetail:
+    r = _get_visible(session, principal, referral_id)
+    if not (principal.is_admin or principal.scope is Scope.agency_editor):
+        raise ApiError(
+            403, "紹介の状態を変更できるのは、紹介先の機関（agency_editor）か admin です。"
+        )
+    current = ReferralStatus(r.status)
+    if status not in TRANSITIONS.get(current, frozenset()):
+        allowed = "、".join(
+            f"{s.value}（{STATUS_LABELS[s]}）" for s in TRANSITIONS.get(current, [])
+        )
+        raise ApiError(
+            409,
+            f"状態を {current.value}（{STATUS_LABELS[current]}）から "
+            f"{status.value}（{STATUS_LABELS[status]}）には変更できません。"
+            + (f"変更できる状態: {allowed}" if allowed else "この紹介は完了した状態です。"),
+        )
+    r.status = status.value
+    r.updated_at = utcnow()
+    session.add(r)
+    assert r.id is not None
+    _event(
+        session,
+        principal,
+        r.id,
+        kind="status_changed",
+        from_status=current.value,
+        to_status=status.value,
+        note=note,
+    )
+    session.commit()
+    session.refresh(r)
+    return _detail(session, r)
+
+
+def erase_personal_data(session: Session, principal: Principal, referral_id: int) -> ReferralDetail:
+    r = _get_visible(session, principal, referral_id)
+    now = utcnow()
+    r.enterprise_name = None
+    r.enterprise_contact = None
+    if r.personal_data_erased_at is None:
+        r.personal_data_erased_at = now
+    r.updated_at = now
+    session.add(r)
+    assert r.id is not None
+    _event(
+        session,
+        principal,
+        r.id,
+        kind="personal_data_erased",
+        from_status=r.status,
+        to_status=r.status,
+    )
+    session.commit()
+    session.refresh(r)
+    return _detail(session, r)
+
+
+def _filters(
+    principal: Principal,
+    *,
+    status: ReferralStatus | None,
+    agency_id: str | None,
+    municipality_code: str | None,
+    created_from: datetime | None,
+    created_to: datetime | None,
+) -> list[Any]:
+    conditions: list[Any] = [_visible(principal)]
+    if status is not None:
+        conditions.append(col(Referral.status) == status.value)
+    if agency_id is not None:
+        conditions.append(col(Referral.agency_id) == agency_id)
+    if municipality_code is not None:
+        conditions.append(col(Referral.municipality_code) == municipality_code)
+    if created_from is not None:
+        conditions.append(col(Referral.created_at) >= created_from)
+    if created_to is not None:
+        conditions.append(col(Referral.created_at) < created_to)
+    return conditions
+
+
+def list_referrals(
+    session: Session,
+    principal: Principal,
+    page: PageParams,
+    **filters: Any,
+) -> Page[ReferralOut]:
+    conditions = _filters(principal, **filters)
+    total = session.exec(select(func.count()).select_from(Referral).where(*conditions)).one()
+    rows = list(
+        session.exec(
+            select(Referral)
+            .where(*conditions)
+            .order_by(col(Referral.id).desc())
+            .offset(page.offset)
+            .limit(page.limit)
+        )
+    )
+    agencies, municipalities = _names(session, rows)
+    return Page(
+        items=[_out(r, agencies, municipalities) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+def stats(session: Session, principal: Principal, **filters: Any) -> ReferralStats:
+    """Counts only; no text and no personal data leave this function."""
+    conditions = _filters(principal, **filters)
+    rows = session.exec(
+        select(
+            Referral.status, Referral.agency_id, Referral.municipality_code, Referral.need_ids
+        ).where(*conditions)
+    ).all()
+    by_status: Counter[str] = Counter()
+    by_agency: Counter[str] = Counter()
+    by_municipality: Counter[str] = Counter()
+    by_need: Counter[str] = Counter()
+    for status, agency_id, code, need_ids in rows:
+        by_status[status] += 1
+        by_agency[agency_id] += 1
+        by_municipality[code] += 1
+        for need in dict.fromkeys(need_ids or []):
+            by_need[need] += 1
+    agency_names = {
+        a.id: a.name for a in session.exec(select(Agency).where(col(Agency.id).in_(by_agency)))
+    }
+    municipality_names = {
+        m.code: m.name
+        for m in session.exec(
+            select(Municipality).where(col(Municipality.code).in_(by_municipality))
+        )
+    }
+    need_labels = {
+        n.id: n.label for n in session.exec(select(Need).where(col(Need.id).in_(by_need)))
+    }
+
+    def counts(counter: Counter[str], labels: dict[str, str]) -> list[CountOut]:
+        return [
+            CountOut(key=k, label=labels.get(k), count=n)
+            for k, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+
+    status_labels = {s.value: label for s, label in STATUS_LABELS.items()}
+    return ReferralStats(
+        total=len(rows),
+        by_status=counts(by_status, status_labels),
+        by_agency=counts(by_agency, agency_names),
+        by_municipality=counts(by_municipality, municipality_names),
+        by_need=counts(by_need, need_labels),
+    )

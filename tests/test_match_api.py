@@ -1,0 +1,154 @@
+"""POST /v1/match and GET /v1/match/stats through HTTP, on the seeded database."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.models import ContactPoint, ContactPointMunicipality
+from app.seeding.database import bump_directory_version
+
+CONTRACT_KEYS = {
+    "matched",
+    "needs",
+    "support_types",
+    "agencies",
+    "programmes",
+    "actions",
+    "contact_points",
+    "clarifying_questions",
+    "vocabularies",
+}
+
+
+def match(client: TestClient, **body: object) -> dict:
+    resp = client.post("/v1/match", json=body)
+    assert resp.status_code == 200, resp.text
+    return resp.json()
+
+
+def test_contract_shape_and_a_canonical_need(client: TestClient) -> None:
+    body = match(client, text="共同研究したい")
+    assert set(body) >= CONTRACT_KEYS
+    assert body["matched"] is True
+    assert body["support_types"][0]["code"] == "technology"
+    assert "yamaguchi-itc" in [a["id"] for a in body["agencies"][:3]]
+    top = body["agencies"][0]
+    assert top["reasons"] and all(isinstance(r, str) for r in top["reasons"])
+    need = body["needs"][0]
+    assert need["negated"] is False and need["evidence"][0]["rule_id"]
+    for key in ("support_types", "agencies", "programmes", "actions"):
+        assert all(0.0 <= item["score"] <= 1.0 for item in body[key])
+
+
+def test_limit_caps_ranked_lists(client: TestClient) -> None:
+    body = match(client, text="創業したいので融資も受けたい", limit=2)
+    assert len(body["agencies"]) <= 2 and len(body["programmes"]) <= 2
+    codes = {s["code"] for s in body["support_types"]}
+    assert {"startup", "finance"} <= codes
+
+
+def test_negated_need_does_not_rank_first(client: TestClient) -> None:
+    body = match(client, text="融資は必要ないが技術の相談をしたい")
+    assert body["support_types"][0]["code"] == "technology"
+    assert any(n["negated"] and n["support_type"] == "finance" for n in body["needs"])
+
+
+def test_out_of_scope_gives_only_the_general_fallback(client: TestClient) -> None:
+    body = match(client, text="住民票を取りたい")
+    assert body["matched"] is False
+    assert body["support_types"] == [] and body["agencies"] == []
+    assert body["contact_points"] and all(c["general_fallback"] for c in body["contact_points"])
+
+
+def test_vague_text_asks_back_with_resolvable_quick_replies(client: TestClient) -> None:
+    body = match(client, text="相談したい")
+    questions = body["clarifying_questions"]
+    assert questions and questions[0]["options"]
+    option = questions[0]["options"][0]
+    follow_up = match(client, text=option["text"])
+    assert follow_up["matched"] and follow_up["support_types"]
+
+
+def test_municipality_by_name_or_code_is_the_same(client: TestClient) -> None:
+    by_name = match(client, text="経営の相談をしたい", municipality="萩市")
+    by_code = match(client, text="経営の相談をしたい", municipality="35204")
+    assert by_name == by_code
+    assert "hagi-cci" in [c["id"] for c in by_name["contact_points"]]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": ""},
+        {"text": "   \n "},
+        {"text": "あ" * 1001},
+        {"text": "融資", "municipality": "東京都"},
+        {"text": "融資", "limit": 0},
+        {"text": "融資", "limit": 21},
+        {"text": "融資", "extra": 1},
+        {"municipality": "萩市"},
+        {"text": 123},
+    ],
+)
+def test_bad_requests_are_422_in_japanese(client: TestClient, body: dict) -> None:
+    resp = client.post("/v1/match", json=body)
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert any(ord(ch) > 0x3000 for ch in resp.json()["detail"])
+
+
+def test_malformed_json_is_422(client: TestClient) -> None:
+    resp = client.post(
+        "/v1/match", content='{"text": "融資'.encode(), headers={"content-type": "application/json"}
+    )
+    assert resp.status_code == 422
+    assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_misses_are_counted_without_personal_data(client: TestClient) -> None:
+    text = "今日の天気 090-1234-5678 taro@example.jp"
+    match(client, text=text)
+    match(client, text=text)
+    stats = client.get("/v1/match/stats").json()
+    entry = next(e for e in stats["top"] if "天気" in e["text"])
+    assert entry["kind"] == "unmatched" and entry["count"] >= 2
+    assert "090" not in entry["text"] and "example.jp" not in entry["text"]
+    assert stats["totals"]["unmatched"] >= 2
+
+
+def test_snapshot_is_rebuilt_when_the_directory_changes(client: TestClient, engine: Engine) -> None:
+    before = match(client, text="経営の相談をしたい", municipality="阿武町")
+    with Session(engine) as session:
+        session.add(
+            ContactPoint(
+                id="test-abu-window",
+                name="テスト用 阿武町窓口",
+                agency_id="societies-of-commerce",
+                source="test",
+            )
+        )
+        session.flush()
+        session.add(
+            ContactPointMunicipality(contact_point_id="test-abu-window", municipality_code="35502")
+        )
+        bump_directory_version(session)
+        session.commit()
+    try:
+        after = match(client, text="経営の相談をしたい", municipality="阿武町")
+        assert "test-abu-window" not in [c["id"] for c in before["contact_points"]]
+        assert "test-abu-window" in [c["id"] for c in after["contact_points"]]
+        assert after["snapshot_version"] > before["snapshot_version"]
+    finally:
+        with Session(engine) as session:
+            link = session.get(ContactPointMunicipality, ("test-abu-window", "35502"))
+            if link:
+                session.delete(link)
+                session.flush()
+            row = session.get(ContactPoint, "test-abu-window")
+            if row:
+                session.delete(row)
+            bump_directory_version(session)
+            session.commit()
