@@ -42,8 +42,16 @@ eval: install
 	$(BIN)/python -m app.matching.evaluate
 
 bench: install
-	$(BIN)/python -m app.matching.bench
-	$(BIN)/python -m app.benchmarks.http
+	@mkdir -p docs
+	@{ echo '# Benchmarks'; echo; echo 'Written by `make bench`. Machine:'; echo; echo '```'; \
+	  date -u; uname -srm; echo "cores: $$(nproc)"; $(BIN)/python --version; echo '```'; echo; \
+	  echo '## Matcher in-process latency'; echo; echo '```'; $(BIN)/python -m app.matching.bench; echo '```'; echo; \
+	  echo '## HTTP: POST /v1/match next to GET /healthz (same server, same settings)'; echo; echo '```'; \
+	  $(BIN)/python -m app.benchmarks.http; echo '```'; } | tee docs/BENCHMARKS.md
+
+serve-prod: migrate
+	$(BIN)/python -m app.seeding --if-empty
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $${WORKERS:-2} --no-access-log
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

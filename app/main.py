@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
+from app.core.observability import RequestContextMiddleware, configure_logging
 from app.core.security import install_security
 from app.matching import MissCounter
 from app.routers import (
@@ -22,6 +23,7 @@ from app.routers import (
     health,
     hsds,
     match,
+    metrics,
     plan,
     programmes,
     referrals,
@@ -90,6 +92,7 @@ def create_app(
         )
     for router in (
         health.router,
+        metrics.router,
         match.router,
         directory.router,
         plan.router,
@@ -101,6 +104,9 @@ def create_app(
         admin_directory.router,
     ):
         app.include_router(router)
+    # Outermost: every response, errors and rejections included, carries the request id.
+    app.add_middleware(RequestContextMiddleware)
+    configure_logging(settings.LOG_LEVEL)
 
     original_openapi = app.openapi
 

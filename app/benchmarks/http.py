@@ -100,7 +100,12 @@ def main(argv: list[str] | None = None) -> int:
 
     root = Path(__file__).resolve().parents[2]
     with tempfile.TemporaryDirectory() as tmp:
-        env = dict(os.environ, DATABASE_URL=f"sqlite:///{tmp}/bench.db", LOG_LEVEL="warning")
+        env = dict(
+            os.environ,
+            DATABASE_URL=f"sqlite:///{tmp}/bench.db",
+            LOG_LEVEL="warning",
+            RATE_LIMIT_PER_MINUTE="0",
+        )
         py = sys.executable
         subprocess.run(
             [py, "-m", "alembic", "upgrade", "head"],

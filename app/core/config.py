@@ -28,7 +28,7 @@ class Settings(BaseSettings):
         default=64 * 1024, description="Largest accepted request body in bytes (413 above)"
     )
     RATE_LIMIT_PER_MINUTE: int = Field(
-        default=600,
+        default=6000,
         description="Requests per minute allowed per API key and per client IP (0 = no limit)",
     )
     BOOTSTRAP_ADMIN_KEY: str | None = Field(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, Request
 
 from app.core.errors import problem_responses
+from app.core.observability import MATCH_LATENCY, MATCH_OUTCOMES
 from app.routers.deps import DirectoryDep
 from app.schemas.match import MATCH_EXAMPLE_REQUEST, MatchRequest, MatchResponse, MatchStats
 from app.services.matching import run_match
@@ -39,12 +41,18 @@ def match(
     directory: DirectoryDep,
     body: Annotated[MatchRequest, Body(openapi_examples=EXAMPLES)],
 ) -> dict[str, Any]:
+    started = time.perf_counter()
     result = run_match(directory, body.text, body.municipality, body.limit)
+    MATCH_LATENCY.observe(time.perf_counter() - started)
     misses = request.app.state.match_misses
-    if not result.matched:
-        misses.record(body.text, "unmatched")
-    elif result.clarified:
+    if result.clarified:
         misses.record(body.text, "clarified")
+        MATCH_OUTCOMES.labels("clarified").inc()
+    elif not result.matched:
+        misses.record(body.text, "unmatched")
+        MATCH_OUTCOMES.labels("unmatched").inc()
+    else:
+        MATCH_OUTCOMES.labels("matched").inc()
     payload = result.to_dict()
     payload["snapshot_version"] = directory.snapshot.version
     return payload

@@ -5,12 +5,15 @@ The set was written from the plan by a different author than the rules, without 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from app.matching import CompiledRules, validate_rule_refs
 from app.matching.evaluate import THRESHOLD, evaluate, load_utterances
 from app.matching.snapshot import DirectorySnapshot
-from tests.matching.conftest import SEED
+
+SEED = Path(__file__).resolve().parents[2] / "seed"
 
 METRICS = [
     "support_type@1",

@@ -1,0 +1,48 @@
+"""Request ids, metrics."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_request_id_is_taken_or_generated(client: TestClient) -> None:
+    given = client.get("/healthz", headers={"X-Request-ID": "desk-42.abc"})
+    assert given.headers["x-request-id"] == "desk-42.abc"
+    generated = client.get("/healthz")
+    assert len(generated.headers["x-request-id"]) == 32
+    hostile = client.get("/healthz", headers={"X-Request-ID": "<script>" + "x" * 300})
+    assert hostile.headers["x-request-id"] != "<script>" + "x" * 300
+    assert len(hostile.headers["x-request-id"]) == 32
+
+
+def test_errors_carry_the_request_id_too(client: TestClient) -> None:
+    resp = client.get("/v1/agencies/nobody", headers={"X-Request-ID": "trace-1"})
+    assert resp.status_code == 404 and resp.headers["x-request-id"] == "trace-1"
+
+
+def _sample(text: str, name: str, **labels: str) -> float:
+    for line in text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_routes_and_match_outcomes(client: TestClient) -> None:
+    before = client.get("/metrics").text
+    client.post("/v1/match", json={"text": "共同研究したい"})
+    client.post("/v1/match", json={"text": "今日の天気"})
+    after = client.get("/metrics")
+    assert after.headers["content-type"].startswith("text/plain")
+    text = after.text
+    name = "madoguchi_match_outcomes_total"
+    assert _sample(text, name, outcome="matched") == _sample(before, name, outcome="matched") + 1
+    assert (
+        _sample(text, name, outcome="unmatched") == _sample(before, name, outcome="unmatched") + 1
+    )
+    route = _sample(
+        text, "madoguchi_http_requests_total", method="POST", route="/v1/match", status="200"
+    )
+    assert route >= 2
+    assert _sample(text, "madoguchi_snapshot_version") >= 1

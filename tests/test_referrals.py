@@ -1,0 +1,282 @@
+"""Closed-loop referrals: creation rules, the status machine, visibility, stats, erasure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from partners import INJECTIONS, assert_problem, bearer, make_key
+from sqlalchemy.engine import Engine
+
+
+class Keys:
+    def __init__(self, engine: Engine) -> None:
+        self.desk_id, desk = make_key(engine, "front_desk", municipality="萩市")
+        self.desk = bearer(desk)
+        self.other_desk = bearer(make_key(engine, "front_desk", municipality="下関市")[1])
+        self.editor = bearer(make_key(engine, "agency_editor", agency_id="yamaguchi-itc")[1])
+        self.other_editor = bearer(make_key(engine, "agency_editor", agency_id="yipf")[1])
+        self.admin = bearer(make_key(engine, "admin")[1])
+
+
+@pytest.fixture
+def keys(engine: Engine) -> Keys:
+    return Keys(engine)
+
+
+def referral(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "text": "大学と共同研究して新製品を開発したい",
+        "agency_id": "yamaguchi-itc",
+        "municipality": "萩市",
+        "consent": True,
+        "enterprise_name": "株式会社萩テック",
+        "enterprise_contact": "0838-00-0000",
+    }
+    body.update(overrides)
+    return body
+
+
+def create(client: TestClient, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
+    resp = client.post("/v1/referrals", headers=headers, json=referral(**overrides))
+    assert resp.status_code == 201, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def test_front_desk_creates_a_referral(client: TestClient, keys: Keys) -> None:
+    body = create(client, keys.desk, programme_ids=["business-succession-desk"])
+    assert body["status"] == "sent" and body["status_label"] == "送付済み"
+    assert body["municipality_code"] == "35204" and body["agency_id"] == "yamaguchi-itc"
+    assert body["programme_ids"] == ["business-succession-desk"]
+    assert body["enterprise_name"] == "株式会社萩テック"
+    assert body["created_by_key_id"] == keys.desk_id and body["created_by_scope"] == "front_desk"
+    assert body["need_ids"] is None
+    assert [(h["kind"], h["to_status"], h["key_id"]) for h in body["history"]] == [
+        ("created", "sent", keys.desk_id)
+    ]
+    assert set(body["allowed_transitions"]) == {"accepted", "declined"}
+    # the municipality may be given by code too
+    assert create(client, keys.desk, municipality="35204")["municipality_code"] == "35204"
+
+
+def test_front_desk_only_for_its_own_municipality(client: TestClient, keys: Keys) -> None:
+    resp = client.post("/v1/referrals", headers=keys.desk, json=referral(municipality="下関市"))
+    assert_problem(resp, 403)
+    # an agency editor cannot create referrals; an admin can, for any municipality
+    assert_problem(client.post("/v1/referrals", headers=keys.editor, json=referral()), 403)
+    assert create(client, keys.admin, municipality="下関市")["created_by_scope"] == "admin"
+
+
+def test_consent_rule(client: TestClient, keys: Keys) -> None:
+    for extra in ({"enterprise_name": "株式会社A"}, {"enterprise_contact": "a@example.jp"}):
+        resp = client.post(
+            "/v1/referrals",
+            headers=keys.desk,
+            json=referral(
+                **{"consent": False, "enterprise_name": None, "enterprise_contact": None, **extra}
+            ),
+        )
+        body = assert_problem(resp, 422)
+        assert "同意" in body["detail"]
+    anonymous = create(
+        client, keys.desk, consent=False, enterprise_name=None, enterprise_contact=None
+    )
+    assert anonymous["consent"] is False and anonymous["enterprise_name"] is None
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"text": ""},
+        {"text": "あ" * 1001},
+        {"agency_id": "no-such-agency"},
+        {"programme_ids": ["no-such-programme"]},
+        {"programme_ids": [f"p-{i:02d}" for i in range(21)]},
+        {"municipality": "大阪市"},
+        {"enterprise_name": "x" * 201},
+        {"enterprise_contact": "x" * 201},
+        {"consent": "maybe"},
+        {"status": "completed"},
+    ],
+)
+def test_bad_referrals_are_422(client: TestClient, keys: Keys, overrides: dict[str, Any]) -> None:
+    assert_problem(client.post("/v1/referrals", headers=keys.desk, json=referral(**overrides)), 422)
+
+
+def test_status_machine_and_history(client: TestClient, keys: Keys) -> None:
+    rid = create(client, keys.desk)["id"]
+    url = f"/v1/referrals/{rid}"
+    # the front desk that sent it may not move it; another agency cannot even see it
+    assert_problem(client.patch(url, headers=keys.desk, json={"status": "accepted"}), 403)
+    assert_problem(client.patch(url, headers=keys.other_editor, json={"status": "accepted"}), 404)
+    # skipping a step is a conflict that names both states
+    body = assert_problem(client.patch(url, headers=keys.editor, json={"status": "completed"}), 409)
+    assert "sent" in body["detail"] and "completed" in body["detail"]
+
+    steps = [("accepted", "担当者から連絡します"), ("in_progress", None), ("completed", "解決")]
+    for status, note in steps:
+        resp = client.patch(url, headers=keys.editor, json={"status": status, "note": note})
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["status"] == status
+    # a finished referral cannot move any more
+    body = assert_problem(
+        client.patch(url, headers=keys.admin, json={"status": "in_progress"}), 409
+    )
+    assert "completed" in body["detail"] and "in_progress" in body["detail"]
+
+    detail = client.get(url, headers=keys.desk).json()
+    assert [(h["from_status"], h["to_status"]) for h in detail["history"]] == [
+        (None, "sent"),
+        ("sent", "accepted"),
+        ("accepted", "in_progress"),
+        ("in_progress", "completed"),
+    ]
+    assert [h["key_scope"] for h in detail["history"]] == [
+        "front_desk",
+        "agency_editor",
+        "agency_editor",
+        "agency_editor",
+    ]
+    assert detail["history"][1]["note"] == "担当者から連絡します"
+    assert detail["allowed_transitions"] == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        ("sent", "declined"),
+        ("sent", "accepted", "in_progress", "unreachable"),
+        ("sent", "accepted", "in_progress", "withdrawn"),
+    ],
+)
+def test_every_allowed_path(client: TestClient, keys: Keys, path: tuple[str, ...]) -> None:
+    rid = create(client, keys.desk)["id"]
+    for status in path[1:]:
+        resp = client.patch(f"/v1/referrals/{rid}", headers=keys.admin, json={"status": status})
+        assert resp.status_code == 200, resp.text
+    assert_problem(
+        client.patch(f"/v1/referrals/{rid}", headers=keys.admin, json={"status": "accepted"}), 409
+    )
+
+
+def test_bad_status_patch_is_422(client: TestClient, keys: Keys) -> None:
+    rid = create(client, keys.desk)["id"]
+    url = f"/v1/referrals/{rid}"
+    for body in ({"status": "lost"}, {"status": "accepted", "note": "x" * 1001}, {"note": "x"}):
+        assert_problem(client.patch(url, headers=keys.editor, json=body), 422)
+
+
+def test_visibility(client: TestClient, keys: Keys) -> None:
+    mine = create(client, keys.desk)["id"]
+    elsewhere = create(client, keys.other_desk, municipality="下関市", agency_id="yipf")["id"]
+    # another desk's referral and another agency's referral look missing, like unknown ids
+    for headers, rid in (
+        (keys.other_desk, mine),
+        (keys.desk, elsewhere),
+        (keys.other_editor, mine),
+        (keys.editor, elsewhere),
+        (keys.desk, 99_999_999),
+    ):
+        assert_problem(client.get(f"/v1/referrals/{rid}", headers=headers), 404)
+        assert_problem(client.delete(f"/v1/referrals/{rid}/personal-data", headers=headers), 404)
+    assert client.get(f"/v1/referrals/{mine}", headers=keys.editor).status_code == 200
+    assert client.get(f"/v1/referrals/{elsewhere}", headers=keys.other_editor).status_code == 200
+    for rid in (mine, elsewhere):
+        assert client.get(f"/v1/referrals/{rid}", headers=keys.admin).status_code == 200
+
+    def ids(headers: dict[str, str], **params: Any) -> set[int]:
+        resp = client.get("/v1/referrals", headers=headers, params={"limit": 200, **params})
+        assert resp.status_code == 200, resp.text
+        page = resp.json()
+        assert set(page) == {"items", "total", "limit", "offset"}
+        return {r["id"] for r in page["items"]}
+
+    assert ids(keys.desk) == {mine}
+    assert elsewhere in ids(keys.other_desk) and mine not in ids(keys.other_desk)
+    editor_ids = ids(keys.editor)
+    assert mine in editor_ids and elsewhere not in editor_ids
+    assert {mine, elsewhere} <= ids(keys.admin)
+    assert ids(keys.admin, municipality="下関市") >= {elsewhere}
+    assert mine not in ids(keys.admin, municipality="35201")
+    assert mine not in ids(keys.admin, agency_id="yipf")
+
+
+def test_list_filters(client: TestClient, engine: Engine, keys: Keys) -> None:
+    desk = bearer(make_key(engine, "front_desk", municipality="萩市")[1])
+    first = create(client, desk)["id"]
+    second = create(client, desk)["id"]
+    client.patch(f"/v1/referrals/{second}", headers=keys.editor, json={"status": "declined"})
+    page = client.get("/v1/referrals", headers=desk).json()
+    assert [r["id"] for r in page["items"]] == [second, first] and page["total"] == 2
+    declined = client.get("/v1/referrals", headers=desk, params={"status": "declined"}).json()
+    assert [r["id"] for r in declined["items"]] == [second]
+    created_at = page["items"][1]["created_at"]
+    later = client.get(
+        "/v1/referrals", headers=desk, params={"created_from": "2999-01-01T00:00:00Z"}
+    )
+    assert later.json()["total"] == 0
+    earlier = client.get(
+        "/v1/referrals", headers=desk, params={"created_to": "2000-01-01T00:00:00"}
+    )
+    assert earlier.json()["total"] == 0
+    since = client.get("/v1/referrals", headers=desk, params={"created_from": created_at})
+    assert since.json()["total"] == 2
+    assert_problem(client.get("/v1/referrals", headers=desk, params={"status": "lost"}), 422)
+    assert_problem(
+        client.get("/v1/referrals", headers=desk, params={"created_from": "yesterday"}), 422
+    )
+
+
+def test_stats_are_scoped_and_anonymous(client: TestClient, engine: Engine, keys: Keys) -> None:
+    desk = bearer(make_key(engine, "front_desk", municipality="萩市")[1])
+    create(client, desk)
+    create(client, desk, agency_id="yipf")
+    rid = create(client, desk, agency_id="yipf")["id"]
+    client.patch(f"/v1/referrals/{rid}", headers=keys.admin, json={"status": "accepted"})
+    stats = client.get("/v1/referrals/stats", headers=desk).json()
+    assert stats["total"] == 3
+    assert {c["key"]: c["count"] for c in stats["by_agency"]} == {"yipf": 2, "yamaguchi-itc": 1}
+    assert {c["key"]: c["count"] for c in stats["by_status"]} == {"sent": 2, "accepted": 1}
+    assert stats["by_municipality"] == [{"key": "35204", "label": "萩市", "count": 3}]
+    assert stats["by_need"] == []
+    assert "株式会社萩テック" not in str(stats) and "共同研究" not in str(stats)
+    # the agency sees only the referrals addressed to it
+    editor_stats = client.get("/v1/referrals/stats", headers=keys.other_editor).json()
+    assert {c["key"] for c in editor_stats["by_agency"]} == {"yipf"}
+    assert_problem(client.get("/v1/referrals/stats"), 401)
+
+
+def test_personal_data_erasure(client: TestClient, keys: Keys) -> None:
+    for who in ("desk", "editor", "admin"):
+        rid = create(client, keys.desk)["id"]
+        resp = client.delete(f"/v1/referrals/{rid}/personal-data", headers=getattr(keys, who))
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
+        assert body["enterprise_name"] is None and body["enterprise_contact"] is None
+        assert body["personal_data_erased_at"] is not None
+        assert body["text"] and body["status"] == "sent"  # kept as an anonymous record
+        assert body["history"][-1]["kind"] == "personal_data_erased"
+        again = client.get(f"/v1/referrals/{rid}", headers=keys.admin).json()
+        assert again["enterprise_name"] is None and again["enterprise_contact"] is None
+    listed = client.get("/v1/referrals", headers=keys.desk, params={"limit": 200}).json()
+    assert rid in {r["id"] for r in listed["items"]}
+
+
+@pytest.mark.parametrize("payload", INJECTIONS)
+def test_injection_strings_come_back_as_plain_data(
+    client: TestClient, keys: Keys, payload: str
+) -> None:
+    body = create(
+        client, keys.desk, text=payload, enterprise_name=payload, enterprise_contact=payload
+    )
+    rid = body["id"]
+    assert (body["text"], body["enterprise_name"], body["enterprise_contact"]) == (payload,) * 3
+    resp = client.patch(
+        f"/v1/referrals/{rid}", headers=keys.editor, json={"status": "accepted", "note": payload}
+    )
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/json"
+    detail = client.get(f"/v1/referrals/{rid}", headers=keys.desk).json()
+    assert detail["text"] == payload and detail["history"][-1]["note"] == payload
+    assert client.get("/v1/agencies/yipf").status_code == 200  # the table is still there
