@@ -47,10 +47,10 @@ from app.schemas.admin import (
     ProgrammeEditOut,
     ProgrammePatch,
 )
-from app.schemas.directory import PhoneOut
 from app.seeding.database import bump_directory_version
 from app.services import audit
 from app.services.access import Principal, Scope
+from app.services.directory import contact_point_out as public_contact_point_out
 from app.services.lookups import get_or_404
 
 # ---------------------------------------------------------------- shared helpers
@@ -305,28 +305,8 @@ def _cp_municipalities(session: Session, cp_id: str) -> list[str]:
 
 
 def contact_point_out(session: Session, c: ContactPoint) -> ContactPointEditOut:
-    return ContactPointEditOut(
-        id=c.id,
-        name=c.name,
-        agency_id=c.agency_id,
-        role=c.role,
-        postal_code=c.postal_code,
-        address=c.address,
-        phones=[PhoneOut(label=p.get("label"), number=str(p["number"])) for p in c.phones],
-        fax=c.fax,
-        email=c.email,
-        url=c.url,
-        hours=c.hours,
-        municipalities=_cp_municipalities(session, c.id),
-        prefecture_wide=c.prefecture_wide,
-        general_fallback=c.general_fallback,
-        programme_id=c.programme_id,
-        source=c.source,
-        as_of=c.as_of,
-        verified=c.verified,
-        revision=c.revision,
-        updated_at=c.updated_at,
-    )
+    public = public_contact_point_out(c, _cp_municipalities(session, c.id))
+    return ContactPointEditOut(**public.model_dump(), revision=c.revision, updated_at=c.updated_at)
 
 
 def _cp_state(session: Session, c: ContactPoint) -> dict[str, Any]:
