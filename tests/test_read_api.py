@@ -210,3 +210,22 @@ def test_openapi_documents_problem_responses(client: TestClient) -> None:
 
 def test_unknown_route_is_problem_json(client: TestClient) -> None:
     assert_problem(client.get("/v1/nothing-here"), 404)
+
+
+@pytest.mark.parametrize(
+    "path,params",
+    [
+        ("/v1/programmes", {"agency": "a\x00b"}),
+        ("/v1/contact-points", {"agency": "x\x00"}),
+        ("/v1/agencies/a%00b", {}),
+        ("/v1/programmes/a%00b", {}),
+        ("/v1/contact-points", {"municipality": "萩\x00"}),
+    ],
+)
+def test_nul_characters_never_cause_a_server_error(
+    client: TestClient, path: str, params: dict
+) -> None:
+    # PostgreSQL refuses NUL in text; that must come back as a client error, not a 500.
+    resp = client.get(path, params=params)
+    assert 400 <= resp.status_code < 500, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")

@@ -65,26 +65,6 @@ def upgrade() -> None:
     sa.Column('sort_order', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
-    op.create_table('lexicon_entry',
-    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('body', sa.JSON(), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    op.create_table('match_rule',
-    sa.Column('id', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('theme', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-    sa.Column('position', sa.Integer(), nullable=False),
-    sa.Column('body', sa.JSON(), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id')
-    )
-    with op.batch_alter_table('match_rule', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_match_rule_theme'), ['theme'], unique=False)
-
     op.create_table('municipality',
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=5), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
@@ -365,11 +345,6 @@ def downgrade() -> None:
     op.drop_table('programme')
     op.drop_table('pillar')
     op.drop_table('municipality')
-    with op.batch_alter_table('match_rule', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_match_rule_theme'))
-
-    op.drop_table('match_rule')
-    op.drop_table('lexicon_entry')
     op.drop_table('kpi')
     op.drop_table('directory_state')
     with op.batch_alter_table('agency', schema=None) as batch_op:

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -169,6 +170,16 @@ def install_error_handlers(app: FastAPI) -> None:
             detail or DEFAULT_DETAILS.get(exc.status_code, "エラーが発生しました。"),
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(DataError)
+    async def _bad_data(request: Request, exc: DataError) -> JSONResponse:
+        # The database refused a value (e.g. NUL characters on PostgreSQL): the client's input,
+        # not a server fault. The transaction is rolled back with the session.
+        return problem_response(
+            422,
+            "入力に使用できない文字（NUL 文字など）または範囲外の値が含まれています。",
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)

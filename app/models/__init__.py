@@ -28,7 +28,6 @@ from app.models.programmes import (
     ProgrammeSupportType,
 )
 from app.models.referrals import Referral, ReferralEvent
-from app.models.rules import LexiconEntry, MatchRule
 from app.models.state import DirectoryState
 
 __all__ = [
@@ -44,8 +43,6 @@ __all__ = [
     "InitiativeBody",
     "Kpi",
     "KpiAction",
-    "LexiconEntry",
-    "MatchRule",
     "Measure",
     "Municipality",
     "Need",
