@@ -1,6 +1,7 @@
 """Table models; importing this package registers every table on ``SQLModel.metadata``."""
 
 from app.models.access import ApiKey, AuditEntry
+from app.models.conversations import Conversation
 from app.models.directory import (
     Agency,
     AgencyRole,
@@ -28,6 +29,7 @@ from app.models.programmes import (
     ProgrammeSupportType,
 )
 from app.models.referrals import Referral, ReferralEvent
+from app.models.rules import LexiconEntry, MatcherRule
 from app.models.state import DirectoryState
 
 __all__ = [
@@ -38,11 +40,14 @@ __all__ = [
     "AuditEntry",
     "ContactPoint",
     "ContactPointMunicipality",
+    "Conversation",
     "DirectoryState",
     "Initiative",
     "InitiativeBody",
     "Kpi",
     "KpiAction",
+    "LexiconEntry",
+    "MatcherRule",
     "Measure",
     "Municipality",
     "Need",
