@@ -52,7 +52,8 @@ def test_front_desk_creates_a_referral(client: TestClient, keys: Keys) -> None:
     assert body["programme_ids"] == ["business-succession-desk"]
     assert body["enterprise_name"] == "株式会社萩テック"
     assert body["created_by_key_id"] == keys.desk_id and body["created_by_scope"] == "front_desk"
-    assert body["need_ids"] is None
+    # the matcher's reading of the text is kept for the statistics
+    assert "joint-research" in body["need_ids"]
     assert [(h["kind"], h["to_status"], h["key_id"]) for h in body["history"]] == [
         ("created", "sent", keys.desk_id)
     ]
@@ -240,8 +241,9 @@ def test_stats_are_scoped_and_anonymous(client: TestClient, engine: Engine, keys
     assert {c["key"]: c["count"] for c in stats["by_agency"]} == {"yipf": 2, "yamaguchi-itc": 1}
     assert {c["key"]: c["count"] for c in stats["by_status"]} == {"sent": 2, "accepted": 1}
     assert stats["by_municipality"] == [{"key": "35204", "label": "萩市", "count": 3}]
-    assert stats["by_need"] == []
-    assert "株式会社萩テック" not in str(stats) and "共同研究" not in str(stats)
+    by_need = {c["key"]: (c["label"], c["count"]) for c in stats["by_need"]}
+    assert by_need["joint-research"] == ("共同研究したい", 3)
+    assert "株式会社萩テック" not in str(stats) and "大学と共同研究" not in str(stats)
     # the agency sees only the referrals addressed to it
     editor_stats = client.get("/v1/referrals/stats", headers=keys.other_editor).json()
     assert {c["key"] for c in editor_stats["by_agency"]} == {"yipf"}
@@ -280,3 +282,91 @@ def test_injection_strings_come_back_as_plain_data(
     detail = client.get(f"/v1/referrals/{rid}", headers=keys.desk).json()
     assert detail["text"] == payload and detail["history"][-1]["note"] == payload
     assert client.get("/v1/agencies/yipf").status_code == 200  # the table is still there
+
+
+def test_etag_and_if_match_on_status_changes(client: TestClient, keys: Keys) -> None:
+    created = client.post("/v1/referrals", headers=keys.desk, json=referral())
+    assert created.headers["ETag"] == '"1"' and created.json()["revision"] == 1
+    url = f"/v1/referrals/{created.json()['id']}"
+    assert client.get(url, headers=keys.editor).headers["ETag"] == '"1"'
+
+    stale = client.patch(
+        url, headers={**keys.editor, "If-Match": '"0"'}, json={"status": "accepted"}
+    )
+    body = assert_problem(stale, 412)
+    assert "ETag" in body["detail"] and stale.headers["ETag"] == '"1"'
+    unchanged = client.get(url, headers=keys.editor).json()
+    assert unchanged["status"] == "sent" and len(unchanged["history"]) == 1
+
+    ok = client.patch(url, headers={**keys.editor, "If-Match": '"1"'}, json={"status": "accepted"})
+    assert ok.status_code == 200 and ok.headers["ETag"] == '"2"' and ok.json()["revision"] == 2
+    # the declined that raced against it, sent with the ETag both clients read, loses
+    late = client.patch(
+        url, headers={**keys.editor, "If-Match": '"1"'}, json={"status": "declined"}
+    )
+    assert late.status_code in (409, 412)
+    erased = client.delete(f"{url}/personal-data", headers=keys.desk)
+    assert erased.headers["ETag"] == '"3"'
+
+
+def test_guarded_update_lets_one_of_two_concurrent_writers_win(
+    client: TestClient, engine: Engine, keys: Keys
+) -> None:
+    from sqlmodel import Session
+
+    from app.core.concurrency import claim_revision
+    from app.core.errors import ApiError
+    from app.models import Referral
+
+    rid = create(client, keys.desk)["id"]
+    with Session(engine) as first, Session(engine) as second:
+        mine, theirs = first.get(Referral, rid), second.get(Referral, rid)
+        assert mine is not None and theirs is not None
+        claim_revision(first, Referral, mine, 1)
+        first.commit()
+        with pytest.raises(ApiError) as refused:
+            claim_revision(second, Referral, theirs, 1)
+        assert refused.value.status == 412
+    assert client.get(f"/v1/referrals/{rid}", headers=keys.admin).json()["revision"] == 2
+
+
+def _referrals_csv(client: TestClient, headers: dict[str, str], **params: Any) -> list[list[str]]:
+    import csv
+    import io
+
+    resp = client.get("/v1/exports/referrals.csv", headers=headers, params=params)
+    assert resp.status_code == 200, resp.text
+    assert resp.content.startswith("\ufeff".encode())
+    assert "filename*=UTF-8''%E7%B4%B9%E4%BB%8B.csv" in resp.headers["content-disposition"]
+    return list(csv.reader(io.StringIO(resp.content.decode("utf-8")[1:], newline="")))
+
+
+def test_referral_csv_is_scoped_like_the_api(client: TestClient, engine: Engine) -> None:
+    desk = bearer(make_key(engine, "front_desk", municipality="長門市")[1])
+    other_desk = bearer(make_key(engine, "front_desk", municipality="長門市")[1])
+    editor = bearer(make_key(engine, "agency_editor", agency_id="yamaguchi-itc")[1])
+    kept = create(client, desk, municipality="長門市", enterprise_name="長門精工")["id"]
+    erased = create(client, desk, municipality="長門市", agency_id="yipf")["id"]
+    client.delete(f"/v1/referrals/{erased}/personal-data", headers=desk)
+    create(client, other_desk, municipality="長門市", enterprise_name="他の窓口の事業者")
+
+    rows = _referrals_csv(client, desk)
+    header, body = rows[0], rows[1:]
+    assert header[:3] == ["紹介ID", "状態", "作成日時（日本時間）"]
+    by_id = {int(r[0]): dict(zip(header, r, strict=True)) for r in body}
+    assert set(by_id) == {kept, erased}  # not the other desk's referral
+    row = by_id[kept]
+    assert row["状態"] == "送付済み（sent）" and row["市町"] == "長門市"
+    assert row["紹介先機関名"] == "地方独立行政法人山口県産業技術センター"
+    assert row["事業者名"] == "長門精工" and row["同意"] == "○"
+    assert "共同研究したい" in row["ニーズ"]
+    assert len(row["作成日時（日本時間）"]) == len("2026-11-28 10:15")
+    assert by_id[erased]["事業者名"] == "" and by_id[erased]["個人情報削除日時（日本時間）"]
+    assert "他の窓口の事業者" not in str(rows)
+
+    # the agency sees what was addressed to it; filters narrow as in GET /v1/referrals
+    editor_ids = {int(r[0]) for r in _referrals_csv(client, editor)[1:]}
+    assert kept in editor_ids and erased not in editor_ids
+    sent_only = _referrals_csv(client, desk, status="accepted")
+    assert sent_only[1:] == []
+    assert_problem(client.get("/v1/exports/referrals.csv"), 401)

@@ -6,7 +6,26 @@ as with any client that does not care). A write whose If-Match names no current 
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
+from fastapi import Header
+from sqlalchemy import update
+from sqlmodel import Session, SQLModel
+
 from app.core.errors import ApiError
+from app.models.common import utcnow
+
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=200,
+        description=(
+            "GET で受け取った ETag。省略すると現在の版に対して更新します。"
+            "古い ETag なら 412 を返し、何も変更しません。"
+        ),
+    ),
+]
 
 
 def etag(revision: int) -> str:
@@ -27,3 +46,24 @@ def check_if_match(if_match: str | None, revision: int) -> None:
             "GET で最新の内容と ETag を取得してからやり直してください。",
             headers={"ETag": current},
         )
+
+
+def claim_revision(session: Session, model: type[SQLModel], row: Any, expected: int) -> None:
+    """Move the row to revision expected+1, or 412 if someone else got there first.
+
+    A guarded UPDATE rather than read-check-write, so two concurrent writers cannot both win.
+    """
+    table_id = model.id  # type: ignore[attr-defined]
+    result = session.execute(
+        update(model)
+        .where(table_id == row.id, model.revision == expected)  # type: ignore[attr-defined]
+        .values(revision=expected + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ApiError(
+            412,
+            "このデータは同時に他の更新で変更されました。GET で最新の内容を取得してからやり直してください。",
+        )
+    session.expire(row)

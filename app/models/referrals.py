@@ -30,6 +30,8 @@ class Referral(SQLModel, table=True):
     personal_data_erased_at: datetime | None = Field(
         default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
     )
+    # Bumped on every change; the ETag of a referral, and the guard of concurrent updates.
+    revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class ReferralEvent(SQLModel, table=True):

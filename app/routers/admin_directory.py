@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from app.core.concurrency import etag
+from app.core.concurrency import IfMatch, etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
@@ -30,17 +30,6 @@ from app.services import audit
 
 router = APIRouter(prefix="/v1/admin", tags=["管理 (admin)"])
 
-IfMatch = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=200,
-        description=(
-            "GET で受け取った ETag。省略すると現在の版に対して更新します。"
-            "古い ETag なら 412 を返し、何も変更しません。"
-        ),
-    ),
-]
 Id = Annotated[str, Path(max_length=80)]
 
 READ_ERRORS = problem_responses(401, 403, 404, 422, 429)

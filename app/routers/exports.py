@@ -10,7 +10,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.core.db import SessionDep
+from app.core.errors import problem_responses
+from app.routers.auth import PrincipalDep
+from app.routers.referrals import ReferralFilters
 from app.services import exports as service
+from app.services.referrals import referral_conditions
 
 TAG = "CSV エクスポート (exports)"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -92,3 +96,27 @@ def programmes_csv(session: SessionDep) -> StreamingResponse:
 )
 def contact_points_csv(session: SessionDep) -> StreamingResponse:
     return _csv_response(service.contact_points_export(_engine(session)))
+
+
+@router.get(
+    "/referrals.csv",
+    response_class=StreamingResponse,
+    summary="紹介の CSV",
+    description=(
+        "見られる紹介（front_desk は自分が作成した紹介、agency_editor は自機関あて、admin はすべて）を"
+        "古い順に CSV で返します。API キーが必要です。絞り込みは GET /v1/referrals と同じです。"
+        "日時は日本時間です。事業者名・連絡先は同意があり、まだ削除されていない紹介だけに入ります。"
+    ),
+    responses={
+        **_doc(
+            "紹介ID,状態,作成日時（日本時間）,…\r\n"
+            "12,送付済み（sent）,2026-11-28 10:15,…,山口県産業技術センター,…\r\n"
+        ),
+        **problem_responses(401, 422, 429),
+    },
+)
+def referrals_csv(
+    session: SessionDep, principal: PrincipalDep, filters: ReferralFilters
+) -> StreamingResponse:
+    conditions = referral_conditions(principal, **filters)
+    return _csv_response(service.referrals_export(_engine(session), conditions))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
+from app.core.concurrency import IfMatch, etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.routers.auth import PrincipalDep
+from app.routers.deps import DirectoryDep
 from app.schemas.access import as_utc
 from app.schemas.referrals import (
     ReferralCreate,
@@ -22,17 +24,22 @@ from app.schemas.referrals import (
 )
 from app.services import referrals as service
 from app.services.lookups import resolve_municipality
+from app.services.matching import need_ids_of
 
 router = APIRouter(prefix="/v1/referrals", tags=["紹介の記録 (referrals)"])
 
 ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
+ETAG_NOTE = (
+    "応答の `ETag` ヘッダー（= `revision`）を次の更新の `If-Match` に付けると、"
+    "他の更新との衝突を検出できます（412）。"
+)
 VISIBILITY = (
     "front_desk のキーは自分が作成した紹介、agency_editor のキーは自機関あての紹介、"
     "admin はすべてを見られます。見られない紹介は 404 です。"
 )
 
 
-def _filters(
+def referral_filters(
     session: SessionDep,
     status: Annotated[ReferralStatus | None, Query()] = None,
     agency_id: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
@@ -58,6 +65,9 @@ def _filters(
     }
 
 
+ReferralFilters = Annotated[dict[str, Any], Depends(referral_filters)]
+
+
 @router.post(
     "",
     status_code=201,
@@ -67,13 +77,21 @@ def _filters(
         "市町の窓口（front_desk のキー、または admin）が事業者を機関に紹介します。"
         "front_desk のキーは自分の市町からの紹介だけを作れます。"
         "事業者名・連絡先は `consent: true`（事業者の同意あり）のときだけ送れます。"
+        "相談内容は紹介照合（POST /v1/match と同じ）にかけ、該当したニーズを `need_ids` に記録します"
+        "（集計 GET /v1/referrals/stats の by_need に使います）。"
     ),
     responses=problem_responses(401, 403, 413, 422, 429),
 )
 def create_referral(
-    body: ReferralCreate, session: SessionDep, principal: PrincipalDep
+    body: ReferralCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    directory: DirectoryDep,
+    response: Response,
 ) -> ReferralDetail:
-    return service.create_referral(session, principal, body)
+    out = service.create_referral(session, principal, body, need_ids_of(directory, body.text))
+    response.headers["ETag"] = etag(out.revision)
+    return out
 
 
 @router.get(
@@ -84,23 +102,8 @@ def create_referral(
     responses=problem_responses(401, 422, 429),
 )
 def list_referrals(
-    session: SessionDep,
-    principal: PrincipalDep,
-    page: PageDep,
-    status: Annotated[ReferralStatus | None, Query()] = None,
-    agency_id: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
-    municipality: Annotated[
-        str | None, Query(min_length=1, max_length=40, description="市町名または JIS コード")
-    ] = None,
-    created_from: Annotated[
-        datetime | None,
-        Query(description="作成日時の下限（ISO 8601、含む。タイムゾーンなしは UTC）"),
-    ] = None,
-    created_to: Annotated[
-        datetime | None, Query(description="作成日時の上限（ISO 8601、含まない）")
-    ] = None,
+    session: SessionDep, principal: PrincipalDep, page: PageDep, filters: ReferralFilters
 ) -> Page[ReferralOut]:
-    filters = _filters(session, status, agency_id, municipality, created_from, created_to)
     return service.list_referrals(session, principal, page, **filters)
 
 
@@ -115,15 +118,8 @@ def list_referrals(
     responses=problem_responses(401, 422, 429),
 )
 def referral_stats(
-    session: SessionDep,
-    principal: PrincipalDep,
-    status: Annotated[ReferralStatus | None, Query()] = None,
-    agency_id: Annotated[str | None, Query(max_length=80)] = None,
-    municipality: Annotated[str | None, Query(min_length=1, max_length=40)] = None,
-    created_from: Annotated[datetime | None, Query()] = None,
-    created_to: Annotated[datetime | None, Query()] = None,
+    session: SessionDep, principal: PrincipalDep, filters: ReferralFilters
 ) -> ReferralStats:
-    filters = _filters(session, status, agency_id, municipality, created_from, created_to)
     return service.stats(session, principal, **filters)
 
 
@@ -131,13 +127,15 @@ def referral_stats(
     "/{referral_id}",
     response_model=ReferralDetail,
     summary="紹介の詳細と経過",
-    description="紹介の内容と、状態の変更履歴（誰が・いつ）を返します。" + VISIBILITY,
+    description="紹介の内容と、状態の変更履歴（誰が・いつ）を返します。" + VISIBILITY + ETAG_NOTE,
     responses=problem_responses(401, 404, 422, 429),
 )
 def get_referral(
-    referral_id: ReferralId, session: SessionDep, principal: PrincipalDep
+    referral_id: ReferralId, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> ReferralDetail:
-    return service.get_referral(session, principal, referral_id)
+    out = service.get_referral(session, principal, referral_id)
+    response.headers["ETag"] = etag(out.revision)
+    return out
 
 
 @router.patch(
@@ -147,17 +145,21 @@ def get_referral(
     description=(
         "紹介先の機関（agency_editor）または admin が状態を進めます。"
         "sent → accepted | declined、accepted → in_progress、"
-        "in_progress → completed | unreachable | withdrawn。それ以外は 409 です。"
+        "in_progress → completed | unreachable | withdrawn。それ以外は 409 です。" + ETAG_NOTE
     ),
-    responses=problem_responses(401, 403, 404, 409, 413, 422, 429),
+    responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 429),
 )
 def patch_referral(
     referral_id: ReferralId,
     body: ReferralStatusPatch,
     session: SessionDep,
     principal: PrincipalDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> ReferralDetail:
-    return service.change_status(session, principal, referral_id, body.status, body.note)
+    out = service.change_status(session, principal, referral_id, body.status, body.note, if_match)
+    response.headers["ETag"] = etag(out.revision)
+    return out
 
 
 @router.delete(
@@ -168,9 +170,11 @@ def patch_referral(
         "事業者名と連絡先を消去し、消去日時を記録します。紹介そのものは匿名の統計として残ります。"
         "作成した窓口、紹介先の機関、admin が実行できます。"
     ),
-    responses=problem_responses(401, 404, 422, 429),
+    responses=problem_responses(401, 404, 412, 422, 429),
 )
 def erase_personal_data(
-    referral_id: ReferralId, session: SessionDep, principal: PrincipalDep
+    referral_id: ReferralId, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> ReferralDetail:
-    return service.erase_personal_data(session, principal, referral_id)
+    out = service.erase_personal_data(session, principal, referral_id)
+    response.headers["ETag"] = etag(out.revision)
+    return out

@@ -122,6 +122,7 @@ class ReferralOut(UtcModel):
     updated_at: datetime
     personal_data_erased_at: datetime | None = None
     allowed_transitions: list[ReferralStatus] = Field(description="次に移れる状態")
+    revision: int = Field(description="版（変更のたびに 1 増える。ETag と同じ値）", examples=[1])
 
 
 class ReferralDetail(ReferralOut):

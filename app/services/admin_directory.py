@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func
 from sqlmodel import Session, SQLModel, col, select
 
-from app.core.concurrency import check_if_match
+from app.core.concurrency import check_if_match, claim_revision
 from app.core.errors import ApiError
 from app.models import (
     Action,
@@ -35,7 +35,6 @@ from app.models import (
     Referral,
     SupportType,
 )
-from app.models.common import utcnow
 from app.schemas.admin import (
     AgencyCreate,
     AgencyEditOut,
@@ -58,24 +57,6 @@ from app.services.lookups import get_or_404
 
 def _forbid(detail: str) -> ApiError:
     return ApiError(403, detail)
-
-
-def _claim_revision(session: Session, model: type[SQLModel], row: Any, expected: int) -> None:
-    """Move the row to revision expected+1, or 412 if someone else got there first."""
-    table_id = model.id  # type: ignore[attr-defined]
-    result = session.execute(
-        update(model)
-        .where(table_id == row.id, model.revision == expected)  # type: ignore[attr-defined]
-        .values(revision=expected + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise ApiError(
-            412,
-            "このデータは同時に他の更新で変更されました。GET で最新の内容を取得してからやり直してください。",
-        )
-    session.expire(row)
 
 
 def _finish(
@@ -175,7 +156,7 @@ def update_agency(
         raise _forbid("この機関を編集する権限がありません。")
     check_if_match(if_match, a.revision)
     before = _agency_state(session, a)
-    _claim_revision(session, Agency, a, a.revision)
+    claim_revision(session, Agency, a, a.revision)
     for name, value in patch.changes().items():
         setattr(a, name, value)
     session.add(a)
@@ -235,7 +216,7 @@ def put_agency_roles(
     a = get_or_404(session, Agency, agency_id, "機関")
     check_if_match(if_match, a.revision)
     before = _agency_state(session, a)
-    _claim_revision(session, Agency, a, a.revision)
+    claim_revision(session, Agency, a, a.revision)
     session.execute(delete(AgencyRole).where(col(AgencyRole.agency_id) == a.id))
     for code in dict.fromkeys(roles):
         session.add(AgencyRole(agency_id=a.id, support_type_code=code))
@@ -385,7 +366,7 @@ def update_contact_point(
     check_if_match(if_match, c.revision)
     _check_cp_links(session, changes)
     before = _cp_state(session, c)
-    _claim_revision(session, ContactPoint, c, c.revision)
+    claim_revision(session, ContactPoint, c, c.revision)
     municipalities = changes.pop("municipalities", None)
     for name, value in changes.items():
         setattr(c, name, value)
@@ -573,7 +554,7 @@ def update_programme(
     check_if_match(if_match, g.revision)
     _check_programme_links(session, principal, changes)
     before = _programme_state(session, g)
-    _claim_revision(session, Programme, g, g.revision)
+    claim_revision(session, Programme, g, g.revision)
     links: dict[str, Any] = {
         k: changes.pop(k) for k in ("operators", "actions", "support_types") if k in changes
     }

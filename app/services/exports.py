@@ -13,6 +13,7 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from urllib.parse import quote
 
@@ -27,13 +28,16 @@ from app.models import (
     ContactPointMunicipality,
     Measure,
     Municipality,
+    Need,
     Programme,
     ProgrammeAction,
     ProgrammeMeasure,
     ProgrammeOperator,
     ProgrammeSupportType,
+    Referral,
     SupportType,
 )
+from app.schemas.referrals import STATUS_LABELS, ReferralStatus
 
 BOM = "\ufeff"
 MARK = "○"
@@ -86,12 +90,14 @@ def encode_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> Itera
     yield buffer.getvalue().encode("utf-8")
 
 
-def _batches(engine: Engine, model: Any, key: Any) -> Iterator[tuple[Session, list[Any]]]:
+def _batches(
+    engine: Engine, model: Any, key: Any, where: Sequence[Any] = ()
+) -> Iterator[tuple[Session, list[Any]]]:
     """Rows of `model` in primary-key order, BATCH at a time (keyset pagination)."""
     with Session(engine) as session:
-        last: str | None = None
+        last: str | int | None = None
         while True:
-            stmt = select(model).order_by(col(key)).limit(BATCH)
+            stmt = select(model).where(*where).order_by(col(key)).limit(BATCH)
             if last is not None:
                 stmt = stmt.where(col(key) > last)
             rows = list(session.exec(stmt).all())
@@ -317,6 +323,71 @@ def contact_points_export(engine: Engine) -> CsvExport:
                 ]
 
     return CsvExport("contact-points.csv", "窓口.csv", header, rows())
+
+
+# --- referrals --------------------------------------------------------------------------------
+
+JST = timezone(timedelta(hours=9), "JST")  # Japan keeps no daylight saving time
+
+
+def _local(at: datetime | None) -> str | None:
+    """Times as municipal staff read them: Japan time, to the minute."""
+    if at is None:
+        return None
+    if at.tzinfo is None:  # SQLite hands back naive UTC
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(JST).strftime("%Y-%m-%d %H:%M")
+
+
+def referrals_export(engine: Engine, conditions: Sequence[Any]) -> CsvExport:
+    """Referrals matching `conditions` (which carry the caller's visibility), oldest first.
+
+    Personal data appears only where it is still held (consent given, not erased)."""
+    header = [
+        "紹介ID",
+        "状態",
+        "作成日時（日本時間）",
+        "更新日時（日本時間）",
+        "市町コード",
+        "市町",
+        "紹介先機関ID",
+        "紹介先機関名",
+        "制度ID",
+        "ニーズ",
+        "相談内容",
+        "同意",
+        "事業者名",
+        "事業者連絡先",
+        "個人情報削除日時（日本時間）",
+    ]
+
+    def rows() -> Iterator[list[object]]:
+        with Session(engine) as s:
+            agency_names = dict(s.exec(select(Agency.id, Agency.name)).all())
+            municipality_names = dict(s.exec(select(Municipality.code, Municipality.name)).all())
+            need_labels = dict(s.exec(select(Need.id, Need.label)).all())
+        for _session, batch in _batches(engine, Referral, Referral.id, conditions):
+            for r in batch:
+                status = ReferralStatus(r.status)
+                yield [
+                    r.id,
+                    f"{STATUS_LABELS[status]}（{status.value}）",
+                    _local(r.created_at),
+                    _local(r.updated_at),
+                    r.municipality_code,
+                    municipality_names.get(r.municipality_code, ""),
+                    r.agency_id,
+                    agency_names.get(r.agency_id, ""),
+                    SEPARATOR.join(r.programme_ids),
+                    SEPARATOR.join(need_labels.get(n, n) for n in r.need_ids or []),
+                    r.text,
+                    r.consent,
+                    r.enterprise_name,
+                    r.enterprise_contact,
+                    _local(r.personal_data_erased_at),
+                ]
+
+    return CsvExport("referrals.csv", "紹介.csv", header, rows())
 
 
 EXPORTS: dict[str, Callable[[Engine], CsvExport]] = {

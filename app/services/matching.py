@@ -62,3 +62,13 @@ def run_match(directory: Directory, text: str, municipality: str | None, limit: 
     compiled: CompiledRules = directory.extras["compiled_rules"]
     code = resolve_municipality_code(directory.snapshot, municipality)
     return match_need(text, compiled, directory.snapshot, municipality=code, limit=limit)
+
+
+def need_ids_of(directory: Directory, text: str) -> list[str] | None:
+    """The needs the matcher finds in a text (negated ones left out), for referral statistics;
+    None when this app runs without a matcher."""
+    compiled: CompiledRules | None = directory.extras.get("compiled_rules")
+    if compiled is None:
+        return None
+    result = match_need(text, compiled, directory.snapshot, municipality=None, limit=5)
+    return [need.id for need in result.needs if not need.negated]

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import false, func, true
 from sqlmodel import Session, col, select
 
+from app.core.concurrency import check_if_match, claim_revision
 from app.core.errors import ApiError
 from app.core.pagination import Page, PageParams
 from app.models import Agency, Municipality, Need, Programme, Referral, ReferralEvent
@@ -93,6 +94,7 @@ def _out(r: Referral, agencies: dict[str, str], municipalities: dict[str, str]) 
         updated_at=r.updated_at,
         personal_data_erased_at=r.personal_data_erased_at,
         allowed_transitions=sorted(TRANSITIONS.get(status, frozenset())),
+        revision=r.revision,
     )
 
 
@@ -196,6 +198,7 @@ def change_status(
     referral_id: int,
     status: ReferralStatus,
     note: str | None,
+    if_match: str | None = None,
 ) -> ReferralDetail:
     r = _get_visible(session, principal, referral_id)
     if not (principal.is_admin or principal.scope is Scope.agency_editor):
@@ -213,8 +216,11 @@ def change_status(
             f"{status.value}（{STATUS_LABELS[status]}）には変更できません。"
             + (f"変更できる状態: {allowed}" if allowed else "この紹介は完了した状態です。"),
         )
+    check_if_match(if_match, r.revision)
+    # Guarded on the revision read above: of two concurrent changes from the same status
+    # (accepted and declined, say), exactly one wins and the other gets 412.
+    claim_revision(session, Referral, r, r.revision)
     r.status = status.value
-    r.updated_at = utcnow()
     session.add(r)
     assert r.id is not None
     _event(
@@ -233,12 +239,11 @@ def change_status(
 
 def erase_personal_data(session: Session, principal: Principal, referral_id: int) -> ReferralDetail:
     r = _get_visible(session, principal, referral_id)
-    now = utcnow()
+    claim_revision(session, Referral, r, r.revision)
     r.enterprise_name = None
     r.enterprise_contact = None
     if r.personal_data_erased_at is None:
-        r.personal_data_erased_at = now
-    r.updated_at = now
+        r.personal_data_erased_at = utcnow()
     session.add(r)
     assert r.id is not None
     _event(
@@ -254,7 +259,7 @@ def erase_personal_data(session: Session, principal: Principal, referral_id: int
     return _detail(session, r)
 
 
-def _filters(
+def referral_conditions(
     principal: Principal,
     *,
     status: ReferralStatus | None,
@@ -263,6 +268,7 @@ def _filters(
     created_from: datetime | None,
     created_to: datetime | None,
 ) -> list[Any]:
+    """SQL conditions for the referrals this principal may see, narrowed by the filters."""
     conditions: list[Any] = [_visible(principal)]
     if status is not None:
         conditions.append(col(Referral.status) == status.value)
@@ -283,7 +289,7 @@ def list_referrals(
     page: PageParams,
     **filters: Any,
 ) -> Page[ReferralOut]:
-    conditions = _filters(principal, **filters)
+    conditions = referral_conditions(principal, **filters)
     total = session.exec(select(func.count()).select_from(Referral).where(*conditions)).one()
     rows = list(
         session.exec(
@@ -305,7 +311,7 @@ def list_referrals(
 
 def stats(session: Session, principal: Principal, **filters: Any) -> ReferralStats:
     """Counts only; no text and no personal data leave this function."""
-    conditions = _filters(principal, **filters)
+    conditions = referral_conditions(principal, **filters)
     rows = session.exec(
         select(
             Referral.status, Referral.agency_id, Referral.municipality_code, Referral.need_ids
