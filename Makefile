@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export HOST PORT WORKERS
 
-.PHONY: install run seed migrate test lint typecheck eval bench serve-prod clean
+.PHONY: install run seed migrate test lint typecheck browser eval wrk bench soak serve-prod clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,19 +35,54 @@ lint: install
 typecheck: install
 	$(BIN)/mypy app
 
-test: lint typecheck
+# Headless Chromium for tests/e2e (Debian's package, driven by the playwright package's own
+# driver; `playwright install` is never run) and a Japanese font for its screenshots and slip.
+# Installed when missing and possible (root + apt-get); otherwise the e2e test is skipped,
+# unless MADOGUCHI_REQUIRE_E2E is set (CI), where it fails.
+MADOGUCHI_CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ -x "$(MADOGUCHI_CHROMIUM)" ] && fc-list :lang=ja 2>/dev/null | grep -q .; then \
+	  echo "browser: $$("$(MADOGUCHI_CHROMIUM)" --version 2>/dev/null)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "browser: installing the Debian packages chromium and fonts-ipaexfont-gothic"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium fonts-ipaexfont-gothic >/dev/null && /usr/bin/chromium --version 2>/dev/null; \
+	else \
+	  echo "browser: $(MADOGUCHI_CHROMIUM) or a Japanese font is missing and cannot be installed here (needs root and apt-get)"; \
+	fi
+
+test: lint typecheck browser
 	$(BIN)/python -m pytest
 
 eval: install
 	$(BIN)/python -m app.matching.evaluate
 
-bench: install
-	@mkdir -p docs
-	@{ echo '# Benchmarks'; echo; echo 'Written by `make bench`. Machine:'; echo; echo '```'; \
-	  date -u; uname -srm; echo "cores: $$(nproc)"; $(BIN)/python --version; echo '```'; echo; \
-	  echo '## Matcher in-process latency'; echo; echo '```'; $(BIN)/python -m app.matching.bench; echo '```'; echo; \
-	  echo '## HTTP: POST /v1/match next to GET /healthz (same server, same settings)'; echo; echo '```'; \
-	  $(BIN)/python -m app.benchmarks.http; echo '```'; } | tee docs/BENCHMARKS.md
+# wrk (Debian's package) drives the HTTP benchmark; installed when missing and possible
+# (root + apt-get), otherwise `make bench` stops and says so.
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "wrk: installing the Debian package wrk"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else \
+	  echo "wrk: missing and cannot be installed here (needs root and apt-get): apt-get install wrk" >&2; exit 1; \
+	fi
+
+# Capacity on SQLite and PostgreSQL (BENCH_POSTGRES_URL, default
+# postgresql+psycopg://postgres@127.0.0.1:5432/madoguchi_bench; skipped when no server answers).
+bench: install wrk
+	$(BIN)/python -m app.benchmarks.capacity --databases sqlite,postgresql --out docs/BENCHMARKS.md
+
+# Soak: a mixed load (70 % match, 20 % programme search, 10 % referral creation) at a fixed
+# rate for SOAK_SECONDS against its own server (SOAK_WORKERS uvicorn workers, temporary SQLite
+# file); prints p50/p99 per kind and fails on any error. Against a running server:
+# `$(BIN)/python -m app.benchmarks.soak --url http://HOST:PORT --admin-key KEY`.
+SOAK_SECONDS ?= 180
+SOAK_RATE ?= 300
+SOAK_WORKERS ?= 2
+soak: install
+	$(BIN)/python -m app.benchmarks.soak --duration $(SOAK_SECONDS) --rate $(SOAK_RATE) --workers $(SOAK_WORKERS)
 
 serve-prod: migrate
 	$(BIN)/python -m app.seeding --if-empty

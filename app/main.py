@@ -13,15 +13,20 @@ from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
 from app.core.observability import RequestContextMiddleware, configure_logging
+from app.core.openapi import complete_openapi
 from app.core.security import install_security
 from app.matching import MissCounter
 from app.routers import (
     admin_directory,
     admin_keys,
+    admin_rules,
+    console,
+    conversations,
     directory,
     exports,
     health,
     hsds,
+    line,
     match,
     metrics,
     plan,
@@ -43,6 +48,10 @@ DESCRIPTION = """
 
 TAGS = [
     {"name": "紹介 (match)", "description": "相談内容から支援の種類・機関・制度・窓口を探す"},
+    {
+        "name": "会話 (conversations)",
+        "description": "チャットボット向けの会話（聞き返しの状態を保ち、複数回のやり取りで紹介する）",
+    },
     {"name": "支援の種類 (support types)", "description": "役割表の6つの支援の種類"},
     {"name": "支援機関 (agencies)", "description": "支援機関と役割表"},
     {"name": "計画 (plan)", "description": "3つの柱、12のアクション、取組方針、工程表、数値目標"},
@@ -64,8 +73,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.directory_cache.load()
-        yield
+        cache = app.state.directory_cache
+        cache.load()
+        cache.start()  # background version checks: requests never wait on the database
+        try:
+            yield
+        finally:
+            cache.stop()
 
     app = FastAPI(
         title="madoguchi — やまぐち商工業 支援機関ワンストップ紹介 API",
@@ -94,6 +108,8 @@ def create_app(
         health.router,
         metrics.router,
         match.router,
+        conversations.router,
+        line.router,
         directory.router,
         plan.router,
         programmes.router,
@@ -102,6 +118,8 @@ def create_app(
         referrals.router,
         admin_keys.router,
         admin_directory.router,
+        admin_rules.router,
+        console.router,
     ):
         app.include_router(router)
     # Outermost: every response, errors and rejections included, carries the request id.
@@ -116,6 +134,7 @@ def create_app(
         schema = original_openapi()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("Problem", Problem.model_json_schema())
+        complete_openapi(app, schema)
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -39,6 +39,35 @@ class Settings(BaseSettings):
         default=0.5,
         description="How often a worker asks the database whether the directory changed",
     )
+    DB_CONNECT_TIMEOUT_SECONDS: int = Field(
+        default=5,
+        ge=2,
+        description="PostgreSQL connect timeout; an unreachable database answers 503, not a hang",
+    )
+    SQLITE_BUSY_TIMEOUT_SECONDS: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a SQLite write waits for another writer's lock before 503",
+    )
+    CONVERSATION_TTL_MINUTES: float = Field(
+        default=30,
+        gt=0,
+        description="Minutes a chatbot conversation lives after its last message (then 404)",
+    )
+    LINE_CHANNEL_SECRET: str | None = Field(
+        default=None,
+        description="LINE channel secret; enables POST /v1/integrations/line/webhook (else 404)",
+    )
+    LINE_CHANNEL_ACCESS_TOKEN: str | None = Field(
+        default=None, description="LINE channel access token for the reply API"
+    )
+    LINE_REPLY_ENABLED: bool = Field(
+        default=False,
+        description="Send the webhook's replies to LINE's reply API (off: only log and return them)",
+    )
+    LINE_API_BASE: str = Field(
+        default="https://api.line.me", description="Base URL of the LINE Messaging API"
+    )
 
 
 @lru_cache

@@ -3,17 +3,63 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    DisconnectionError,
+    InterfaceError,
+    OperationalError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.core.observability import request_id_of
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("madoguchi.errors")
+
+# Errors that mean "the database cannot be used right now" rather than "this request is wrong":
+# connection refused or lost, pool exhausted, SQLite file locked by another writer or unreadable.
+# They are answered 503 with Retry-After; the in-memory matcher keeps answering meanwhile.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    PoolTimeoutError,
+)
+DATABASE_UNAVAILABLE_DETAIL = (
+    "データベースに一時的に接続できないため、この操作を完了できませんでした。"
+    "しばらくしてから再度お試しください。"
+)
+DATABASE_RETRY_AFTER_SECONDS = 5
+# SQLite's driver reports a missing table or bad SQL as OperationalError too: only these messages
+# mean "the file cannot be used right now"; the rest are bugs or a broken deployment (500).
+SQLITE_UNAVAILABLE_MESSAGES = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+    "database or disk is full",
+)
+
+
+def is_database_unavailable(exc: BaseException) -> bool:
+    """True for an error that means the database is unreachable, locked or out of service."""
+    if not isinstance(exc, DATABASE_UNAVAILABLE):
+        return False
+    cause = exc.orig if isinstance(exc, DBAPIError) else None
+    if isinstance(cause, sqlite3.Error):
+        message = str(cause).lower()
+        return any(m in message for m in SQLITE_UNAVAILABLE_MESSAGES)
+    return True
+
 
 TITLES = {
     400: "Bad Request",
@@ -66,11 +112,19 @@ class Problem(BaseModel):
 class ApiError(Exception):
     """Raised by services and routers for an expected error with a Japanese message."""
 
-    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        headers: dict[str, str] | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
         self.headers = headers
+        # RFC 9457 extension members (e.g. the metrics a rule change would break)
+        self.extensions = extensions
 
 
 def problem_response(
@@ -80,6 +134,7 @@ def problem_response(
     instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -91,6 +146,8 @@ def problem_response(
         body["instance"] = instance
     if errors is not None:
         body["errors"] = errors
+    for key, value in (extensions or {}).items():
+        body.setdefault(key, value)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -155,7 +212,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.detail, instance=request.url.path, headers=exc.headers
+            exc.status,
+            exc.detail,
+            instance=request.url.path,
+            headers=exc.headers,
+            extensions=exc.extensions,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -182,10 +243,52 @@ def install_error_handlers(app: FastAPI) -> None:
             instance=request.url.path,
         )
 
+    async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if not is_database_unavailable(exc):
+            return internal_error(request, exc)
+        cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+        first_line = (str(cause).strip().splitlines() or [""])[0][:300]
+        log.warning(
+            "database unavailable on %s: %s: %s",
+            request.url.path,
+            type(cause).__name__,
+            first_line,
+            extra={"fields": {"request_id": request_id_of(request.scope)}},
+        )
+        return problem_response(
+            503,
+            DATABASE_UNAVAILABLE_DETAIL,
+            instance=request.url.path,
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+
+    for kind in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(kind, _database_unavailable)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s", request.url.path)
-        return problem_response(500, DEFAULT_DETAILS[500], instance=request.url.path)
+        return internal_error(request, exc)
+
+
+def internal_error(request: Request, exc: BaseException) -> JSONResponse:
+    """500 problem+json, logged with the traceback and the request id.
+
+    The handler of unexpected errors runs in Starlette's outermost middleware, after the
+    request-id middleware has finished: the id comes from the scope, and goes on the log line
+    and on the response."""
+    request_id = request_id_of(request.scope)
+    log.error(
+        "unhandled error on %s",
+        request.url.path,
+        exc_info=exc,
+        extra={"fields": {"request_id": request_id}},
+    )
+    return problem_response(
+        500,
+        DEFAULT_DETAILS[500],
+        instance=request.url.path,
+        headers={"X-Request-ID": request_id},
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

@@ -20,6 +20,9 @@ from prometheus_client import Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+# The id is also kept in the ASGI scope: Starlette runs the handler of unexpected errors (500)
+# outside this middleware, after the context variable has been reset.
+REQUEST_ID_SCOPE_KEY = "madoguchi.request_id"
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 HTTP_REQUESTS = Counter(
@@ -70,6 +73,12 @@ def configure_logging(level: str) -> None:
 access_log = logging.getLogger("madoguchi.access")
 
 
+def request_id_of(scope: Scope) -> str:
+    """The request id of a request, also where the context variable is no longer set."""
+    value = scope.get(REQUEST_ID_SCOPE_KEY)
+    return value if isinstance(value, str) else REQUEST_ID.get()
+
+
 class RequestContextMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -81,6 +90,7 @@ class RequestContextMiddleware:
         incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = REQUEST_ID.set(request_id)
+        scope[REQUEST_ID_SCOPE_KEY] = request_id
         status = 500
         started = time.perf_counter()
 

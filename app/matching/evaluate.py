@@ -1,7 +1,11 @@
 """Evaluate the matcher on the labelled utterances (seed/eval/utterances.yaml).
 
 ``python -m app.matching.evaluate [--seed DIR] [--file FILE] [--json]`` prints the metrics and the
-misses; the exit code is 1 if any metric is below 0.9.
+misses; the exit code is 1 if any metric is below its threshold (``THRESHOLDS``).
+
+The same functions serve the publish gate of the rule editing API: ``evaluate`` runs the set on
+any compiled rule set and snapshot, and ``broken_metrics`` compares two reports and names the
+cases that passed before and fail now.
 """
 
 from __future__ import annotations
@@ -24,6 +28,20 @@ from app.matching.rules import RuleError, SupportTypeCode, load_rules, validate_
 from app.matching.snapshot import DirectorySnapshot
 
 THRESHOLD = 0.9
+
+#: The one place the quality bar is set: the tests (tests/matching/test_evaluation.py), the CLI
+#: exit code and the publish gate of POST/PATCH/DELETE /v1/admin/rules and /v1/admin/lexicon.
+#: ``negation`` is the share of utterances with a negated need whose top support type is not the
+#: negated one: it must stay at 1.0.
+THRESHOLDS: dict[str, float] = {
+    "support_type@1": THRESHOLD,
+    "agency@3": THRESHOLD,
+    "programme@5": THRESHOLD,
+    "action@3": THRESHOLD,
+    "out_of_scope_rejection": THRESHOLD,
+    "clarification_rate": THRESHOLD,
+    "negation": 1.0,
+}
 
 
 class Category(StrEnum):
@@ -120,7 +138,17 @@ class EvalReport:
 
     @property
     def passed(self) -> bool:
-        return all(m.value >= THRESHOLD for m in self.metrics.values())
+        return all(m.value >= THRESHOLDS.get(name, THRESHOLD) for name, m in self.metrics.items())
+
+    def values(self) -> dict[str, float]:
+        return {name: round(m.value, 4) for name, m in self.metrics.items()}
+
+    def failing(self, metric: str) -> list[Miss]:
+        """The cases that fail one metric."""
+        return [m for m in self.misses if m.metric == metric]
+
+    def failing_by_metric(self) -> dict[str, list[Miss]]:
+        return {name: self.failing(name) for name in self.metrics}
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -137,15 +165,7 @@ class EvalReport:
 def evaluate(
     utterances: list[Utterance], compiled: CompiledRules, snapshot: DirectorySnapshot
 ) -> EvalReport:
-    names = [
-        "support_type@1",
-        "agency@3",
-        "programme@5",
-        "action@3",
-        "out_of_scope_rejection",
-        "clarification_rate",
-    ]
-    report = EvalReport(metrics={n: Metric() for n in names})
+    report = EvalReport(metrics={n: Metric() for n in THRESHOLDS})
 
     def check(u: Utterance, metric: str, ok: bool, expected: list[str], got: list[str]) -> None:
         m = report.metrics[metric]
@@ -199,12 +219,66 @@ def evaluate(
                 ["questions"],
                 [f"{len(r.clarifying_questions)} questions", *sts[:1]],
             )
-        if e.negated_support_types and sts and sts[0] in e.negated_support_types:
-            report.negation_violations += 1
-            report.misses.append(
-                Miss(u.id, u.category.value, "negation", u.text, ["not " + sts[0]], sts[:1])
+        if e.negated_support_types:
+            violated = bool(sts) and sts[0] in e.negated_support_types
+            check(
+                u,
+                "negation",
+                not violated,
+                ["not " + s for s in e.negated_support_types],
+                sts[:1],
             )
+            report.negation_violations += int(violated)
     return report
+
+
+@dataclass(frozen=True)
+class BrokenMetric:
+    """A metric the candidate drops below its threshold, with the cases it broke."""
+
+    metric: str
+    value: float
+    threshold: float
+    current: float
+    cases: list[Miss]
+
+    def to_dict(self, max_cases: int = 20) -> dict[str, object]:
+        return {
+            "metric": self.metric,
+            "value": round(self.value, 4),
+            "threshold": self.threshold,
+            "current": round(self.current, 4),
+            "cases": [
+                {"id": c.id, "text": c.text, "expected": c.expected, "got": c.got}
+                for c in self.cases[:max_cases]
+            ],
+            "cases_total": len(self.cases),
+        }
+
+
+def broken_metrics(
+    current: EvalReport, candidate: EvalReport, thresholds: dict[str, float] | None = None
+) -> list[BrokenMetric]:
+    """Metrics the candidate takes below their threshold.
+
+    A metric counts as broken when the candidate is below the threshold and either the current
+    rules meet it or the candidate is worse still (a change that does not make an already low
+    metric worse is not blocked). ``cases`` lists only what passed before and fails now.
+    """
+    thresholds = THRESHOLDS if thresholds is None else thresholds
+    out: list[BrokenMetric] = []
+    for name, threshold in thresholds.items():
+        cand = candidate.metrics.get(name)
+        if cand is None or cand.value >= threshold:
+            continue
+        cur = current.metrics.get(name)
+        cur_value = cur.value if cur is not None else 1.0
+        if cur_value < threshold and cand.value >= cur_value:
+            continue
+        failed_before = {m.id for m in current.failing(name)}
+        cases = [m for m in candidate.failing(name) if m.id not in failed_before]
+        out.append(BrokenMetric(name, cand.value, threshold, cur_value, cases))
+    return out
 
 
 def _main(argv: list[str] | None = None) -> int:
@@ -237,7 +311,7 @@ def _main(argv: list[str] | None = None) -> int:
     else:
         print(f"{len(utterances)} utterances, {len(rule_set.rules)} rules")
         for name, m in report.metrics.items():
-            flag = "ok " if m.value >= THRESHOLD else "LOW"
+            flag = "ok " if m.value >= THRESHOLDS.get(name, THRESHOLD) else "LOW"
             print(f"  {flag} {name:24s} {m.value:.3f}  ({m.hits}/{m.total})")
         print(f"  negation violations: {report.negation_violations}")
         if report.misses:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import islice
 
 from app.matching.compiler import KIND_NEGATION, KIND_TERM, KIND_VAGUE, SEP, CompiledRules
 from app.matching.normalize import MAX_INPUT_CHARS, NormalizedText
@@ -100,7 +101,11 @@ class _RuleMatch:
 @dataclass(frozen=True)
 class _SnapshotIndex:
     descendants: dict[str, tuple[str, ...]]
-    contacts_by_agency: dict[str, tuple[ContactPointView, ...]]
+    # An agency's own windows (not a programme's), by the municipality they serve, and those
+    # serving the whole prefecture: a lookup per agency, not a scan of every contact point.
+    local_contacts: dict[tuple[str, str], tuple[ContactPointView, ...]]
+    wide_contacts: dict[str, tuple[ContactPointView, ...]]
+    programme_contacts: dict[str, tuple[ContactPointView, ...]]
     fallback: tuple[ContactPointView, ...]
     municipality_codes: dict[str, str]  # folded name or code -> code
     agencies_by_role: dict[str, tuple[AgencyView, ...]]
@@ -132,9 +137,17 @@ def _snapshot_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
             seen.append(cur)
             stack.extend(sorted(children.get(cur, ())))
         descendants[aid] = tuple(seen)
-    by_agency: dict[str, list[ContactPointView]] = defaultdict(list)
-    for cp in snapshot.contact_points:
-        by_agency[cp.agency_id].append(cp)
+    local: dict[tuple[str, str], list[ContactPointView]] = defaultdict(list)
+    wide: dict[str, list[ContactPointView]] = defaultdict(list)
+    by_programme: dict[str, list[ContactPointView]] = defaultdict(list)
+    for cp in sorted(snapshot.contact_points, key=lambda c: c.id):
+        if cp.programme_id is not None:
+            by_programme[cp.programme_id].append(cp)
+            continue
+        for code in cp.municipalities:
+            local[(cp.agency_id, code)].append(cp)
+        if cp.prefecture_wide or not cp.municipalities:
+            wide[cp.agency_id].append(cp)
     codes: dict[str, str] = {}
     for code, m in snapshot.municipalities.items():
         codes[code] = m.code
@@ -152,7 +165,9 @@ def _snapshot_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
         agencies_by_role={k: tuple(v) for k, v in by_role.items()},
         programmes_by_action={k: tuple(v) for k, v in by_action.items()},
         descendants=descendants,
-        contacts_by_agency={k: tuple(sorted(v, key=lambda c: c.id)) for k, v in by_agency.items()},
+        local_contacts={k: tuple(v) for k, v in local.items()},
+        wide_contacts={k: tuple(v) for k, v in wide.items()},
+        programme_contacts={k: tuple(v) for k, v in by_programme.items()},
         fallback=tuple(
             sorted((c for c in snapshot.contact_points if c.general_fallback), key=lambda c: c.id)
         ),
@@ -443,7 +458,14 @@ def match_need(
     matched = bool(positive_needs)
 
     # contact points
-    contacts = _contacts(agencies, snapshot, index, municipality, bool(positive_needs))
+    contacts = _contacts(
+        agencies,
+        [p.id for p in programmes],
+        snapshot,
+        index,
+        municipality,
+        bool(positive_needs),
+    )
 
     # vocabularies
     jg: list[str] = []
@@ -483,6 +505,7 @@ def match_need(
 
 def _contacts(
     agencies: tuple[AgencyMatch, ...],
+    programme_ids: list[str],
     snapshot: DirectorySnapshot,
     index: _SnapshotIndex,
     municipality: str | None,
@@ -508,16 +531,31 @@ def _contacts(
             muni_name = key
     out: list[ContactMatch] = []
     seen: set[str] = set()
+    # A programme's own window comes first, whoever ranks as agency.
+    for pid in programme_ids:
+        for cp in index.programme_contacts.get(pid, ()):
+            if cp.id not in seen:
+                seen.add(cp.id)
+                name = snapshot.programmes[pid].name
+                out.append(ContactMatch(cp, agency_name(cp), f"制度「{name}」の窓口"))
     for am in agencies:
-        cps: list[ContactPointView] = []
-        for aid in index.descendants.get(am.id, (am.id,)):
-            cps.extend(index.contacts_by_agency.get(aid, ()))
-        local = [cp for cp in cps if code and code in cp.municipalities]
+        family = index.descendants.get(am.id, (am.id,))
+        local = list(
+            islice(
+                (cp for aid in family for cp in index.local_contacts.get((aid, code or ""), ())),
+                MAX_CONTACTS_PER_AGENCY,
+            )
+        )
         if local:
             chosen = local
             reason = f"{am.name}の{muni_name}の窓口"
         else:
-            chosen = [cp for cp in cps if cp.prefecture_wide or not cp.municipalities]
+            chosen = list(
+                islice(
+                    (cp for aid in family for cp in index.wide_contacts.get(aid, ())),
+                    MAX_CONTACTS_PER_AGENCY,
+                )
+            )
             reason = f"{am.name}の県内全域の窓口"
         for cp in chosen[:MAX_CONTACTS_PER_AGENCY]:
             if cp.id in seen:
@@ -526,4 +564,11 @@ def _contacts(
             out.append(ContactMatch(cp, agency_name(cp), reason))
         if len(out) >= MAX_CONTACTS:
             break
+    if not out:
+        # None of the ranked agencies has a registered window yet: the clerk still gets the
+        # prefecture's general consultation points rather than nothing.
+        out = [
+            ContactMatch(cp, agency_name(cp), "紹介先の窓口が未登録のため、県の総合的な相談窓口")
+            for cp in index.fallback
+        ]
     return tuple(out[:MAX_CONTACTS])

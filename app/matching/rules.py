@@ -8,7 +8,10 @@ rule (or entry) id and the field.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -20,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from app.matching.snapshot import DirectorySnapshot
 
 MAX_FILE_BYTES = 1_000_000
+MAX_RULES_PER_FILE = 2000
 
 RuleId = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z0-9][a-z0-9_-]*)+$", max_length=80)
@@ -102,7 +106,7 @@ class Rule(Strict):
 
 
 class RuleFile(Strict):
-    rules: Annotated[list[Rule], Field(max_length=2000)]
+    rules: Annotated[list[Rule], Field(max_length=MAX_RULES_PER_FILE)]
 
 
 class Synonym(Strict):
@@ -174,55 +178,138 @@ def _entry_id(data: Any, loc: tuple[Any, ...], list_key: str) -> str:
             return f"#{loc[1]}"
         if isinstance(entry, dict) and entry.get("id"):
             return str(entry["id"])
+        if isinstance(entry, str) and entry.strip():
+            return entry.strip()[:40]
         return f"#{loc[1]}"
     if len(loc) >= 2 and loc[0] == list_key:
         return str(loc[1])
     return "-"
 
 
-def _format_errors(path: Path, exc: ValidationError, data: Any, list_key: str, kind: str) -> str:
+def _format_errors(source: str, exc: ValidationError, data: Any, list_key: str, kind: str) -> str:
     lines = []
     for err in exc.errors():
         loc = tuple(err["loc"])
         entry = _entry_id(data, loc, list_key)
         field_path = ".".join(str(p) for p in loc[2:]) or ".".join(str(p) for p in loc) or "-"
-        lines.append(f"{path.name}: {kind} {entry}: field {field_path}: {err['msg']}")
+        lines.append(f"{source}: {kind} {entry}: field {field_path}: {err['msg']}")
     return "; ".join(lines)
 
 
-def _check_regexes(path: Path, rule: Rule) -> None:
+# A quantified group that itself contains a quantifier, e.g. (a+)+ or (.*){2,}: the classic
+# shape of catastrophic backtracking. Rule regexes run on every user text, so they are refused.
+_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*(?:[*+]|\{\d*,)(?:[^()\\]|\\.)*\)[*+{]")
+
+
+def has_nested_quantifier(regex: str) -> bool:
+    return _NESTED_QUANTIFIER.search(regex) is not None
+
+
+def _check_regexes(source: str, rule: Rule) -> None:
     for i, pattern in enumerate(rule.patterns):
         if isinstance(pattern, RegexPattern):
             try:
                 re.compile(pattern.regex)
             except re.error as exc:
                 raise RuleError(
-                    f"{path.name}: rule {rule.id}: field patterns.{i}.regex: invalid regex: {exc}"
+                    f"{source}: rule {rule.id}: field patterns.{i}.regex: invalid regex: {exc}"
                 ) from exc
+            if has_nested_quantifier(pattern.regex):
+                raise RuleError(
+                    f"{source}: rule {rule.id}: field patterns.{i}.regex: nested quantifier "
+                    "(catastrophic backtracking)"
+                )
 
 
-def load_rule_file(path: Path) -> RuleFile:
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise RuleError(f"{path.name}: rule -: field rules: the file must be a mapping")
+# ---------------------------------------------------------------- records (files or database rows)
+#
+# A rule record is ``(theme, body)``: the theme is the rule file's stem (``finance`` for
+# ``seed/rules/finance.yaml``) and the body the rule mapping exactly as written in that file. A
+# lexicon record is ``(kind, body)``: the kind is the lexicon section and the body the entry as
+# written in ``lexicon.yaml`` (a vague term, a bare string in the file, is ``{"term": ...}``).
+# The files and the database rows (``matcher_rule``, ``lexicon_entry``) both become records, so
+# one function validates and assembles a RuleSet from either.
+
+RuleRecord = tuple[str, Mapping[str, Any]]
+LexiconRecord = tuple[str, Mapping[str, Any]]
+
+LEXICON_KINDS: tuple[str, ...] = (
+    "synonyms",
+    "negation_cues",
+    "vague_terms",
+    "clarifying_questions",
+)
+LexiconKind = Literal["synonyms", "negation_cues", "vague_terms", "clarifying_questions"]
+
+
+class VagueTerm(Strict):
+    """A vague term as a record body (in ``lexicon.yaml`` it is a bare string)."""
+
+    term: Term
+
+
+LEXICON_ENTRY_MODELS: dict[str, type[Strict]] = {
+    "synonyms": Synonym,
+    "negation_cues": NegationCue,
+    "vague_terms": VagueTerm,
+    "clarifying_questions": ClarifyingQuestion,
+}
+
+
+def rule_source(theme: str) -> str:
+    """The file a rule of this theme lives in (or would be exported to)."""
+    return f"{theme}.yaml"
+
+
+def vague_term_id(term: str) -> str:
+    """A stable, URL-safe id for a vague term: derived from the NFKC-folded term."""
+    folded = unicodedata.normalize("NFKC", term).strip()
+    return "v-" + hashlib.sha256(folded.encode("utf-8")).hexdigest()[:12]
+
+
+def lexicon_entry_id(kind: str, body: Mapping[str, Any]) -> str:
+    """The id of a lexicon record: the entry's own id, or a derived one for a vague term."""
+    if kind == "vague_terms":
+        return vague_term_id(str(body.get("term", "")))
+    return str(body.get("id", ""))
+
+
+def rule_body(rule: Rule) -> dict[str, Any]:
+    """The rule as a plain mapping, with only the fields that were written (as in the files)."""
+    return rule.model_dump(mode="json", exclude_unset=True)
+
+
+def lexicon_body(entry: BaseModel) -> dict[str, Any]:
+    return entry.model_dump(mode="json", exclude_unset=True)
+
+
+def parse_rule(body: Any, source: str, index: int = 0) -> Rule:
+    """Validate one rule mapping; errors name the source file, the rule id and the field."""
+    label = f"#{index}"
+    if isinstance(body, Mapping) and body.get("id"):
+        label = str(body["id"])[:80]
+    if not isinstance(body, Mapping):
+        raise RuleError(f"{source}: rule {label}: field -: a rule must be a mapping")
     try:
-        parsed = RuleFile.model_validate(data)
+        rule = Rule.model_validate(dict(body))
     except ValidationError as exc:
-        raise RuleError(_format_errors(path, exc, data, "rules", "rule")) from exc
-    for rule in parsed.rules:
-        _check_regexes(path, rule)
-    return parsed
+        raise RuleError(
+            "; ".join(
+                f"{source}: rule {label}: field "
+                f"{'.'.join(str(p) for p in err['loc']) or '-'}: {err['msg']}"
+                for err in exc.errors()
+            )
+        ) from exc
+    _check_regexes(source, rule)
+    return rule
 
 
-def load_lexicon(path: Path) -> Lexicon:
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise RuleError(f"{path.name}: entry -: field -: the file must be a mapping")
+def _validate_lexicon(data: dict[str, Any], source: str) -> Lexicon:
     try:
         lexicon = Lexicon.model_validate(data)
     except ValidationError as exc:
         loc0 = exc.errors()[0]["loc"][0] if exc.errors() else "synonyms"
-        raise RuleError(_format_errors(path, exc, data, str(loc0), "entry")) from exc
+        raise RuleError(_format_errors(source, exc, data, str(loc0), "entry")) from exc
     seen: set[str] = set()
     groups: list[tuple[str, list[Any]]] = [
         ("synonyms", list(lexicon.synonyms)),
@@ -232,9 +319,105 @@ def load_lexicon(path: Path) -> Lexicon:
     for key, entries in groups:
         for entry in entries:
             if entry.id in seen:
-                raise RuleError(f"{path.name}: entry {entry.id}: field {key}.id: duplicate id")
+                raise RuleError(f"{source}: entry {entry.id}: field {key}.id: duplicate id")
             seen.add(entry.id)
     return lexicon
+
+
+def lexicon_from_records(records: Iterable[LexiconRecord], source: str = "lexicon.yaml") -> Lexicon:
+    data: dict[str, list[Any]] = {kind: [] for kind in LEXICON_KINDS}
+    for kind, body in records:
+        if kind not in data:
+            raise RuleError(f"{source}: entry -: field {kind}: unknown lexicon section")
+        if kind == "vague_terms":
+            data[kind].append(body.get("term") if isinstance(body, Mapping) else body)
+        else:
+            data[kind].append(dict(body) if isinstance(body, Mapping) else body)
+    return _validate_lexicon(data, source)
+
+
+def rule_set_from_records(
+    rules: Iterable[RuleRecord],
+    lexicon: Iterable[LexiconRecord],
+    vocabularies: Mapping[str, NeedVocabulary] | None = None,
+) -> RuleSet:
+    """Validate rule and lexicon records (in order) and assemble a RuleSet.
+
+    Errors name the theme's file, the rule or entry id and the field, whether the records came
+    from the files or from the database.
+    """
+    parsed: list[Rule] = []
+    sources: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    for theme, body in rules:
+        source = rule_source(theme)
+        index = counters.get(theme, 0)
+        counters[theme] = index + 1
+        rule = parse_rule(body, source, index)
+        if rule.id in sources:
+            raise RuleError(
+                f"{source}: rule {rule.id}: field id: duplicate id (also in {sources[rule.id]})"
+            )
+        sources[rule.id] = source
+        parsed.append(rule)
+    return RuleSet(tuple(parsed), lexicon_from_records(lexicon), dict(vocabularies or {}), sources)
+
+
+# ---------------------------------------------------------------- files
+
+
+def read_rule_records(rules_dir: Path) -> list[RuleRecord]:
+    """``(theme, body)`` for every rule of every ``*.yaml`` in ``rules_dir``, in file order."""
+    files = sorted(rules_dir.glob("*.yaml"))
+    if not files:
+        raise RuleError(f"{rules_dir}: no rule files (*.yaml)")
+    records: list[RuleRecord] = []
+    for path in files:
+        data = _read_yaml(path)
+        if not isinstance(data, dict):
+            raise RuleError(f"{path.name}: rule -: field rules: the file must be a mapping")
+        extra = sorted(str(k) for k in data if k != "rules")
+        if extra:
+            raise RuleError(
+                f"{path.name}: rule -: field {extra[0]}: extra inputs are not permitted"
+            )
+        rules = data.get("rules")
+        if not isinstance(rules, list):
+            raise RuleError(f"{path.name}: rule -: field rules: a list of rules is required")
+        if len(rules) > MAX_RULES_PER_FILE:
+            raise RuleError(
+                f"{path.name}: rule -: field rules: more than {MAX_RULES_PER_FILE} rules"
+            )
+        records.extend((path.stem, body) for body in rules)
+    return records
+
+
+def read_lexicon_records(path: Path) -> list[LexiconRecord]:
+    """``(kind, body)`` for every entry of ``lexicon.yaml``, section by section."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise RuleError(f"{path.name}: entry -: field -: the file must be a mapping")
+    extra = sorted(str(k) for k in data if k not in LEXICON_KINDS)
+    if extra:
+        raise RuleError(f"{path.name}: entry -: field {extra[0]}: unknown lexicon section")
+    records: list[LexiconRecord] = []
+    for kind in LEXICON_KINDS:
+        entries = data.get(kind) or []
+        if not isinstance(entries, list):
+            raise RuleError(f"{path.name}: entry -: field {kind}: a list is required")
+        for entry in entries:
+            if kind == "vague_terms":
+                records.append((kind, {"term": entry}))
+            else:
+                records.append((kind, entry if isinstance(entry, Mapping) else {"id": entry}))
+    return records
+
+
+def load_lexicon(path: Path) -> Lexicon:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise RuleError(f"{path.name}: entry -: field -: the file must be a mapping")
+    return _validate_lexicon(data, path.name)
 
 
 def load_vocabularies(path: Path) -> dict[str, NeedVocabulary]:
@@ -254,31 +437,26 @@ def load_vocabularies(path: Path) -> dict[str, NeedVocabulary]:
     return dict(parsed.needs)
 
 
+def default_vocabularies(lexicon_path: Path) -> dict[str, NeedVocabulary]:
+    """``need_vocabularies.yaml`` next to the lexicon, if there is one."""
+    candidate = lexicon_path.parent / "need_vocabularies.yaml"
+    return load_vocabularies(candidate) if candidate.exists() else {}
+
+
 def load_rules(rules_dir: Path, lexicon_path: Path, vocabulary_path: Path | None = None) -> RuleSet:
     """Load and validate every ``*.yaml`` in ``rules_dir`` plus the lexicon.
 
     ``vocabulary_path`` defaults to ``need_vocabularies.yaml`` next to the lexicon (optional).
     """
-    files = sorted(rules_dir.glob("*.yaml"))
-    if not files:
-        raise RuleError(f"{rules_dir}: no rule files (*.yaml)")
-    rules: list[Rule] = []
-    sources: dict[str, str] = {}
-    for path in files:
-        for rule in load_rule_file(path).rules:
-            if rule.id in sources:
-                raise RuleError(
-                    f"{path.name}: rule {rule.id}: field id: duplicate id "
-                    f"(also in {sources[rule.id]})"
-                )
-            sources[rule.id] = path.name
-            rules.append(rule)
+    rule_records = read_rule_records(rules_dir)
     lexicon = load_lexicon(lexicon_path)
-    if vocabulary_path is None:
-        candidate = lexicon_path.parent / "need_vocabularies.yaml"
-        vocabulary_path = candidate if candidate.exists() else None
-    vocabularies = load_vocabularies(vocabulary_path) if vocabulary_path else {}
-    return RuleSet(tuple(rules), lexicon, vocabularies, sources)
+    vocabularies = (
+        load_vocabularies(vocabulary_path)
+        if vocabulary_path is not None
+        else default_vocabularies(lexicon_path)
+    )
+    rule_set = rule_set_from_records(rule_records, [], vocabularies)
+    return RuleSet(rule_set.rules, lexicon, rule_set.vocabularies, rule_set.sources)
 
 
 def validate_rule_refs(rule_set: RuleSet, snapshot: DirectorySnapshot) -> list[str]:

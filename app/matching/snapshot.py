@@ -80,6 +80,7 @@ class ContactPointView:
     source: str
     as_of: str | None
     verified: bool
+    programme_id: str | None = None  # a window of one programme, not of the agency as a whole
 
 
 @dataclass(frozen=True, slots=True)

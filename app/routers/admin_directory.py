@@ -12,6 +12,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.routers.auth import AdminDep, EditorDep
+from app.schemas import examples
 from app.schemas.access import AuditEntryOut, as_utc
 from app.schemas.admin import (
     AgencyCreate,
@@ -25,12 +26,15 @@ from app.schemas.admin import (
     ProgrammeEditOut,
     ProgrammePatch,
 )
+from app.schemas.examples import example_response
 from app.services import admin_directory as service
 from app.services import audit
 
 router = APIRouter(prefix="/v1/admin", tags=["管理 (admin)"])
 
-Id = Annotated[str, Path(max_length=80)]
+AgencyId = Annotated[str, Path(max_length=80, examples=["yipf"])]
+ContactPointId = Annotated[str, Path(max_length=80, examples=["ip-support-desk-navi-dial"])]
+ProgrammeId = Annotated[str, Path(max_length=80, examples=["capex-expansion-loan"])]
 
 READ_ERRORS = problem_responses(401, 403, 404, 422, 429)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 413, 422, 429)
@@ -49,10 +53,10 @@ def _tagged(response: Response, revision: int) -> None:
     response_model=AgencyEditOut,
     summary="機関（編集用）の取得",
     description="編集できる項目と版番号を返します。" + ETAG_NOTE,
-    responses=READ_ERRORS,
+    responses={**example_response(examples.ADMIN_AGENCY), **READ_ERRORS},
 )
 def get_agency(
-    agency_id: Id, session: SessionDep, principal: EditorDep, response: Response
+    agency_id: AgencyId, session: SessionDep, principal: EditorDep, response: Response
 ) -> AgencyEditOut:
     out = service.get_agency(session, principal, agency_id)
     _tagged(response, out.revision)
@@ -67,10 +71,10 @@ def get_agency(
         "名称・略称・英語名・役割・説明・別名を変更します（admin、または自機関の agency_editor）。"
         "指定しなかった項目は変わりません。" + ETAG_NOTE
     ),
-    responses=WRITE_ERRORS,
+    responses={**example_response(examples.ADMIN_AGENCY_PATCHED), **WRITE_ERRORS},
 )
 def patch_agency(
-    agency_id: Id,
+    agency_id: AgencyId,
     body: AgencyPatch,
     session: SessionDep,
     principal: EditorDep,
@@ -88,7 +92,7 @@ def patch_agency(
     response_model=AgencyEditOut,
     summary="機関の登録（admin）",
     description="新しい機関を登録します。id は英小文字・数字・ハイフンです。",
-    responses=WRITE_ERRORS,
+    responses={**example_response(examples.ADMIN_AGENCY_CREATED, 201), **WRITE_ERRORS},
 )
 def create_agency(
     body: AgencyCreate, session: SessionDep, principal: AdminDep, response: Response
@@ -103,10 +107,10 @@ def create_agency(
     response_model=AgencyEditOut,
     summary="機関の役割（支援の種類）の設定（admin）",
     description="役割表の○を、指定した支援の種類コードの一覧で置き換えます。" + ETAG_NOTE,
-    responses=WRITE_ERRORS,
+    responses={**example_response(examples.ADMIN_AGENCY_ROLES), **WRITE_ERRORS},
 )
 def put_agency_roles(
-    agency_id: Id,
+    agency_id: AgencyId,
     body: AgencyRolesPut,
     session: SessionDep,
     principal: AdminDep,
@@ -127,7 +131,7 @@ def put_agency_roles(
     responses=WRITE_ERRORS,
 )
 def delete_agency(
-    agency_id: Id, session: SessionDep, principal: AdminDep, if_match: IfMatch = None
+    agency_id: AgencyId, session: SessionDep, principal: AdminDep, if_match: IfMatch = None
 ) -> Response:
     service.delete_agency(session, principal, agency_id, if_match)
     return Response(status_code=204)
@@ -141,10 +145,10 @@ def delete_agency(
     response_model=ContactPointEditOut,
     summary="窓口（編集用）の取得",
     description="窓口の全項目と版番号を返します。" + ETAG_NOTE,
-    responses=READ_ERRORS,
+    responses={**example_response(examples.ADMIN_CONTACT_POINT), **READ_ERRORS},
 )
 def get_contact_point(
-    cp_id: Id, session: SessionDep, principal: EditorDep, response: Response
+    cp_id: ContactPointId, session: SessionDep, principal: EditorDep, response: Response
 ) -> ContactPointEditOut:
     out = service.get_contact_point(session, principal, cp_id)
     _tagged(response, out.revision)
@@ -160,7 +164,7 @@ def get_contact_point(
         "窓口を登録します（admin、または自機関の窓口を登録する agency_editor）。"
         "電話・FAX は半角数字とハイフン、郵便番号は 123-4567、URL は http(s):// で始めてください。"
     ),
-    responses=WRITE_ERRORS,
+    responses={**example_response(examples.ADMIN_CONTACT_POINT_CREATED, 201), **WRITE_ERRORS},
 )
 def create_contact_point(
     body: ContactPointCreate, session: SessionDep, principal: EditorDep, response: Response
@@ -176,10 +180,10 @@ def create_contact_point(
     summary="窓口の編集",
     description="指定した項目だけを変更します。`municipalities` は一覧全体を置き換えます。"
     + ETAG_NOTE,
-    responses=WRITE_ERRORS,
+    responses={**example_response(examples.ADMIN_CONTACT_POINT_PATCHED), **WRITE_ERRORS},
 )
 def patch_contact_point(
-    cp_id: Id,
+    cp_id: ContactPointId,
     body: ContactPointPatch,
     session: SessionDep,
     principal: EditorDep,
@@ -199,7 +203,7 @@ def patch_contact_point(
     responses=WRITE_ERRORS,
 )
 def delete_contact_point(
-    cp_id: Id, session: SessionDep, principal: EditorDep, if_match: IfMatch = None
+    cp_id: ContactPointId, session: SessionDep, principal: EditorDep, if_match: IfMatch = None
 ) -> Response:
     service.delete_contact_point(session, principal, cp_id, if_match)
     return Response(status_code=204)
@@ -213,10 +217,10 @@ def delete_contact_point(
     response_model=ProgrammeEditOut,
     summary="制度（編集用）の取得",
     description="制度の全項目・リンクと版番号を返します。" + ETAG_NOTE,
-    responses=READ_ERRORS,
+    responses={**example_response(examples.ADMIN_PROGRAMME), **READ_ERRORS},
 )
 def get_programme(
-    programme_id: Id, session: SessionDep, principal: EditorDep, response: Response
+    programme_id: ProgrammeId, session: SessionDep, principal: EditorDep, response: Response
 ) -> ProgrammeEditOut:
     out = service.get_programme(session, principal, programme_id)
     _tagged(response, out.revision)
@@ -232,7 +236,7 @@ def get_programme(
         "制度を登録します（admin、または運営機関に自機関を含める agency_editor）。"
         "`operators`・`actions`・`support_types` でリンクを指定します。"
     ),
-    responses=WRITE_ERRORS,
+    responses={**example_response(examples.ADMIN_PROGRAMME_CREATED, 201), **WRITE_ERRORS},
 )
 def create_programme(
     body: ProgrammeCreate, session: SessionDep, principal: EditorDep, response: Response
@@ -250,10 +254,10 @@ def create_programme(
         "指定した項目だけを変更します。リンク（operators・actions・support_types）は指定すると一覧全体を置き換えます。"
         + ETAG_NOTE
     ),
-    responses=WRITE_ERRORS,
+    responses={**example_response(examples.ADMIN_PROGRAMME_PATCHED), **WRITE_ERRORS},
 )
 def patch_programme(
-    programme_id: Id,
+    programme_id: ProgrammeId,
     body: ProgrammePatch,
     session: SessionDep,
     principal: EditorDep,
@@ -273,7 +277,7 @@ def patch_programme(
     responses=WRITE_ERRORS,
 )
 def delete_programme(
-    programme_id: Id, session: SessionDep, principal: EditorDep, if_match: IfMatch = None
+    programme_id: ProgrammeId, session: SessionDep, principal: EditorDep, if_match: IfMatch = None
 ) -> Response:
     service.delete_programme(session, principal, programme_id, if_match)
     return Response(status_code=204)
@@ -287,7 +291,7 @@ def delete_programme(
     response_model=Page[AuditEntryOut],
     summary="監査ログ（admin）",
     description="ディレクトリへのすべての書き込み（誰が・いつ・何を・変更前後）を新しい順に返します。",
-    responses=problem_responses(401, 403, 422, 429),
+    responses={**example_response(examples.AUDIT), **problem_responses(401, 403, 422, 429)},
 )
 def audit_log(
     session: SessionDep,

@@ -10,7 +10,9 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.models import ApiKey
 from app.routers.auth import AdminDep
+from app.schemas import examples
 from app.schemas.access import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from app.schemas.examples import example_response
 from app.services import access as service
 
 router = APIRouter(prefix="/v1/admin", tags=["管理 (admin)"])
@@ -29,7 +31,10 @@ def key_out(key: ApiKey) -> ApiKeyOut:
         "API キーを発行します。`secret` はこの応答でだけ表示され、サーバーにはハッシュしか残りません。"
         "`agency_editor` には `agency_id`、`front_desk` には `municipality`（市町名または JIS コード）が必要です。"
     ),
-    responses=problem_responses(401, 403, 413, 422, 429),
+    responses={
+        **example_response(examples.API_KEY_CREATED, 201),
+        **problem_responses(401, 403, 413, 422, 429),
+    },
 )
 def create_key(body: ApiKeyCreate, session: SessionDep, _: AdminDep) -> ApiKeyCreated:
     key, secret = service.create_key(
@@ -49,7 +54,7 @@ def create_key(body: ApiKeyCreate, session: SessionDep, _: AdminDep) -> ApiKeyCr
     response_model=list[ApiKeyOut],
     summary="API キーの一覧",
     description="発行済みの API キー（失効済みを含む）を返します。キー本体やハッシュは返しません。",
-    responses=problem_responses(401, 403, 429),
+    responses={**example_response(examples.API_KEYS), **problem_responses(401, 403, 429)},
 )
 def list_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyOut]:
     return [key_out(k) for k in service.list_keys(session)]
@@ -60,10 +65,15 @@ def list_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyOut]:
     response_model=ApiKeyOut,
     summary="API キーの失効",
     description="API キーを直ちに失効させます。以後そのキーでの要求は 401 になります。",
-    responses=problem_responses(401, 403, 404, 422, 429),
+    responses={
+        **example_response(examples.API_KEY_REVOKED),
+        **problem_responses(401, 403, 404, 422, 429),
+    },
 )
 def revoke_key(
-    key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, _: AdminDep
+    key_id: Annotated[int, Path(ge=1, le=2**31 - 1, examples=[2])],
+    session: SessionDep,
+    _: AdminDep,
 ) -> ApiKeyOut:
     key = service.revoke_key(session, key_id)
     session.commit()

@@ -12,6 +12,7 @@ from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.models import Agency
 from app.routers.deps import DirectoryDep
+from app.schemas import examples
 from app.schemas.directory import (
     AgencyDetail,
     AgencySummary,
@@ -20,6 +21,7 @@ from app.schemas.directory import (
     RoleMatrixOut,
     SupportTypeOut,
 )
+from app.schemas.examples import example_response
 from app.services import directory as service
 
 router = APIRouter(prefix="/v1")
@@ -45,6 +47,7 @@ SearchQ = Annotated[
     tags=["支援の種類 (support types)"],
     summary="支援の種類（役割表の6列）",
     description="計画の役割表の6つの支援の種類を、計画の順に返します。",
+    responses=example_response(examples.SUPPORT_TYPES),
 )
 def support_types(session: SessionDep) -> list[SupportTypeOut]:
     return service.list_support_types(session)
@@ -59,7 +62,7 @@ def support_types(session: SessionDep) -> list[SupportTypeOut]:
         "計画が支援者として挙げる機関の一覧です。役割表の機関が計画の順に先頭に並びます。"
         "`support_type` でその役割（○）を持つ機関に、`q` で名称・説明の部分一致に絞り込めます。"
     ),
-    responses=problem_responses(422),
+    responses={**example_response(examples.AGENCIES), **problem_responses(422)},
 )
 def agencies(
     session: SessionDep,
@@ -82,7 +85,7 @@ def agencies(
         "機関の役割、説明、親子関係、運営する制度、窓口（連絡先と出典）を返します。"
         "`ETag` ヘッダーは機関の版で、編集時の `If-Match` に使えます。"
     ),
-    responses=problem_responses(404, 422),
+    responses={**example_response(examples.AGENCY), **problem_responses(404, 422)},
 )
 def agency(
     session: SessionDep,
@@ -102,6 +105,7 @@ def agency(
     tags=["支援機関 (agencies)"],
     summary="支援機関等の役割表",
     description="第2章「支援機関等の役割」の○の表です（商工会議所と商工会は別の行）。",
+    responses=example_response(examples.ROLE_MATRIX),
 )
 def role_matrix(session: SessionDep) -> RoleMatrixOut:
     return service.role_matrix(session)
@@ -112,7 +116,11 @@ def role_matrix(session: SessionDep) -> RoleMatrixOut:
     response_model=Page[MunicipalityOut],
     tags=["市町・窓口 (contacts)"],
     summary="山口県の19市町",
-    responses=problem_responses(422),
+    description=(
+        "山口県の19市町（13市・6町）を JIS 市町村コードの順に返します。"
+        "`municipality` を受け取る API には、市町名（例: 萩市）とコード（例: 35204）のどちらも使えます。"
+    ),
+    responses={**example_response(examples.MUNICIPALITIES), **problem_responses(422)},
 )
 def municipalities(session: SessionDep, page: PageDep) -> Page[MunicipalityOut]:
     return service.list_municipalities(session, page)
@@ -127,7 +135,7 @@ def municipalities(session: SessionDep, page: PageDep) -> Page[MunicipalityOut]:
         "窓口の連絡先を出典・時点・確認状況とともに返します。不明な項目は null です。"
         "`municipality`（市町名または JIS コード）を指定すると、その市町を担当する窓口と県全域の窓口を返します。"
     ),
-    responses=problem_responses(422),
+    responses={**example_response(examples.CONTACT_POINTS), **problem_responses(422)},
 )
 def contact_points(
     session: SessionDep,

@@ -10,11 +10,20 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.routers.deps import DirectoryDep
+from app.schemas import examples
+from app.schemas.examples import example_response
 from app.schemas.hsds import HsdsApiInfo, HsdsPage, hsds_schema_ref
 from app.services import hsds as service
 
 TAG = "HSDS 3.0 (Open Referral)"
 CACHE_CONTROL = "public, max-age=60"
+
+
+def _content(schema_path: str, example: Any) -> dict[str, Any]:
+    """The official HSDS schema of a 200 response, with a real example."""
+    content = hsds_schema_ref(schema_path)
+    content["application/json"]["example"] = example
+    return content
 
 
 def _cacheable(response: Response) -> None:
@@ -31,13 +40,24 @@ SearchQ = Annotated[
     str | None,
     Query(min_length=1, max_length=100, description="名称・説明の部分一致検索（日本語可）"),
 ]
-IdPath = Annotated[
+ID_DESCRIPTION = "HSDS の id（UUID）。madoguchi の id（例: yipf）も使えます。"
+ServiceId = Annotated[
     str,
     Path(
         min_length=1,
         max_length=80,
-        description="HSDS の id（UUID）。madoguchi の id（例: yipf）も使えます。",
+        description=ID_DESCRIPTION,
+        examples=["capex-expansion-loan", "ca1c0431-6571-584d-ace1-fc504b9f558b"],
     ),
+]
+OrganizationId = Annotated[
+    str, Path(min_length=1, max_length=80, description=ID_DESCRIPTION, examples=["yamaguchi-itc"])
+]
+TaxonomyId = Annotated[
+    str, Path(min_length=1, max_length=80, description=ID_DESCRIPTION, examples=["support-types"])
+]
+TermId = Annotated[
+    str, Path(min_length=1, max_length=80, description=ID_DESCRIPTION, examples=["startup"])
 ]
 FilterId = Annotated[str | None, Query(min_length=1, max_length=80)]
 
@@ -50,6 +70,7 @@ FilterId = Annotated[str | None, Query(min_length=1, max_length=80)]
         "この API が準拠する HSDS のバージョン（3.0）、プロファイル、OpenAPI 定義の URL を返します。"
         "HSDS の各オブジェクトの id は madoguchi の id から導いた固定の UUID（uuid5）です。"
     ),
+    responses=example_response(examples.HSDS_INFO),
 )
 def api_info(request: Request) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/")
@@ -66,7 +87,7 @@ def api_info(request: Request) -> dict[str, Any]:
         "用語）、`taxonomy_id`、`organization_id`（運営機関のいずれか）、`modified_after`、"
         "`search` で絞り込めます。id には UUID と madoguchi の id（コード）のどちらも使えます。"
     ),
-    responses=problem_responses(422),
+    responses={**example_response(examples.HSDS_SERVICES), **problem_responses(422)},
 )
 def services(
     session: SessionDep,
@@ -114,11 +135,14 @@ def services(
         "とその窓口、制度専用の窓口（contacts）、支援の種類とアクションへの attributes、出典の metadata。"
     ),
     responses={
-        200: {"description": "HSDS service", "content": hsds_schema_ref("compiled/service.json")},
+        200: {
+            "description": "HSDS service",
+            "content": _content("compiled/service.json", examples.HSDS_SERVICE),
+        },
         **problem_responses(404, 422),
     },
 )
-def service_detail(session: SessionDep, id: IdPath) -> dict[str, Any]:
+def service_detail(session: SessionDep, id: ServiceId) -> dict[str, Any]:
     return service.get_service(session, id)
 
 
@@ -130,7 +154,7 @@ def service_detail(session: SessionDep, id: IdPath) -> dict[str, Any]:
         "支援機関を HSDS の organization（compiled/organization_list.json）として、役割表の順に"
         "返します。`search` で名称・説明の部分一致に絞り込めます。"
     ),
-    responses=problem_responses(422),
+    responses={**example_response(examples.HSDS_ORGANIZATIONS), **problem_responses(422)},
 )
 def organizations(
     session: SessionDep,
@@ -156,12 +180,12 @@ def organizations(
     responses={
         200: {
             "description": "HSDS organization",
-            "content": hsds_schema_ref("compiled/organization.json"),
+            "content": _content("compiled/organization.json", examples.HSDS_ORGANIZATION),
         },
         **problem_responses(404, 422),
     },
 )
-def organization_detail(session: SessionDep, id: IdPath) -> dict[str, Any]:
+def organization_detail(session: SessionDep, id: OrganizationId) -> dict[str, Any]:
     return service.get_organization(session, id)
 
 
@@ -170,7 +194,7 @@ def organization_detail(session: SessionDep, id: IdPath) -> dict[str, Any]:
     response_model=HsdsPage,
     summary="分類の一覧（HSDS）",
     description="2つの分類（支援の種類、やまぐち商工業推進計画の柱とアクション）を返します。",
-    responses=problem_responses(422),
+    responses={**example_response(examples.HSDS_TAXONOMIES), **problem_responses(422)},
 )
 def taxonomies(
     session: SessionDep, page: PageQ = 1, per_page: PerPageQ = 50, search: SearchQ = None
@@ -184,11 +208,14 @@ def taxonomies(
     summary="分類の詳細（HSDS）",
     description="分類を HSDS の taxonomy として返します。id は UUID か support-types / plan-actions。",
     responses={
-        200: {"description": "HSDS taxonomy", "content": hsds_schema_ref("taxonomy.json")},
+        200: {
+            "description": "HSDS taxonomy",
+            "content": _content("taxonomy.json", examples.HSDS_TAXONOMY),
+        },
         **problem_responses(404, 422),
     },
 )
-def taxonomy_detail(session: SessionDep, id: IdPath) -> dict[str, Any]:
+def taxonomy_detail(session: SessionDep, id: TaxonomyId) -> dict[str, Any]:
     return service.get_taxonomy(session, id)
 
 
@@ -201,7 +228,7 @@ def taxonomy_detail(session: SessionDep, id: IdPath) -> dict[str, Any]:
         "（アクションの parent_id は柱）。`taxonomy_id`、`parent_id`、`top_only`（親のない用語のみ）、"
         "`search` で絞り込めます。"
     ),
-    responses=problem_responses(422),
+    responses={**example_response(examples.HSDS_TAXONOMY_TERMS), **problem_responses(422)},
 )
 def taxonomy_terms(
     session: SessionDep,
@@ -231,10 +258,10 @@ def taxonomy_terms(
     responses={
         200: {
             "description": "HSDS taxonomy term",
-            "content": hsds_schema_ref("taxonomy_term.json"),
+            "content": _content("taxonomy_term.json", examples.HSDS_TAXONOMY_TERM),
         },
         **problem_responses(404, 422),
     },
 )
-def taxonomy_term_detail(session: SessionDep, id: IdPath) -> dict[str, Any]:
+def taxonomy_term_detail(session: SessionDep, id: TermId) -> dict[str, Any]:
     return service.get_taxonomy_term(session, id)

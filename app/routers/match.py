@@ -10,6 +10,8 @@ from fastapi import APIRouter, Body, Query, Request
 from app.core.errors import problem_responses
 from app.core.observability import MATCH_LATENCY, MATCH_OUTCOMES
 from app.routers.deps import DirectoryDep
+from app.schemas import examples
+from app.schemas.examples import example_response
 from app.schemas.match import MATCH_EXAMPLE_REQUEST, MatchRequest, MatchResponse, MatchStats
 from app.services.matching import run_match
 
@@ -34,7 +36,7 @@ EXAMPLES = {
         "対象外の相談には `matched: false` と県の総合窓口を返します。データベースには触れず、"
         "メモリ上のスナップショットで応答します。"
     ),
-    responses=problem_responses(413, 422),
+    responses={**example_response(examples.MATCH), **problem_responses(413, 422)},
 )
 def match(
     request: Request,
@@ -67,7 +69,7 @@ def match(
         "本文は正規化のうえ数字・電話番号・メールアドレスを伏せ、100文字までに切り詰めています（個人情報は保存しません）。"
         "プロセスごとのメモリ上の集計で、再起動で消えます。"
     ),
-    responses=problem_responses(422),
+    responses={**example_response(examples.MATCH_STATS), **problem_responses(422)},
 )
 def match_stats(
     request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50

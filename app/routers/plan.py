@@ -9,6 +9,8 @@ from fastapi import APIRouter, Path, Query
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
+from app.schemas import examples
+from app.schemas.examples import example_response
 from app.schemas.plan import ActionDetail, ActionSummary, KpiOut, PillarOut
 from app.services import plan as service
 
@@ -20,6 +22,7 @@ router = APIRouter(prefix="/v1", tags=["計画 (plan)"])
     response_model=list[PillarOut],
     summary="3つの柱",
     description="計画の3つの「柱」と目標、各柱のアクション番号を返します。",
+    responses=example_response(examples.PILLARS),
 )
 def pillars(session: SessionDep) -> list[PillarOut]:
     return service.list_pillars(session)
@@ -30,7 +33,7 @@ def pillars(session: SessionDep) -> list[PillarOut]:
     response_model=list[ActionSummary],
     summary="12のアクション",
     description="12のアクション（番号・名称・柱）を返します。`pillar` で柱を絞り込めます。",
-    responses=problem_responses(422),
+    responses={**example_response(examples.ACTIONS), **problem_responses(422)},
 )
 def actions(
     session: SessionDep, pillar: Annotated[int | None, Query(ge=1, le=3)] = None
@@ -45,7 +48,7 @@ def actions(
     description=(
         "現状と課題、今後の取組方針（measures）、主な取組（実施主体と工程表）、数値目標、関連する制度を返します。"
     ),
-    responses=problem_responses(404, 422),
+    responses={**example_response(examples.ACTION), **problem_responses(404, 422)},
 )
 def action(
     session: SessionDep, number: Annotated[int, Path(ge=1, le=1000, examples=[8])]
@@ -58,7 +61,7 @@ def action(
     response_model=Page[KpiOut],
     summary="産業戦略指標と数値目標",
     description="3つの産業戦略指標と10の数値目標（現状値・目標値・単位・期間・関連アクション・※印）を返します。",
-    responses=problem_responses(422),
+    responses={**example_response(examples.KPIS), **problem_responses(422)},
 )
 def kpis(
     session: SessionDep,

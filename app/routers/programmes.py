@@ -12,6 +12,8 @@ from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.models import Programme
 from app.routers.deps import DirectoryDep
+from app.schemas import examples
+from app.schemas.examples import example_response
 from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
 from app.seeding.schema import ProgrammeKind
 from app.services import programmes as service
@@ -27,7 +29,7 @@ router = APIRouter(prefix="/v1", tags=["制度 (programmes)"])
         "計画に名前のある補助金・融資・保証・ファンド・窓口・協議会などの制度です。"
         "`support_type`・`action`・`kind`・`agency`（運営機関）で絞り込み、`q` で名称・説明を部分一致検索します。"
     ),
-    responses=problem_responses(422),
+    responses={**example_response(examples.PROGRAMMES), **problem_responses(422)},
 )
 def programmes(
     session: SessionDep,
@@ -59,10 +61,12 @@ def programmes(
         "制度の説明、運営機関、関連アクション・取組方針、支援の種類、問い合わせ窓口を返します。"
         "`ETag` ヘッダーは制度の版で、編集時の `If-Match` に使えます。"
     ),
-    responses=problem_responses(404, 422),
+    responses={**example_response(examples.PROGRAMME), **problem_responses(404, 422)},
 )
 def programme(
-    session: SessionDep, response: Response, programme_id: Annotated[str, Path(max_length=80)]
+    session: SessionDep,
+    response: Response,
+    programme_id: Annotated[str, Path(max_length=80, examples=["capex-expansion-loan"])],
 ) -> ProgrammeDetail:
     detail = service.get_programme(session, programme_id)
     row = session.get(Programme, programme_id)

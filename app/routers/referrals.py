@@ -13,7 +13,9 @@ from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.routers.auth import PrincipalDep
 from app.routers.deps import DirectoryDep
+from app.schemas import examples
 from app.schemas.access import as_utc
+from app.schemas.examples import example_response
 from app.schemas.referrals import (
     ReferralCreate,
     ReferralDetail,
@@ -80,7 +82,10 @@ ReferralFilters = Annotated[dict[str, Any], Depends(referral_filters)]
         "相談内容は紹介照合（POST /v1/match と同じ）にかけ、該当したニーズを `need_ids` に記録します"
         "（集計 GET /v1/referrals/stats の by_need に使います）。"
     ),
-    responses=problem_responses(401, 403, 413, 422, 429),
+    responses={
+        **example_response(examples.REFERRAL_CREATED, 201),
+        **problem_responses(401, 403, 413, 422, 429),
+    },
 )
 def create_referral(
     body: ReferralCreate,
@@ -99,7 +104,7 @@ def create_referral(
     response_model=Page[ReferralOut],
     summary="紹介の一覧",
     description="新しい順に返します。" + VISIBILITY,
-    responses=problem_responses(401, 422, 429),
+    responses={**example_response(examples.REFERRALS), **problem_responses(401, 422, 429)},
 )
 def list_referrals(
     session: SessionDep, principal: PrincipalDep, page: PageDep, filters: ReferralFilters
@@ -115,7 +120,7 @@ def list_referrals(
         "見られる紹介を、状態・紹介先機関・市町・ニーズごとに数えます。相談内容や個人情報は含みません。"
         + VISIBILITY
     ),
-    responses=problem_responses(401, 422, 429),
+    responses={**example_response(examples.REFERRAL_STATS), **problem_responses(401, 422, 429)},
 )
 def referral_stats(
     session: SessionDep, principal: PrincipalDep, filters: ReferralFilters
@@ -128,7 +133,7 @@ def referral_stats(
     response_model=ReferralDetail,
     summary="紹介の詳細と経過",
     description="紹介の内容と、状態の変更履歴（誰が・いつ）を返します。" + VISIBILITY + ETAG_NOTE,
-    responses=problem_responses(401, 404, 422, 429),
+    responses={**example_response(examples.REFERRAL), **problem_responses(401, 404, 422, 429)},
 )
 def get_referral(
     referral_id: ReferralId, session: SessionDep, principal: PrincipalDep, response: Response
@@ -147,7 +152,10 @@ def get_referral(
         "sent → accepted | declined、accepted → in_progress、"
         "in_progress → completed | unreachable | withdrawn。それ以外は 409 です。" + ETAG_NOTE
     ),
-    responses=problem_responses(401, 403, 404, 409, 412, 413, 422, 429),
+    responses={
+        **example_response(examples.REFERRAL_ACCEPTED),
+        **problem_responses(401, 403, 404, 409, 412, 413, 422, 429),
+    },
 )
 def patch_referral(
     referral_id: ReferralId,
@@ -170,7 +178,10 @@ def patch_referral(
         "事業者名と連絡先を消去し、消去日時を記録します。紹介そのものは匿名の統計として残ります。"
         "作成した窓口、紹介先の機関、admin が実行できます。"
     ),
-    responses=problem_responses(401, 404, 412, 422, 429),
+    responses={
+        **example_response(examples.REFERRAL_ERASED),
+        **problem_responses(401, 404, 412, 422, 429),
+    },
 )
 def erase_personal_data(
     referral_id: ReferralId, session: SessionDep, principal: PrincipalDep, response: Response

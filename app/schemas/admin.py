@@ -72,11 +72,15 @@ class AgencyCreate(EditModel):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "shunan-innovation-hub",
-                    "name": "周南イノベーション拠点",
-                    "short_name": "周南拠点",
-                    "category": "support_organisation",
-                    "roles": ["growth"],
+                    # From the plan (action 6.3): the university's research organisation,
+                    # registered as a child of yamaguchi-university.
+                    "id": "yamaguchi-university-research-promotion",
+                    "name": "山口大学大学研究推進機構",
+                    "short_name": "研究推進機構",
+                    "category": "academic",
+                    "parent_id": "yamaguchi-university",
+                    "roles": ["startup"],
+                    "source_section": "第3章 アクション6 ３ ベンチャー企業への創業支援",
                 }
             ]
         }
@@ -130,15 +134,16 @@ class ContactPointCreate(EditModel):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "yipf-succession-desk-hagi",
-                    "name": "事業引継ぎ相談（萩出張窓口）",
-                    "agency_id": "yipf",
-                    "postal_code": "753-0077",
-                    "phones": [{"label": "代表", "number": "083-922-3700"}],
-                    "email": "desk@example.jp",
-                    "url": "https://www.example.jp/",
-                    "municipalities": ["35204"],
-                    "source": "機関による登録",
+                    # Only published facts (seed/contact_points.yaml, ミラサポplus record 1212):
+                    # the prefectural loan line of the management and finance division.
+                    "id": "pref-system-finance-desk",
+                    "name": "山口県 商工労働部 経営金融課（県制度融資）",
+                    "agency_id": "pref-management-finance-division",
+                    "phones": [{"label": "県制度融資", "number": "083-933-3188"}],
+                    "prefecture_wide": True,
+                    "source": "ミラサポplus 支援制度データ (record 1212)",
+                    "as_of": "2021-2023",
+                    "verified": False,
                 }
             ]
         }
@@ -165,9 +170,7 @@ class ContactPointCreate(EditModel):
 
 
 class ContactPointPatch(EditModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"hours": "平日 8:30〜17:15", "verified": True}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"hours": "平日9時〜17時"}]})
     _required = (
         "name",
         "agency_id",
@@ -233,13 +236,18 @@ class ProgrammeCreate(EditModel):
         json_schema_extra={
             "examples": [
                 {
-                    "id": "yipf-dx-advisor",
-                    "name": "DX アドバイザー派遣",
-                    "kind": "expert_dispatch",
-                    "description": "中小企業のデジタル化を専門家が支援します。",
-                    "operators": ["yipf"],
+                    # From the plan (action 8.2): the technology centre's technology strategy.
+                    "id": "itc-technology-strategy",
+                    "name": "技術戦略（産業技術センター）",
+                    "kind": "other",
+                    "description": (
+                        "産業技術センターにおいて、県内ものづくり企業の成長に向けた戦略の方向性を"
+                        "示す「技術戦略」を見直し、県内ものづくり企業の技術革新を推進する。"
+                    ),
+                    "source_section": "第3章 アクション8 ２ 技術のブランド化による付加価値の高いものづくりの促進",
+                    "operators": ["yamaguchi-itc"],
                     "actions": [8],
-                    "support_types": ["growth"],
+                    "support_types": ["technology"],
                 }
             ]
         }
@@ -260,7 +268,7 @@ class ProgrammeCreate(EditModel):
 
 class ProgrammePatch(EditModel):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"status_note": "令和6年度で受付終了"}]}
+        json_schema_extra={"examples": [{"aliases": ["中小企業制度融資(設備投資拡大支援資金等)"]}]}
     )
     _required = (
         "name",

@@ -9,7 +9,13 @@ from sqlmodel import Session
 
 from app.core.config import get_settings
 from app.core.db import get_engine
-from app.seeding.database import database_is_empty, load_seed_into_database
+from app.seeding.database import (
+    bump_directory_version,
+    database_is_empty,
+    load_rules_into_database,
+    load_seed_into_database,
+    rules_table_is_empty,
+)
 from app.seeding.loader import SeedError, read_seed
 
 
@@ -29,6 +35,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with Session(get_engine()) as session:
         if args.if_empty and not database_is_empty(session):
+            if rules_table_is_empty(session):
+                # A database seeded before the rules moved into it (migration 0003).
+                counts = load_rules_into_database(session, bundle)
+                bump_directory_version(session)
+                session.commit()
+                print("seeded matcher rules: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+                return 0
             print("database already seeded; nothing to do")
             return 0
         counts = load_seed_into_database(session, bundle)

@@ -7,9 +7,10 @@ caller's transaction: a failure leaves nothing half written.
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from app.matching.rules import lexicon_entry_id
 from app.models import (
     Action,
     Agency,
@@ -21,6 +22,8 @@ from app.models import (
     InitiativeBody,
     Kpi,
     KpiAction,
+    LexiconEntry,
+    MatcherRule,
     Measure,
     Municipality,
     Need,
@@ -35,6 +38,7 @@ from app.models import (
     ScheduleEntry,
     SupportType,
 )
+from app.models.common import utcnow
 from app.seeding.loader import SeedBundle
 
 
@@ -48,11 +52,23 @@ def database_is_empty(session: Session) -> bool:
 
 
 def bump_directory_version(session: Session) -> int:
-    state = session.get(DirectoryState, 1)
-    if state is None:
-        state = DirectoryState(id=1, version=0)
-    state.version += 1
-    session.add(state)
+    """Move the directory version on by one in the caller's transaction.
+
+    One atomic UPDATE (version = version + 1): with a read-then-write, two concurrent edits on
+    PostgreSQL could both write the same next version, and a worker that rebuilt between them
+    would never see the second edit."""
+    result = session.execute(
+        update(DirectoryState)
+        .where(col(DirectoryState.id) == 1)
+        .values(version=col(DirectoryState.version) + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        session.add(DirectoryState(id=1, version=1))
+        session.flush()
+        return 1
+    state = session.get(DirectoryState, 1, populate_existing=True)
+    assert state is not None
     return state.version
 
 
@@ -310,9 +326,58 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
             session.add(ContactPointMunicipality(contact_point_id=c.id, municipality_code=code))
     counts["contact_points"] = len(bundle.contact_points)
 
+    counts.update(load_rules_into_database(session, bundle))
+
     bump_directory_version(session)
     session.flush()
     return counts
+
+
+def rules_table_is_empty(session: Session) -> bool:
+    return (
+        session.exec(select(MatcherRule.id).limit(1)).first() is None
+        and session.exec(select(LexiconEntry.id).limit(1)).first() is None
+    )
+
+
+def load_rules_into_database(session: Session, bundle: SeedBundle) -> dict[str, int]:
+    """Upsert the matcher rules and lexicon entries of the seed (validated by ``read_seed``).
+
+    A row whose theme, position or body differs from the files is overwritten and its revision
+    moves on (so ETags held by editors go stale); an equal row is left alone, so loading twice
+    changes nothing. Rows added through the API and absent from the files are kept. The caller
+    bumps the directory version.
+    """
+    existing_rules = {r.id: r for r in session.exec(select(MatcherRule))}
+    positions: dict[str, int] = {}
+    for theme, body in bundle.rules:
+        position = positions.get(theme, 0)
+        positions[theme] = position + 1
+        rule_id = str(body["id"])
+        row = existing_rules.get(rule_id)
+        if row is None:
+            session.add(MatcherRule(id=rule_id, theme=theme, position=position, body=body))
+        elif (row.theme, row.position, row.body) != (theme, position, body):
+            row.theme, row.position, row.body = theme, position, body
+            row.revision += 1
+            row.updated_at = utcnow()
+            session.add(row)
+    existing_entries = {(e.kind, e.id): e for e in session.exec(select(LexiconEntry))}
+    positions = {}
+    for kind, body in bundle.lexicon:
+        position = positions.get(kind, 0)
+        positions[kind] = position + 1
+        entry_id = lexicon_entry_id(kind, body)
+        entry = existing_entries.get((kind, entry_id))
+        if entry is None:
+            session.add(LexiconEntry(kind=kind, id=entry_id, position=position, body=body))
+        elif (entry.position, entry.body) != (position, body):
+            entry.position, entry.body = position, body
+            entry.revision += 1
+            entry.updated_at = utcnow()
+            session.add(entry)
+    session.flush()
+    return {"matcher_rules": len(bundle.rules), "lexicon_entries": len(bundle.lexicon)}
 
 
 def _delete_action_children(session: Session, action_numbers: list[int]) -> None:

@@ -6,13 +6,25 @@ reading code: ``seed/programmes.yaml: entry 12 (id=foo-loan): field operators.0:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from app.matching.rules import (
+    LEXICON_ENTRY_MODELS,
+    RuleError,
+    default_vocabularies,
+    lexicon_body,
+    lexicon_entry_id,
+    read_lexicon_records,
+    read_rule_records,
+    rule_body,
+    rule_set_from_records,
+    validate_rule_refs,
+)
 from app.seeding.schema import (
     ActionSeed,
     AgencySeed,
@@ -46,6 +58,10 @@ class SeedBundle:
     municipalities: list[MunicipalitySeed]
     municipalities_source: str
     contact_points: list[ContactPointSeed]
+    # Matcher rules ``(theme, body)`` and lexicon entries ``(kind, body)``, validated, in file
+    # order; loaded into ``matcher_rule`` / ``lexicon_entry`` (then edited through the API).
+    rules: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    lexicon: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -155,7 +171,7 @@ def read_seed(seed_dir: Path = DEFAULT_SEED_DIR) -> SeedBundle:
         if c.programme_id is not None:
             check(path, i, c.id, "programme_id", c.programme_id in programme_ids, c.programme_id)
 
-    return SeedBundle(
+    bundle = SeedBundle(
         support_types=support_types,
         agencies=agencies,
         pillars=pillars,
@@ -167,3 +183,44 @@ def read_seed(seed_dir: Path = DEFAULT_SEED_DIR) -> SeedBundle:
         municipalities_source=municipalities_source,
         contact_points=contact_points,
     )
+    rules, lexicon = _read_matcher_rules(p, bundle)
+    bundle.rules.extend(rules)
+    bundle.lexicon.extend(lexicon)
+    return bundle
+
+
+def _read_matcher_rules(
+    seed_dir: Path, bundle: SeedBundle
+) -> tuple[list[tuple[str, dict[str, Any]]], list[tuple[str, dict[str, Any]]]]:
+    """Validate ``rules/*.yaml`` and ``lexicon.yaml`` (fields and references to the directory).
+
+    ``need_vocabularies.yaml`` (national vocabularies per need) is only validated here: it is
+    not edited by partners, so the matcher keeps reading it from the seed directory.
+    """
+    from app.seeding.snapshot import snapshot_from_bundle  # imports this module
+
+    lexicon_path = seed_dir / "lexicon.yaml"
+    try:
+        rule_records = read_rule_records(seed_dir / "rules")
+        lexicon_records = read_lexicon_records(lexicon_path)
+        rule_set = rule_set_from_records(
+            rule_records, lexicon_records, default_vocabularies(lexicon_path)
+        )
+    except RuleError as exc:
+        raise SeedError(f"{seed_dir}: {exc}") from exc
+    problems = validate_rule_refs(rule_set, snapshot_from_bundle(bundle))
+    if problems:
+        raise SeedError(f"{seed_dir / 'rules'}: " + "; ".join(problems))
+    seen: set[tuple[str, str]] = set()
+    for kind, body in lexicon_records:
+        key = (kind, lexicon_entry_id(kind, body))
+        if key in seen:
+            raise SeedError(f"{lexicon_path}: entry {key[1]}: field {kind}: duplicate entry")
+        seen.add(key)
+    themes = [theme for theme, _ in rule_records]
+    rules = [(theme, rule_body(rule)) for theme, rule in zip(themes, rule_set.rules, strict=True)]
+    lexicon = [
+        (kind, lexicon_body(LEXICON_ENTRY_MODELS[kind].model_validate(body)))
+        for kind, body in lexicon_records
+    ]
+    return rules, lexicon

@@ -83,6 +83,7 @@ def snapshot_from_bundle(bundle: SeedBundle, version: int = 0) -> DirectorySnaps
                 source=c.source,
                 as_of=c.as_of,
                 verified=c.verified,
+                programme_id=c.programme_id,
             )
             for c in bundle.contact_points
         ),

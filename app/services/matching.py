@@ -1,25 +1,49 @@
-"""Glue between the pure matcher core and the app: rules, compilation, municipalities."""
+"""Glue between the pure matcher core and the app: rules, compilation, municipalities.
+
+The rules and the lexicon are rows of ``matcher_rule`` and ``lexicon_entry`` (seeded from
+``seed/rules`` and ``seed/lexicon.yaml``, then edited through ``/v1/admin/rules`` and
+``/v1/admin/lexicon``). They are compiled whenever the directory snapshot is rebuilt, which
+happens in every worker when ``directory_state.version`` moves; every rule write bumps it.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.core.errors import ApiError
 from app.matching import (
     CompiledRules,
     MatchResult,
     Normalizer,
+    RuleError,
+    RuleSet,
     compile_rules,
     load_rules,
     match_need,
     validate_rule_refs,
 )
+from app.matching.evaluate import EvalReport, Utterance, evaluate, load_utterances
+from app.matching.rules import (
+    LEXICON_ENTRY_MODELS,
+    Lexicon,
+    LexiconRecord,
+    NeedVocabulary,
+    RuleRecord,
+    lexicon_entry_id,
+    load_vocabularies,
+    parse_rule,
+    rule_set_from_records,
+    rule_source,
+)
 from app.matching.snapshot import DirectorySnapshot
+from app.models import LexiconEntry, MatcherRule
 from app.services.snapshot import Directory, ExtraBuilder
 
 log = logging.getLogger("madoguchi.matching")
@@ -31,14 +55,175 @@ def shared_normalizer() -> Normalizer:
     return Normalizer()
 
 
-def matcher_builder(seed_dir: Path) -> ExtraBuilder:
-    """Compile the rules whenever the directory snapshot is rebuilt."""
+@lru_cache(maxsize=4)
+def need_vocabularies(seed_dir: Path) -> dict[str, NeedVocabulary]:
+    """The national vocabularies of each need (jGrants, ミラサポplus).
 
-    def build(_session: Session, snapshot: DirectorySnapshot) -> dict[str, Any]:
-        rule_set = load_rules(seed_dir / "rules", seed_dir / "lexicon.yaml")
+    They stay a file (``seed/need_vocabularies.yaml``): fixed national lists mapped once by the
+    maintainers, not partner-edited data, so they are not rows of the database.
+    """
+    path = seed_dir / "need_vocabularies.yaml"
+    return load_vocabularies(path) if path.exists() else {}
+
+
+@lru_cache(maxsize=4)
+def labelled_utterances(path: Path) -> tuple[Utterance, ...]:
+    return tuple(load_utterances(path))
+
+
+# ---------------------------------------------------------------- rules from the database
+
+
+def rule_rows(session: Session) -> list[MatcherRule]:
+    """Every rule row in compile order: theme (file) by theme, then position."""
+    return list(
+        session.exec(
+            select(MatcherRule).order_by(
+                col(MatcherRule.theme), col(MatcherRule.position), col(MatcherRule.id)
+            )
+        )
+    )
+
+
+def lexicon_rows(session: Session) -> list[LexiconEntry]:
+    return list(
+        session.exec(
+            select(LexiconEntry).order_by(
+                col(LexiconEntry.kind), col(LexiconEntry.position), col(LexiconEntry.id)
+            )
+        )
+    )
+
+
+def _valid_records(
+    rules: list[RuleRecord], lexicon: list[LexiconRecord]
+) -> tuple[list[RuleRecord], list[LexiconRecord]]:
+    """Drop (and log) records that do not validate on their own, so that one bad row written
+    behind the API's back cannot take the matcher down."""
+    good_rules: list[RuleRecord] = []
+    for theme, body in rules:
+        try:
+            parse_rule(body, rule_source(theme))
+        except RuleError as exc:
+            log.error("skipping invalid rule row: %s", exc)
+            continue
+        good_rules.append((theme, body))
+    good_lexicon: list[LexiconRecord] = []
+    seen: set[str] = set()
+    for kind, body in lexicon:
+        model = LEXICON_ENTRY_MODELS.get(kind)
+        try:
+            if model is None:
+                raise ValueError(f"unknown lexicon section {kind!r}")
+            model.model_validate(dict(body))
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            log.error("skipping invalid lexicon row %s/%s: %s", kind, body.get("id"), exc)
+            continue
+        key = lexicon_entry_id(kind, body)
+        if kind != "vague_terms" and key in seen:
+            log.error("skipping lexicon row %s/%s: duplicate id", kind, key)
+            continue
+        seen.add(key)
+        good_lexicon.append((kind, body))
+    return good_rules, good_lexicon
+
+
+def rule_set_from_database(session: Session, seed_dir: Path) -> RuleSet | None:
+    """The rule set of the database rows, or None when both tables are empty."""
+    rules: list[RuleRecord] = [(r.theme, r.body) for r in rule_rows(session)]
+    lexicon: list[LexiconRecord] = [(e.kind, e.body) for e in lexicon_rows(session)]
+    if not rules and not lexicon:
+        return None
+    vocabularies = need_vocabularies(seed_dir)
+    try:
+        return rule_set_from_records(rules, lexicon, vocabularies)
+    except RuleError as exc:
+        log.error("invalid matcher rows in the database: %s", exc)
+        return rule_set_from_records(*_valid_records(rules, lexicon), vocabularies)
+
+
+# ---------------------------------------------------------------- evaluation of a generation
+
+
+class RuleEvaluation:
+    """The labelled evaluation set's report for one compiled rule set and snapshot.
+
+    Computed on first use and then kept: it lives in the Directory extras, so there is one per
+    directory version and a rule write only has to evaluate its candidate.
+    """
+
+    def __init__(
+        self, compiled: CompiledRules, snapshot: DirectorySnapshot, utterances_path: Path
+    ) -> None:
+        self.compiled = compiled
+        self.snapshot = snapshot
+        self.utterances_path = utterances_path
+        self._report: EvalReport | None = None
+        self._lock = threading.Lock()
+
+    def utterances(self) -> tuple[Utterance, ...]:
+        return labelled_utterances(self.utterances_path)
+
+    def report(self) -> EvalReport:
+        if self._report is None:
+            with self._lock:
+                if self._report is None:
+                    self._report = evaluate(list(self.utterances()), self.compiled, self.snapshot)
+        return self._report
+
+
+@dataclass(frozen=True)
+class MatcherState:
+    """What the rule editor needs from one generation of the in-memory directory."""
+
+    compiled: CompiledRules
+    evaluation: RuleEvaluation
+    source: str  # "database" or "files"
+    seed_dir: Path
+
+
+def _compile_leniently(rule_set: RuleSet) -> CompiledRules:
+    """Compile; if a row written behind the API's back does not compile, leave that rule out
+    (and log it) rather than fail every request of the worker."""
+    normalizer = shared_normalizer()
+    try:
+        return compile_rules(rule_set, normalizer)
+    except RuleError as exc:
+        log.error("matcher rules do not compile: %s", exc)
+    empty = Lexicon()
+    good = []
+    for rule in rule_set.rules:
+        try:
+            compile_rules(RuleSet((rule,), empty), normalizer)
+        except RuleError as exc:
+            log.error("leaving out rule %s: %s", rule.id, exc)
+            continue
+        good.append(rule)
+    return compile_rules(replace(rule_set, rules=tuple(good)), normalizer)
+
+
+def matcher_builder(seed_dir: Path) -> ExtraBuilder:
+    """Compile the rules from the database whenever the directory snapshot is rebuilt.
+
+    A database whose rule tables are still empty (seeded before migration 0003 and not seeded
+    since) falls back to the files, with a warning, until ``python -m app.seeding`` loads them.
+    """
+
+    def build(session: Session, snapshot: DirectorySnapshot) -> dict[str, Any]:
+        rule_set = rule_set_from_database(session, seed_dir)
+        source = "database"
+        if rule_set is None:
+            log.warning("matcher_rule is empty: reading the rules from %s", seed_dir / "rules")
+            rule_set = load_rules(seed_dir / "rules", seed_dir / "lexicon.yaml")
+            source = "files"
         for problem in validate_rule_refs(rule_set, snapshot):
             log.warning("rule reference problem: %s", problem)
-        return {"compiled_rules": compile_rules(rule_set, shared_normalizer())}
+        compiled = _compile_leniently(rule_set)
+        evaluation = RuleEvaluation(compiled, snapshot, seed_dir / "eval" / "utterances.yaml")
+        return {
+            "compiled_rules": compiled,
+            "matcher": MatcherState(compiled, evaluation, source, seed_dir),
+        }
 
     return build
 

@@ -156,6 +156,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
                 source=c.source,
                 as_of=c.as_of,
                 verified=c.verified,
+                programme_id=c.programme_id,
             )
             for c in session.exec(select(ContactPoint).order_by(col(ContactPoint.id)))
         ),
@@ -205,7 +206,21 @@ def build_directory(session: Session, extra_builders: list[ExtraBuilder]) -> Dir
 
 
 class DirectoryCache:
-    """Holds the current Directory and rebuilds it when the database version moves."""
+    """Holds the current Directory and rebuilds it when the database version moves.
+
+    Started (`start()`, from the app's lifespan), a background thread asks for the version every
+    `check_seconds` and rebuilds when it moved, so requests never touch the database and a worker
+    that has been idle still answers with an edit at most `check_seconds` + one rebuild old. Not
+    started (or with `check_seconds` 0, as the tests use), the check runs on the request path, by
+    one thread at a time while the others go on serving the current directory.
+
+    When the database cannot be reached the last directory keeps serving: a warning is logged
+    once, checks go on every max(check_seconds, RETRY_MIN_SECONDS), and the first success brings
+    the directory up to date. A directory that fails to build for another reason (a bad rule,
+    say) is logged and skipped until the version moves again.
+    """
+
+    RETRY_MIN_SECONDS = 0.5
 
     def __init__(
         self,
@@ -218,43 +233,122 @@ class DirectoryCache:
         self._extra_builders = extra_builders or []
         self._lock = threading.Lock()
         self._directory: Directory | None = None
-        self._last_check = 0.0
+        self._next_check = 0.0
+        self._unbuildable_version: int | None = None
+        self._unreachable_since: float | None = None
+        self._stopping = threading.Event()
+        self._refresher: threading.Thread | None = None
 
     def load(self) -> Directory:
-        with self._session_factory() as session:
-            directory = build_directory(session, self._extra_builders)
-        self._directory = directory
-        self._last_check = time.monotonic()
-        return directory
+        with self._lock:
+            with self._session_factory() as session:
+                directory = build_directory(session, self._extra_builders)
+            self._directory = directory
+            self._next_check = time.monotonic() + self._check_seconds
+            return directory
 
     @property
     def loaded(self) -> bool:
         return self._directory is not None
 
+    @property
+    def database_unreachable(self) -> bool:
+        """True while the last check could not reach the database (the snapshot may be stale)."""
+        return self._unreachable_since is not None
+
+    def start(self) -> None:
+        """Check for new versions in a background thread (not when check_seconds is 0)."""
+        if self._check_seconds <= 0 or self._refresher is not None:
+            return
+        self._stopping.clear()
+        self._refresher = threading.Thread(
+            target=self._refresh_loop, name="directory-refresher", daemon=True
+        )
+        self._refresher.start()
+
+    def stop(self) -> None:
+        refresher, self._refresher = self._refresher, None
+        if refresher is not None:
+            self._stopping.set()
+            refresher.join(timeout=30)
+
+    def _refresh_loop(self) -> None:
+        while not self._stopping.wait(max(0.0, self._next_check - time.monotonic())):
+            with self._lock:
+                self._check_locked()
+
     def get(self) -> Directory:
         directory = self._directory
-        now = time.monotonic()
-        if directory is not None and now - self._last_check < self._check_seconds:
+        if directory is None:
+            return self.load()
+        if self._refresher is not None or time.monotonic() < self._next_check:
             return directory
-        with self._lock:
-            directory = self._directory
-            if directory is not None and time.monotonic() - self._last_check < self._check_seconds:
-                return directory
-            try:
-                with self._session_factory() as session:
-                    version = read_version(session)
-                    if directory is None or version != directory.snapshot.version:
-                        directory = build_directory(session, self._extra_builders)
-                        self._directory = directory
-                        log.info("directory snapshot rebuilt at version %s", version)
-            except SQLAlchemyError:
-                if directory is None:
-                    raise
+        if not self._lock.acquire(blocking=False):
+            return directory  # another thread is checking right now
+        try:
+            if time.monotonic() >= self._next_check:
+                self._check_locked()
+        finally:
+            self._lock.release()
+        return self._directory or directory
+
+    def _check_locked(self) -> None:
+        """Rebuild if the version moved; on a database error keep the current directory."""
+        try:
+            self._refresh_locked()
+        except SQLAlchemyError as exc:
+            delay = max(self._check_seconds, self.RETRY_MIN_SECONDS)
+            self._next_check = time.monotonic() + delay
+            if self._unreachable_since is None:
+                self._unreachable_since = time.monotonic()
                 log.warning(
-                    "database unavailable; serving snapshot version %s", directory.snapshot.version
+                    "database unavailable (%s); serving snapshot version %s, retrying every %.1f s",
+                    type(exc).__name__,
+                    self._directory.snapshot.version if self._directory else None,
+                    delay,
                 )
-            self._last_check = time.monotonic()
-            return directory
+            return
+        except Exception:  # never let the refresher thread die
+            self._next_check = time.monotonic() + max(self._check_seconds, 1.0)
+            log.exception("directory check failed")
+            return
+        self._next_check = time.monotonic() + self._check_seconds
+        if self._unreachable_since is not None:
+            log.warning(
+                "database reachable again after %.1f s; serving snapshot version %s",
+                time.monotonic() - self._unreachable_since,
+                self._directory.snapshot.version if self._directory else None,
+            )
+            self._unreachable_since = None
+
+    def _refresh_locked(self) -> None:
+        with self._session_factory() as session:
+            version = read_version(session)
+            current = self._directory
+            if current is not None and version == current.snapshot.version:
+                return
+            if version == self._unbuildable_version:
+                return
+            started = time.perf_counter()
+            try:
+                directory = build_directory(session, self._extra_builders)
+            except SQLAlchemyError:
+                raise
+            except Exception:
+                self._unbuildable_version = version
+                log.exception(
+                    "directory version %s cannot be built; still serving version %s",
+                    version,
+                    current.snapshot.version if current else None,
+                )
+                return
+            self._directory = directory
+            self._unbuildable_version = None
+            log.info(
+                "directory snapshot rebuilt at version %s in %.0f ms",
+                version,
+                (time.perf_counter() - started) * 1000,
+            )
 
     def invalidate(self) -> None:
-        self._last_check = 0.0
+        self._next_check = 0.0

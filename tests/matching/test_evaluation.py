@@ -10,19 +10,13 @@ from pathlib import Path
 import pytest
 
 from app.matching import CompiledRules, validate_rule_refs
-from app.matching.evaluate import THRESHOLD, evaluate, load_utterances
+from app.matching.evaluate import THRESHOLDS, evaluate, load_utterances
 from app.matching.snapshot import DirectorySnapshot
 
 SEED = Path(__file__).resolve().parents[2] / "seed"
 
-METRICS = [
-    "support_type@1",
-    "agency@3",
-    "programme@5",
-    "action@3",
-    "out_of_scope_rejection",
-    "clarification_rate",
-]
+# The thresholds live in app.matching.evaluate (the publish gate of the rule API uses them too).
+METRICS = list(THRESHOLDS)
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +48,7 @@ def test_metric_meets_threshold(report, metric: str) -> None:  # type: ignore[no
     m = report.metrics[metric]
     assert m.total > 0
     misses = [f"{x.id}: {x.text}" for x in report.misses if x.metric == metric]
-    assert m.value >= THRESHOLD, misses
+    assert m.value >= THRESHOLDS[metric], misses
 
 
 def test_no_negated_support_type_ranks_first(report) -> None:  # type: ignore[no-untyped-def]

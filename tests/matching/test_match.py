@@ -278,3 +278,28 @@ def test_hundreds_of_unrelated_rules_do_not_disturb_a_match(
     r = match_need("融資を受けたい", compiled, tiny_snapshot)
     assert [n.id for n in r.needs] == ["loan"]
     assert compiled.rule_count == 303
+
+
+def test_a_programme_window_is_offered_only_with_its_programme(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # 知財総合支援窓口 belongs to the foundation (yipf) but is the door for patents only
+    patents = match_need("特許を取りたい", seed_rules, seed_snapshot)
+    assert "ip-general-support-desk" in {p.id for p in patents.programmes}
+    first = patents.contact_points[0]
+    assert first.contact.id == "ip-support-desk-navi-dial"
+    assert "知財総合支援窓口" in first.reason
+    money = match_need("資金の融資を受けたい", seed_rules, seed_snapshot, municipality="35204")
+    assert "yipf" in {a.id for a in money.agencies}
+    assert "ip-support-desk-navi-dial" not in {c.contact.id for c in money.contact_points}
+
+
+def test_ranked_agencies_without_a_window_fall_back_to_the_general_ones(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    r = match_need("融資の保証を受けたい", seed_rules, seed_snapshot)
+    assert r.matched and r.agencies
+    ids = {c.contact.id for c in r.contact_points}
+    general = {c.id for c in seed_snapshot.contact_points if c.general_fallback}
+    assert ids == general
+    assert all("未登録" in c.reason for c in r.contact_points)

@@ -1,0 +1,414 @@
+"""End to end: the front-desk console at `/`, in headless Chromium, against a real uvicorn server.
+
+The server runs in a subprocess on a free port against its own freshly migrated and seeded
+SQLite file, also when TEST_DATABASE_URL points the rest of the suite at PostgreSQL: the console
+only talks HTTP, so the database engine behind it does not change what is tested here, and the
+shared test database is left alone. Debian's /usr/bin/chromium is driven by the `playwright`
+package (its bundled driver only; `playwright install` is never run). Without chromium the module
+is skipped, unless MADOGUCHI_REQUIRE_E2E is set (as in CI), where that is a failure.
+
+Screenshots and the printed slip (PDF) go to test-artifacts/console-*.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import alembic_config
+from sqlmodel import Session
+
+from alembic import command
+from app.core.config import PROJECT_ROOT
+from app.core.db import make_engine
+from app.seeding.database import load_seed_into_database
+from app.seeding.loader import SeedBundle
+
+CHROMIUM = Path(os.environ.get("MADOGUCHI_CHROMIUM", "/usr/bin/chromium"))
+REQUIRED = bool(os.environ.get("MADOGUCHI_REQUIRE_E2E"))
+ARTIFACTS = PROJECT_ROOT / "test-artifacts"
+ADMIN_SECRET = "e2e-bootstrap-admin-secret-0123456789"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# How long the server may take to answer /readyz (a start-up deadline, not an assertion).
+STARTUP_SECONDS = 60.0
+# Playwright's wait for an expected element, in milliseconds.
+WAIT_MS = 15_000
+# Chromium logs every 4xx answer; the tests provoke some on purpose (the page explains them).
+HTTP_STATUS_LOG = "Failed to load resource: the server responded with a status of 4"
+ARTIFACT_KEY = pytest.StashKey[list[Path]]()
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRED:
+        pytest.fail(f"{reason} (MADOGUCHI_REQUIRE_E2E is set: run `make browser`)")
+    pytest.skip(reason, allow_module_level=True)
+
+
+if not CHROMIUM.exists():
+    _unavailable(f"{CHROMIUM} is not installed")
+try:
+    from playwright.sync_api import (
+        BrowserContext,
+        ConsoleMessage,
+        Dialog,
+        Page,
+        expect,
+        sync_playwright,
+    )
+except ImportError:  # pragma: no cover - dev extras not installed
+    _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Server:
+    def __init__(self, base_url: str, desk_key: str) -> None:
+        self.base_url = base_url
+        self.desk_key = desk_key
+
+
+@pytest.fixture(scope="module")
+def server(seed_bundle: SeedBundle) -> Iterator[Server]:
+    workdir = Path(tempfile.mkdtemp(prefix="madoguchi-e2e-"))
+    # Always its own SQLite file (see the module docstring), whatever TEST_DATABASE_URL says.
+    url = f"sqlite:///{workdir / 'console.db'}"
+    command.upgrade(alembic_config(url), "head")
+    engine = make_engine(url)
+    with Session(engine) as session:
+        load_seed_into_database(session, seed_bundle)
+        session.commit()
+    engine.dispose()
+
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "BOOTSTRAP_ADMIN_KEY": ADMIN_SECRET,
+        "RATE_LIMIT_PER_MINUTE": "0",
+        "SNAPSHOT_CHECK_SECONDS": "0",
+        "LOG_LEVEL": "warning",
+    }
+    log_path = workdir / "server.log"
+    address = ["--host", "127.0.0.1", "--port", str(port)]
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--no-access-log", *address],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        with httpx.Client(base_url=base_url, timeout=5.0) as client:
+            _wait_until_ready(client, proc, log_path)
+            resp = client.post(
+                "/v1/admin/api-keys",
+                headers={"Authorization": f"Bearer {ADMIN_SECRET}"},
+                json={"scope": "front_desk", "municipality": "萩市", "label": "e2e 萩市"},
+            )
+            assert resp.status_code == 201, resp.text
+            yield Server(base_url, resp.json()["secret"])
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_until_ready(client: httpx.Client, proc: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"uvicorn exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            if client.get("/readyz").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"uvicorn did not become ready:\n{log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def browser(request: pytest.FixtureRequest) -> Iterator[BrowserContext]:
+    ARTIFACTS.mkdir(exist_ok=True)
+    written: list[Path] = []
+    request.config.stash[ARTIFACT_KEY] = written
+    with (
+        tempfile.TemporaryDirectory(prefix="madoguchi-chromium-") as profile,
+        sync_playwright() as pw,
+    ):
+        context = pw.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            locale="ja-JP",
+            timezone_id="Asia/Tokyo",
+            viewport={"width": 1200, "height": 900},
+        )
+        context.set_default_timeout(WAIT_MS)
+        try:
+            yield context
+        finally:
+            context.close()
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capture = plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None and written:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line("")
+            reporter.write_line("console e2e artifacts (screenshots, printed slip):")
+            for path in written:
+                reporter.write_line(f"  {path}")
+
+
+def artifact(request: pytest.FixtureRequest, name: str) -> Path:
+    path = ARTIFACTS / name
+    request.config.stash[ARTIFACT_KEY].append(path)
+    return path
+
+
+@pytest.fixture
+def page(browser: BrowserContext, server: Server) -> Iterator[Page]:
+    """A fresh tab on the console; fails the test on any script error or CSP violation."""
+    tab = browser.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if msg.type == "error" and not msg.text.startswith(HTTP_STATUS_LOG):
+            problems.append(f"console error: {msg.text}")
+
+    def on_dialog(dialog: Dialog) -> None:
+        problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    tab.on("console", on_console)
+    tab.on("dialog", on_dialog)
+    # window.print() is replaced by a counter (html[data-printed]) so that the button can be
+    # clicked headless. (No page.wait_for_function: it evals, which the page's CSP forbids.)
+    tab.add_init_script(
+        "window.print = () => { const root = document.documentElement;"
+        " root.dataset.printed = String(Number(root.dataset.printed || 0) + 1); };"
+    )
+    tab.goto(server.base_url + "/")
+    # The municipality list arrives from GET /v1/municipalities.
+    expect(tab.locator("#municipality option")).to_have_count(20)
+    yield tab
+    tab.close()
+    assert problems == [], problems
+
+
+def consult(page: Page, text: str, municipality: str | None = "萩市") -> None:
+    page.fill("#need-text", text)
+    if municipality:
+        page.select_option("#municipality", label=municipality)
+    page.click("#match-button")
+
+
+def test_match_shows_the_agency_with_its_reason(page: Page, request: pytest.FixtureRequest) -> None:
+    expect(page.locator("#need-text")).to_have_attribute("maxlength", "1000")
+    consult(page, "共同研究したい")
+    first = page.locator("#agencies > li").first
+    expect(first).to_contain_text("山口県産業技術センター")
+    # The reason names the rule and the words it matched, as text.
+    expect(first.locator(".reasons")).to_contain_text("technology.joint-research")
+    expect(first.locator(".reasons")).to_contain_text("『共同研究』")
+    expect(first.locator("input[type=radio]")).to_be_checked()
+    expect(page.locator("#needs")).to_contain_text("ルール technology.joint-research ←『共同研究』")
+    expect(page.locator("#support-types")).to_contain_text("技術支援")
+    expect(page.locator("#programmes")).to_contain_text("やまぐち産業戦略研究開発等補助金")
+    expect(page.locator("#contacts")).to_contain_text("山口県産業技術センター")
+    # A contact point without a phone number says so instead of inventing one.
+    expect(page.locator("#contacts > li").first).to_contain_text("未登録")
+    expect(page.locator("#message")).to_contain_text("相談先の候補が")
+    page.screenshot(path=artifact(request, "console-match.png"), full_page=True)
+
+
+def test_clarifying_question_option_reruns_the_match(
+    page: Page, request: pytest.FixtureRequest
+) -> None:
+    consult(page, "相談したい")
+    questions = page.locator("#questions")
+    expect(questions).to_be_visible()
+    expect(questions).to_contain_text("近いものを選んでください")
+    expect(page.locator("#agencies-block")).to_be_hidden()
+    page.screenshot(path=artifact(request, "console-clarify.png"), full_page=True)
+
+    questions.get_by_role("button", name="技術・研究開発").click()
+    expect(page.locator("#need-text")).to_have_value("技術の相談をしたい")
+    expect(page.locator("#questions")).to_be_hidden()
+    expect(page.locator("#agencies > li").first).to_contain_text("山口県産業技術センター")
+    expect(page.locator("#message")).to_contain_text("「技術・研究開発」で検索し直しました")
+
+
+def test_out_of_scope_and_api_errors_are_explained(page: Page) -> None:
+    consult(page, "今日の天気は？", municipality=None)
+    message = page.locator("#message")
+    expect(message).to_contain_text("対象外")
+    expect(message).to_have_class(re.compile(r"\bwarn\b"))
+    expect(page.locator("#agencies-block")).to_be_hidden()
+    # The prefecture's general desk is offered instead.
+    expect(page.locator("#contacts")).to_contain_text("商工労働部")
+
+    # An API error shows the problem+json detail in Japanese.
+    consult(page, "   ", municipality=None)
+    expect(message).to_have_class(re.compile(r"\berror\b"))
+    expect(message).to_contain_text("相談内容（text）を入力してください")
+    expect(page.locator("#results")).to_be_hidden()
+
+
+def test_data_is_rendered_as_text_never_as_html(page: Page) -> None:
+    words = '<img src=x onerror="alert(1)">共同研究したい'
+    consult(page, words)
+    expect(page.locator("#agencies > li").first).to_contain_text("山口県産業技術センター")
+    # The owner's words reach the slip verbatim, as text: no element was created from them.
+    expect(page.locator("#slip")).to_have_attribute("data-state", "ready")
+    expect(page.locator("#slip-text")).to_have_text(words)
+    assert page.locator("#slip-text").text_content() == words
+    assert page.locator("img").count() == 0
+
+
+def test_record_a_referral_and_follow_it(
+    page: Page, server: Server, request: pytest.FixtureRequest
+) -> None:
+    page.fill("#api-key", server.desk_key)
+    page.click("#save-key")
+    expect(page.locator("#referrals-summary")).to_contain_text("まだありません")
+    assert page.evaluate("sessionStorage.getItem('madoguchi.frontDeskKey')") == server.desk_key
+    assert page.evaluate("localStorage.length") == 0
+
+    consult(page, "大学と共同研究して新製品を開発したい")
+    # The staff member picks the referral target among the ranked agencies.
+    centre = page.locator("#agencies > li", has_text="山口県産業技術センター")
+    centre.locator("input[type=radio]").check()
+    expect(page.locator("#referral-target")).to_contain_text("山口県産業技術センター")
+    # Enterprise details only with the owner's consent.
+    expect(page.locator("#enterprise-name")).to_be_disabled()
+    expect(page.locator("#enterprise-contact")).to_be_disabled()
+    page.check("#consent")
+    expect(page.locator("#enterprise-name")).to_be_enabled()
+    page.fill("#enterprise-name", "株式会社萩テック")
+    page.fill("#enterprise-contact", "0838-00-0000（担当: 山口）")
+    programme = page.locator("#programmes input[type=checkbox]").first
+    programme.check()
+    programme_id = programme.get_attribute("value")
+    programme_name = page.locator("#programmes > li .name").first.text_content() or "?"
+    page.click("#record-button")
+
+    expect(page.locator("#referral-message")).to_contain_text("紹介を記録しました")
+    row = page.locator("#referrals tbody tr").first
+    expect(row).to_contain_text("山口県産業技術センター")
+    expect(row).to_contain_text("萩市")
+    expect(row.locator(".status")).to_have_attribute("data-status", "sent")
+    expect(row.locator(".status")).to_have_text("送付済み")
+    # The consent form is reset after recording.
+    expect(page.locator("#consent")).not_to_be_checked()
+    expect(page.locator("#enterprise-name")).to_have_value("")
+
+    row.get_by_role("button", name="経過").click()
+    detail = page.locator("#referral-detail")
+    expect(detail).to_contain_text("株式会社萩テック")
+    expect(detail).to_contain_text(programme_name)
+    expect(detail.locator("table.history tbody tr")).to_have_count(1)
+    expect(detail.locator("table.history")).to_contain_text("送付済み")
+    expect(detail).to_contain_text(re.compile("次の状態(受付・辞退|辞退・受付)"))
+    page.screenshot(path=artifact(request, "console-referral.png"), full_page=True)
+
+    # What the page recorded is what the API holds.
+    listed = httpx.get(
+        server.base_url + "/v1/referrals",
+        headers={"Authorization": f"Bearer {server.desk_key}"},
+    ).json()
+    assert listed["total"] == 1
+    stored: dict[str, Any] = listed["items"][0]
+    assert stored["agency_id"] == "yamaguchi-itc" and stored["status"] == "sent"
+    assert stored["municipality_code"] == "35204" and stored["consent"] is True
+    assert stored["enterprise_name"] == "株式会社萩テック"
+    assert stored["text"] == "大学と共同研究して新製品を開発したい"
+    assert stored["programme_ids"] == [programme_id]
+
+
+def test_referral_errors_are_explained(page: Page) -> None:
+    consult(page, "共同研究したい", municipality="下関市")
+    expect(page.locator("#agencies > li").first).to_contain_text("山口県産業技術センター")
+    page.click("#record-button")
+    expect(page.locator("#referral-message")).to_contain_text("API キーを入力してください")
+    page.fill("#api-key", "not-a-valid-key")
+    page.click("#record-button")
+    message = page.locator("#referral-message")
+    expect(message).to_have_class(re.compile(r"\berror\b"))
+    expect(message).to_contain_text("API キーが正しいか")
+
+
+def test_print_view_is_a_one_page_slip(page: Page, request: pytest.FixtureRequest) -> None:
+    consult(page, "共同研究したい")
+    expect(page.locator("#agencies > li").first).to_contain_text("山口県産業技術センター")
+    page.click("#print-button")
+    expect(page.locator("html")).to_have_attribute("data-printed", "1")
+
+    page.emulate_media(media="print")
+    expect(page.locator("#slip")).to_have_attribute("data-state", "ready")
+    for control in ("#need-text", "#municipality", "#match-button", "#print-button", "#api-key"):
+        expect(page.locator(control)).to_be_hidden()
+    slip = page.locator("#slip")
+    expect(slip).to_be_visible()
+    expect(slip).to_contain_text("ご紹介票")
+    expect(page.locator("#slip-municipality")).to_have_text("萩市 窓口")
+    expect(page.locator("#slip-date")).to_have_text(re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$"))
+    expect(page.locator("#slip-text")).to_have_text("共同研究したい")
+    chosen = page.locator("#slip-agencies .slip-agency").first
+    expect(chosen).to_contain_text("山口県産業技術センター")
+    expect(chosen).to_contain_text("紹介先")
+    expect(chosen).to_contain_text("宇部市あすとぴあ")
+    # No phone or URL registered for the centre: the slip says so, it invents nothing.
+    expect(chosen.locator("dd")).to_have_text(["未登録", re.compile("宇部市"), "未登録"])
+    expect(page.locator("#slip-programmes")).to_contain_text("やまぐち産業戦略研究開発等補助金")
+    expect(page.locator("#slip-topics")).to_contain_text("「共同研究したい」というご相談")
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
+    page.screenshot(path=artifact(request, "console-print.png"), full_page=True)
+
+    # The printed slip is one A4 page, even for the longest words the API accepts.
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    artifact(request, "console-slip.pdf").write_bytes(pdf)
+    assert _pdf_pages(pdf) == 1
+    page.emulate_media(media="no-override")
+    longest = ("大学と共同研究して新製品を開発したい。" * 60)[:1000]
+    consult(page, longest)
+    expect(page.locator("#slip-text")).to_have_text(longest)
+    expect(slip).to_have_attribute("data-state", "ready")
+    long_pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    artifact(request, "console-slip-long.pdf").write_bytes(long_pdf)
+    assert _pdf_pages(long_pdf) == 1, page.locator("#slip").inner_text()
+
+
+def _pdf_pages(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))

@@ -1,0 +1,91 @@
+"""The front-desk console page at `/` and its static assets (served by the app, no CDN)."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from partners import assert_problem
+
+from app.routers.console import CONSOLE_CSP, CONSOLE_DIR
+
+
+def directives(csp: str) -> dict[str, str]:
+    parts = (part.strip().split(" ", 1) for part in csp.split(";") if part.strip())
+    return {p[0]: p[1] if len(p) > 1 else "" for p in parts}
+
+
+def test_root_serves_the_console_page_with_security_headers(client: TestClient) -> None:
+    resp = client.get("/")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "text/html; charset=utf-8"
+    assert resp.headers["content-security-policy"] == CONSOLE_CSP
+    policy = directives(resp.headers["content-security-policy"])
+    # Same-origin script and style only: no inline code, no CDN, no eval.
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["connect-src"] == "'self'" and policy["default-src"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'"
+    assert resp.headers["x-content-type-options"] == "nosniff"
+    assert resp.headers["x-frame-options"] == "DENY"
+    assert resp.headers["referrer-policy"] == "no-referrer"
+    assert resp.headers["cache-control"] == "no-cache"
+    html = resp.text
+    assert '<html lang="ja">' in html and "窓口コンソール" in html
+    assert '<script src="/console/console.js" defer></script>' in html
+    assert '<link rel="stylesheet" href="/console/console.css">' in html
+    # Nothing is loaded from another origin and nothing runs inline.
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert "<style" not in html and " style=" not in html
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+def test_assets_are_served_with_their_types(client: TestClient) -> None:
+    js = client.get("/console/console.js")
+    assert js.status_code == 200
+    assert js.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert js.headers["x-content-type-options"] == "nosniff"
+    assert js.text == (CONSOLE_DIR / "console.js").read_text(encoding="utf-8")
+    css = client.get("/console/console.css")
+    assert css.status_code == 200
+    assert css.headers["content-type"] == "text/css; charset=utf-8"
+    assert "@media print" in css.text and "size: A4" in css.text
+
+
+def test_only_the_listed_assets_are_served(client: TestClient) -> None:
+    for path in (
+        "/console/index.html",
+        "/console/secret.txt",
+        "/console/..%2Fmain.py",
+        "/console/%2e%2e%2fconfig.py",
+    ):
+        assert_problem(client.get(path), 404)
+    assert client.get("/console/../core/config.py").status_code == 404
+
+
+def test_the_script_never_builds_html_from_strings() -> None:
+    source = (CONSOLE_DIR / "console.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in source, sink
+    assert "localStorage" not in source  # the API key lives in sessionStorage only
+    assert "sessionStorage.setItem" in source
+
+
+def test_input_limits_match_the_api(client: TestClient) -> None:
+    html = client.get("/").text
+    assert re.search(r'<textarea id="need-text"[^>]*maxlength="1000"', html)
+    for field in ("enterprise-name", "enterprise-contact"):
+        assert re.search(rf'id="{field}" maxlength="200"', html), field
+    ok = client.post("/v1/match", json={"text": "共" * 1000})
+    assert ok.status_code == 200
+    assert_problem(client.post("/v1/match", json={"text": "共" * 1001}), 422)
+
+
+def test_the_api_and_the_docs_are_unchanged(client: TestClient) -> None:
+    assert client.get("/v1/municipalities").json()["total"] == 19
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
+    schema = client.get("/openapi.json").json()
+    assert "/" not in schema["paths"]
+    assert not any(path.startswith("/console") for path in schema["paths"])
