@@ -56,6 +56,8 @@ test: lint typecheck browser
 
 eval: install
 	$(BIN)/python -m app.matching.evaluate
+	@echo; echo 'Held-out set (seed/eval/heldout.yaml): written without seeing the rules and never tuned against; reported, not gated'
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout.yaml
 
 # wrk (Debian's package) drives the HTTP benchmark; installed when missing and possible
 # (root + apt-get), otherwise `make bench` stops and says so.

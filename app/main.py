@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
+from app.core.freshness import RefreshAfterAdminWrite
 from app.core.observability import RequestContextMiddleware, configure_logging
 from app.core.openapi import complete_openapi
 from app.core.security import install_security
@@ -122,6 +123,7 @@ def create_app(
         console.router,
     ):
         app.include_router(router)
+    app.add_middleware(RefreshAfterAdminWrite)
     # Outermost: every response, errors and rejections included, carries the request id.
     app.add_middleware(RequestContextMiddleware)
     configure_logging(settings.LOG_LEVEL)

@@ -352,3 +352,10 @@ class DirectoryCache:
 
     def invalidate(self) -> None:
         self._next_check = 0.0
+
+    def refresh_now(self) -> None:
+        """Bring this worker up to the database's version before returning (read your writes:
+        the editor's next request on this worker sees the edit; other workers follow within one
+        check interval)."""
+        with self._lock:
+            self._check_locked()

@@ -60,3 +60,18 @@ def test_rules_reference_only_known_ids(seed_snapshot: DirectorySnapshot) -> Non
 
     rule_set = load_rules(SEED / "rules", SEED / "lexicon.yaml")
     assert validate_rule_refs(rule_set, seed_snapshot) == []
+
+
+def test_the_held_out_set_is_valid_and_labelled_with_known_ids(
+    seed_snapshot: DirectorySnapshot,
+) -> None:
+    """seed/eval/heldout.yaml is reported by `make eval` and never tuned against, so no score
+    is asserted here; only that it stays loadable and refers to what exists."""
+    utterances = load_utterances(SEED / "eval" / "heldout.yaml")
+    assert len(utterances) >= 100
+    for u in utterances:
+        e = u.expect
+        assert set(e.agencies) <= set(seed_snapshot.agencies), u.id
+        assert set(e.programmes) <= set(seed_snapshot.programmes), u.id
+        assert set(e.actions) <= set(seed_snapshot.actions), u.id
+        assert set(e.needs) <= set(seed_snapshot.needs), u.id
