@@ -84,7 +84,12 @@ SOAK_SECONDS ?= 180
 SOAK_RATE ?= 300
 SOAK_WORKERS ?= 2
 soak: install
-	$(BIN)/python -m app.benchmarks.soak --duration $(SOAK_SECONDS) --rate $(SOAK_RATE) --workers $(SOAK_WORKERS)
+	@mkdir -p docs
+	@{ echo '# Soak test'; echo; echo 'Written by `make soak` ($(SOAK_SECONDS) s at $(SOAK_RATE) req/s, $(SOAK_WORKERS) workers, temporary SQLite database). Machine:'; echo; echo '```'; \
+	  date -u; uname -srm; echo "cores: $$(nproc)"; git rev-parse HEAD 2>/dev/null || true; echo '```'; echo; echo '```'; \
+	  $(BIN)/python -m app.benchmarks.soak --duration $(SOAK_SECONDS) --rate $(SOAK_RATE) --workers $(SOAK_WORKERS) 2>&1; \
+	  echo "exit status: $$?"; echo '```'; } | tee docs/SOAK.md
+	@grep -q '^exit status: 0$$' docs/SOAK.md
 
 serve-prod: migrate
 	$(BIN)/python -m app.seeding --if-empty

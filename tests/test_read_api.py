@@ -229,3 +229,29 @@ def test_nul_characters_never_cause_a_server_error(
     resp = client.get(path, params=params)
     assert 400 <= resp.status_code < 500, resp.text
     assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"kind": "loan"}, {"support_type": "finance"}, {"action": 12}, {"agency": "yipf"}],
+)
+def test_search_with_filters_is_the_intersection_and_pages_cleanly(
+    client: TestClient, filters: dict[str, object]
+) -> None:
+    def ids(params: dict[str, object]) -> list[str]:
+        body = client.get("/v1/programmes", params={**params, "limit": 200}).json()
+        assert body["total"] == len(body["items"])
+        return [p["id"] for p in body["items"]]
+
+    searched = ids({"q": "資金", **filters})
+    expected = sorted(set(ids({"q": "資金"})) & set(ids(filters)))
+    assert searched == expected
+    # pages of two cover the same ids in the same order, with the same total
+    paged: list[str] = []
+    for offset in range(0, len(searched) + 2, 2):
+        body = client.get(
+            "/v1/programmes", params={"q": "資金", **filters, "limit": 2, "offset": offset}
+        ).json()
+        assert body["total"] == len(searched)
+        paged += [p["id"] for p in body["items"]]
+    assert paged == searched

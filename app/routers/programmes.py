@@ -50,6 +50,7 @@ def programmes(
         agency=agency,
         q=q,
         index=directory.programme_index,
+        snapshot=directory.snapshot,
     )
 
 

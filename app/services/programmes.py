@@ -9,6 +9,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.core.pagination import Page, PageParams
+from app.matching.snapshot import DirectorySnapshot, ProgrammeView
 from app.models import (
     Agency,
     ContactPoint,
@@ -75,6 +76,37 @@ def _out(g: Programme, links: dict[str, list[Any]]) -> ProgrammeOut:
     )
 
 
+def _search_page(
+    session: Session,
+    page: PageParams,
+    q: str,
+    index: SearchIndex,
+    snapshot: DirectorySnapshot,
+    support_type: str | None,
+    action: int | None,
+    kind: str | None,
+    agency: str | None,
+) -> tuple[list[Programme], int]:
+    """Filter the search hits on the in-memory snapshot and read only the page's rows: a common
+    word in a large directory matches thousands of programmes, too many for an `IN (...)`."""
+
+    def keeps(view: ProgrammeView) -> bool:
+        return (
+            (support_type is None or support_type in view.support_types)
+            and (action is None or action in view.actions)
+            and (kind is None or view.kind == kind)
+            and (agency is None or agency in view.operators)
+        )
+
+    views = snapshot.programmes
+    ids = sorted(pid for pid in index.search(q) if pid in views and keeps(views[pid]))
+    page_ids = ids[page.offset : page.offset + page.limit]
+    found = {
+        g.id: g for g in session.exec(select(Programme).where(col(Programme.id).in_(page_ids)))
+    }
+    return [found[pid] for pid in page_ids if pid in found], len(ids)
+
+
 def list_programmes(
     session: Session,
     page: PageParams,
@@ -85,6 +117,7 @@ def list_programmes(
     agency: str | None,
     q: str | None,
     index: SearchIndex,
+    snapshot: DirectorySnapshot,
 ) -> Page[ProgrammeOut]:
     conditions: list[Any] = []
     if support_type is not None:
@@ -112,15 +145,15 @@ def list_programmes(
             )
         )
     if q:
-        hits = index.search(q)
-        if not hits:
-            return Page(items=[], total=0, limit=page.limit, offset=page.offset)
-        conditions.append(col(Programme.id).in_(hits))
-    stmt = select(Programme).where(*conditions)
-    total = session.exec(select(func.count()).select_from(Programme).where(*conditions)).one()
-    rows = list(
-        session.exec(stmt.order_by(col(Programme.id)).offset(page.offset).limit(page.limit))
-    )
+        rows, total = _search_page(
+            session, page, q, index, snapshot, support_type, action, kind, agency
+        )
+    else:
+        stmt = select(Programme).where(*conditions)
+        total = session.exec(select(func.count()).select_from(Programme).where(*conditions)).one()
+        rows = list(
+            session.exec(stmt.order_by(col(Programme.id)).offset(page.offset).limit(page.limit))
+        )
     links = _links(session, [g.id for g in rows])
     return Page(
         items=[_out(g, links[g.id]) for g in rows],
