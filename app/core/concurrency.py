@@ -48,15 +48,23 @@ def check_if_match(if_match: str | None, revision: int) -> None:
         )
 
 
-def claim_revision(session: Session, model: type[SQLModel], row: Any, expected: int) -> None:
+def claim_revision(
+    session: Session,
+    model: type[SQLModel],
+    row: Any,
+    expected: int,
+    *,
+    keys: dict[str, Any] | None = None,
+) -> None:
     """Move the row to revision expected+1, or 412 if someone else got there first.
 
     A guarded UPDATE rather than read-check-write, so two concurrent writers cannot both win.
+    `keys` names the row by its primary key columns when that is not a single `id`.
     """
-    table_id = model.id  # type: ignore[attr-defined]
+    conditions = [getattr(model, k) == v for k, v in (keys or {"id": row.id}).items()]
     result = session.execute(
         update(model)
-        .where(table_id == row.id, model.revision == expected)  # type: ignore[attr-defined]
+        .where(*conditions, model.revision == expected)  # type: ignore[attr-defined]
         .values(revision=expected + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )

@@ -46,7 +46,6 @@ from app.schemas.admin import (
     ProgrammeEditOut,
     ProgrammePatch,
 )
-from app.seeding.database import bump_directory_version
 from app.services import audit
 from app.services.access import Principal, Scope
 from app.services.directory import contact_point_out as public_contact_point_out
@@ -57,29 +56,6 @@ from app.services.lookups import get_or_404
 
 def _forbid(detail: str) -> ApiError:
     return ApiError(403, detail)
-
-
-def _finish(
-    session: Session,
-    principal: Principal,
-    *,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-) -> None:
-    audit.record(
-        session,
-        principal,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-    )
-    bump_directory_version(session)
-    session.commit()
 
 
 def _missing(session: Session, model: type[SQLModel], keys: Iterable[Any]) -> list[Any]:
@@ -163,7 +139,7 @@ def update_agency(
     session.flush()
     after = _agency_state(session, a)
     out = agency_out(session, a)
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="update",
@@ -198,7 +174,7 @@ def create_agency(session: Session, principal: Principal, body: AgencyCreate) ->
         session.add(AgencyRole(agency_id=a.id, support_type_code=code.value))
     session.flush()
     out = agency_out(session, a)
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="create",
@@ -223,7 +199,7 @@ def put_agency_roles(
     session.flush()
     after = _agency_state(session, a)
     out = agency_out(session, a)
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="update_roles",
@@ -261,7 +237,7 @@ def delete_agency(
     session.execute(delete(AgencyRole).where(col(AgencyRole.agency_id) == a.id))
     session.delete(a)
     session.flush()
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="delete",
@@ -340,7 +316,7 @@ def create_contact_point(
     _set_cp_municipalities(session, c.id, municipalities)
     session.flush()
     out = contact_point_out(session, c)
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="create",
@@ -376,7 +352,7 @@ def update_contact_point(
     session.flush()
     after = _cp_state(session, c)
     out = contact_point_out(session, c)
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="update",
@@ -397,7 +373,7 @@ def delete_contact_point(
     _set_cp_municipalities(session, c.id, [])
     session.delete(c)
     session.flush()
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="delete",
@@ -530,7 +506,7 @@ def create_programme(
     _set_programme_links(session, g.id, links)
     session.flush()
     out = programme_out(session, g)
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="create",
@@ -565,7 +541,7 @@ def update_programme(
     session.flush()
     after = _programme_state(session, g)
     out = programme_out(session, g)
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="update",
@@ -594,7 +570,7 @@ def delete_programme(
         session.execute(delete(model).where(col(model.programme_id) == g.id))
     session.delete(g)
     session.flush()
-    _finish(
+    audit.commit_edit(
         session,
         principal,
         action="delete",

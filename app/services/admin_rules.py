@@ -28,10 +28,9 @@ from typing import Any
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import update
-from sqlmodel import Session, SQLModel, select
+from sqlmodel import Session, select
 
-from app.core.concurrency import check_if_match
+from app.core.concurrency import check_if_match, claim_revision
 from app.core.errors import ApiError
 from app.core.pagination import Page, PageParams
 from app.matching import CompiledRules, RuleError, compile_rules, match_need
@@ -55,7 +54,6 @@ from app.matching.rules import (
 )
 from app.matching.snapshot import DirectorySnapshot
 from app.models import DirectoryState, LexiconEntry, MatcherRule
-from app.models.common import utcnow
 from app.schemas.admin_rules import (
     BrokenMetricOut,
     DryRunOut,
@@ -75,7 +73,6 @@ from app.schemas.admin_rules import (
     RuleWriteOut,
     WriteEvaluationOut,
 )
-from app.seeding.database import bump_directory_version
 from app.services import audit
 from app.services.access import Principal
 from app.services.matching import (
@@ -408,23 +405,6 @@ def _gate(current: Current, candidate: Candidate, force: bool) -> WriteEvaluatio
 # ---------------------------------------------------------------- writing
 
 
-def _claim(session: Session, model: type[SQLModel], keys: dict[str, Any], expected: int) -> None:
-    """Move the row to revision expected+1, or 412 if a concurrent writer got there first."""
-    conditions = [getattr(model, k) == v for k, v in keys.items()]
-    result = session.execute(
-        update(model)
-        .where(*conditions, model.revision == expected)  # type: ignore[attr-defined]
-        .values(revision=expected + 1, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise ApiError(
-            412,
-            "このデータは同時に他の更新で変更されました。GET で最新の内容を取得してからやり直してください。",
-        )
-
-
 def _gate_note(evaluation: WriteEvaluationOut) -> dict[str, Any]:
     return {
         "forced": True,
@@ -455,7 +435,7 @@ def _finish(
         # the audit entry says the gate was overridden, and what it would have refused
         action = f"{action}_forced"
         after = {**(after or {}), "gate": _gate_note(evaluation)}
-    audit.record(
+    audit.commit_edit(
         session,
         principal,
         action=action,
@@ -464,8 +444,6 @@ def _finish(
         before=before,
         after=after,
     )
-    bump_directory_version(session)
-    session.commit()
 
 
 # ---------------------------------------------------------------- rules
@@ -573,8 +551,7 @@ def update_rule(
     evaluation = _gate(current, _evaluate_candidate(ws, current), force)
     before = _rule_state(row)
     expected = row.revision
-    _claim(session, MatcherRule, {"id": row.id}, expected)
-    session.expire(row)
+    claim_revision(session, MatcherRule, row, expected)
     row.theme, row.position, row.body = slot.theme, slot.position, slot.body
     session.add(row)
     session.flush()
@@ -609,8 +586,7 @@ def delete_rule(
     ws.delete_rule(row.id)
     evaluation = _gate(current, _evaluate_candidate(ws, current), force)
     before = _rule_state(row)
-    _claim(session, MatcherRule, {"id": row.id}, row.revision)
-    session.expire(row)
+    claim_revision(session, MatcherRule, row, row.revision)
     session.delete(row)
     session.flush()
     _finish(
@@ -735,8 +711,7 @@ def update_entry(
     ws.replace_entry(kind, row.id, entry)
     evaluation = _gate(current, _evaluate_candidate(ws, current), force)
     before = _entry_state(row)
-    _claim(session, LexiconEntry, {"kind": row.kind, "id": row.id}, row.revision)
-    session.expire(row)
+    claim_revision(session, LexiconEntry, row, row.revision, keys={"kind": row.kind, "id": row.id})
     row.body = lexicon_body(entry)
     session.add(row)
     session.flush()
@@ -772,8 +747,7 @@ def delete_entry(
     ws.delete_entry(kind, row.id)
     evaluation = _gate(current, _evaluate_candidate(ws, current), force)
     before = _entry_state(row)
-    _claim(session, LexiconEntry, {"kind": row.kind, "id": row.id}, row.revision)
-    session.expire(row)
+    claim_revision(session, LexiconEntry, row, row.revision, keys={"kind": row.kind, "id": row.id})
     session.delete(row)
     session.flush()
     _finish(

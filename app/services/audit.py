@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from app.core.pagination import Page, PageParams
 from app.models import AuditEntry
 from app.schemas.access import AuditEntryOut
+from app.seeding.database import bump_directory_version
 from app.services.access import Principal
 
 
@@ -36,6 +37,31 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def commit_edit(
+    session: Session,
+    principal: Principal,
+    *,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """Finish a directory or rule edit: its audit entry and the directory version bump (which
+    makes every worker rebuild its snapshot) commit in the edit's own transaction."""
+    record(
+        session,
+        principal,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        before=before,
+        after=after,
+    )
+    bump_directory_version(session)
+    session.commit()
 
 
 def list_entries(
