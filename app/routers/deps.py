@@ -5,13 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
-from app.services.snapshot import Directory
+from app.services.snapshot import Directory, DirectoryCache
 
 
-def get_directory(request: Request) -> Directory:
-    directory: Directory = request.app.state.directory_cache.get()
-    return directory
+async def get_directory(request: Request) -> Directory:
+    """On the event loop when no database check is due (the common case: a thread hop costs
+    more than the lookup); in the threadpool when the check would block on the database."""
+    cache: DirectoryCache = request.app.state.directory_cache
+    directory = cache.current_if_fresh()
+    if directory is not None:
+        return directory
+    return await run_in_threadpool(cache.get)
 
 
 DirectoryDep = Annotated[Directory, Depends(get_directory)]

@@ -277,6 +277,16 @@ class DirectoryCache:
             with self._lock:
                 self._check_locked()
 
+    def current_if_fresh(self) -> Directory | None:
+        """The directory when serving it needs no database check now (the background refresher
+        runs, or the last check is recent enough); None when `get()` would ask the database."""
+        directory = self._directory
+        if directory is not None and (
+            self._refresher is not None or time.monotonic() < self._next_check
+        ):
+            return directory
+        return None
+
     def get(self) -> Directory:
         directory = self._directory
         if directory is None:
