@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -198,6 +199,11 @@ def test_child_workers_are_found_by_parent_pid() -> None:
     try:
         assert proc.stdout is not None
         child = int(proc.stdout.readline())
+        # the pid is known right after fork; the worker's command line appears once it has
+        # exec'd, so wait for it (readiness, not speed: the bound only stops a hang)
+        deadline = time.monotonic() + 30
+        while not capacity.child_pids(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert capacity.child_pids(proc.pid) == [child]
         rss = capacity.vm_rss_mib(child)
         assert rss is not None and rss > 0

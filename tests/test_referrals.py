@@ -370,3 +370,67 @@ def test_referral_csv_is_scoped_like_the_api(client: TestClient, engine: Engine)
     sent_only = _referrals_csv(client, desk, status="accepted")
     assert sent_only[1:] == []
     assert_problem(client.get("/v1/exports/referrals.csv"), 401)
+
+
+def test_idempotency_key_makes_a_retry_safe(client: TestClient, engine: Engine) -> None:
+    desk = bearer(make_key(engine, "front_desk", municipality="萩市")[1])
+    other_desk = bearer(make_key(engine, "front_desk", municipality="萩市")[1])
+    key = {"Idempotency-Key": "retry-0001"}
+    first = client.post("/v1/referrals", headers={**desk, **key}, json=referral())
+    assert first.status_code == 201 and "Idempotent-Replayed" not in first.headers
+    again = client.post("/v1/referrals", headers={**desk, **key}, json=referral())
+    assert again.status_code == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["id"] == first.json()["id"]
+    listed = client.get("/v1/referrals", headers=desk, params={"limit": 200}).json()
+    assert [r["id"] for r in listed["items"]].count(first.json()["id"]) == 1
+    assert listed["total"] == 1  # the retry created nothing
+
+    # the same key with other content is a client error, and writes nothing
+    body = assert_problem(
+        client.post("/v1/referrals", headers={**desk, **key}, json=referral(text="別の相談")), 409
+    )
+    assert "Idempotency-Key" in body["detail"]
+    assert client.get("/v1/referrals", headers=desk).json()["total"] == 1
+    # keys are per API key: another desk's identical key is its own referral
+    theirs = client.post("/v1/referrals", headers={**other_desk, **key}, json=referral())
+    assert theirs.status_code == 201 and theirs.json()["id"] != first.json()["id"]
+    # without a key every post is a new referral, as before
+    assert create(client, desk)["id"] != first.json()["id"]
+    assert_problem(
+        client.post(
+            "/v1/referrals", headers={**desk, "Idempotency-Key": "x" * 101}, json=referral()
+        ),
+        422,
+    )
+
+
+def test_a_concurrent_retry_that_loses_the_insert_race_gets_the_winner(
+    client: TestClient, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlmodel import Session
+
+    from app.schemas.referrals import ReferralCreate
+    from app.services import access
+    from app.services import referrals as service
+
+    key_id, secret = make_key(engine, "front_desk", municipality="萩市")
+    headers = {**bearer(secret), "Idempotency-Key": "race-0001"}
+    winner = client.post("/v1/referrals", headers=headers, json=referral())
+    assert winner.status_code == 201
+    # the loser looked before the winner's commit was visible: its lookup found nothing
+    real_replay = service._replay
+    calls: list[int] = []
+
+    def late_replay(*args: Any) -> Any:
+        calls.append(1)
+        return None if len(calls) == 1 else real_replay(*args)
+
+    monkeypatch.setattr(service, "_replay", late_replay)
+    with Session(engine) as session:
+        principal = access.authenticate(session, secret, None)
+        assert principal is not None and principal.key_id == key_id
+        out, replayed = service.create_referral(
+            session, principal, ReferralCreate(**referral()), None, "race-0001"
+        )
+    assert replayed and out.id == winner.json()["id"] and len(calls) == 2
+    assert client.get("/v1/referrals", headers=bearer(secret)).json()["total"] == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, DateTime
+from sqlalchemy import JSON, Column, DateTime, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.common import json_field, timestamp_field
@@ -12,6 +12,12 @@ from app.models.common import json_field, timestamp_field
 
 class Referral(SQLModel, table=True):
     __tablename__ = "referral"
+    # A client's retry with the same Idempotency-Key finds the referral its first try created.
+    __table_args__ = (
+        UniqueConstraint(
+            "created_by_key_id", "idempotency_key", name="uq_referral_creator_idempotency_key"
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     status: str = Field(max_length=20, index=True)
@@ -32,6 +38,8 @@ class Referral(SQLModel, table=True):
     )
     # Bumped on every change; the ETag of a referral, and the guard of concurrent updates.
     revision: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    idempotency_key: str | None = Field(default=None, max_length=100)
+    request_fingerprint: str | None = Field(default=None, max_length=64)
 
 
 class ReferralEvent(SQLModel, table=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from app.core.concurrency import IfMatch, etag
 from app.core.db import SessionDep
@@ -81,10 +81,22 @@ ReferralFilters = Annotated[dict[str, Any], Depends(referral_filters)]
         "事業者名・連絡先は `consent: true`（事業者の同意あり）のときだけ送れます。"
         "相談内容は紹介照合（POST /v1/match と同じ）にかけ、該当したニーズを `need_ids` に記録します"
         "（集計 GET /v1/referrals/stats の by_need に使います）。"
+        "通信が切れたときに安全に再送できるよう、`Idempotency-Key` ヘッダーを付けてください。"
     ),
     responses={
         **example_response(examples.REFERRAL_CREATED, 201),
-        **problem_responses(401, 403, 413, 422, 429),
+        200: {
+            "model": ReferralDetail,
+            "description": "同じ Idempotency-Key・同じ内容の再送: 最初に作成した紹介（作成し直しません）",
+            "headers": {
+                "Idempotent-Replayed": {
+                    "description": "再送への応答であること",
+                    "schema": {"type": "string", "enum": ["true"]},
+                }
+            },
+            "content": {"application/json": {"example": examples.REFERRAL_CREATED}},
+        },
+        **problem_responses(401, 403, 409, 413, 422, 429),
     },
 )
 def create_referral(
@@ -93,8 +105,27 @@ def create_referral(
     principal: PrincipalDep,
     directory: DirectoryDep,
     response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=100,
+            description=(
+                "再送しても二重に作成しないためのキー（例: UUID）。同じキーで同じ内容を再送すると、"
+                "最初に作成した紹介を 200 で返します（`Idempotent-Replayed: true`）。"
+                "同じキーで別の内容を送ると 409 です。"
+            ),
+            examples=["4f7c2a4e-6f0b-4d3e-9a53-2d1c0b7e9f10"],
+        ),
+    ] = None,
 ) -> ReferralDetail:
-    out = service.create_referral(session, principal, body, need_ids_of(directory, body.text))
+    out, replayed = service.create_referral(
+        session, principal, body, need_ids_of(directory, body.text), idempotency_key
+    )
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
     response.headers["ETag"] = etag(out.revision)
     return out
 

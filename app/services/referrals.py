@@ -7,11 +7,13 @@ existence of another desk's case does not leak.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import false, func, true
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.core.concurrency import check_if_match, claim_revision
@@ -135,12 +137,48 @@ def _event(
     )
 
 
+def _fingerprint(body: ReferralCreate) -> str:
+    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+
+
+def _replay(
+    session: Session, principal: Principal, idempotency_key: str, fingerprint: str
+) -> ReferralDetail | None:
+    """The referral an earlier try with this key created, or None; 409 if the key was used for
+    a different referral."""
+    creator = (
+        col(Referral.created_by_key_id) == principal.key_id
+        if principal.key_id is not None
+        else col(Referral.created_by_key_id).is_(None)
+    )
+    row = session.exec(
+        select(Referral).where(creator, col(Referral.idempotency_key) == idempotency_key)
+    ).first()
+    if row is None:
+        return None
+    if row.request_fingerprint != fingerprint:
+        raise ApiError(
+            409,
+            "この Idempotency-Key は内容の異なる紹介にすでに使われています。"
+            "新しい紹介には新しいキーを使ってください。",
+        )
+    return _detail(session, row)
+
+
 def create_referral(
     session: Session,
     principal: Principal,
     body: ReferralCreate,
     need_ids: list[str] | None = None,
-) -> ReferralDetail:
+    idempotency_key: str | None = None,
+) -> tuple[ReferralDetail, bool]:
+    """Create a referral; with an Idempotency-Key, a retry of the same request returns the
+    referral the first try created. Returns the referral and whether it was a replay."""
+    fingerprint = _fingerprint(body)
+    if idempotency_key is not None:
+        earlier = _replay(session, principal, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier, True
     if principal.scope not in (Scope.front_desk, Scope.admin):
         raise ApiError(
             403, "紹介を作成できるのは front_desk（市町の窓口）または admin の API キーです。"
@@ -178,14 +216,25 @@ def create_referral(
         created_by_scope=principal.scope.value,
         created_at=now,
         updated_at=now,
+        idempotency_key=idempotency_key,
+        request_fingerprint=fingerprint if idempotency_key is not None else None,
     )
     session.add(referral)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError:
+        # a concurrent try with the same key got there first: answer with its referral
+        session.rollback()
+        assert idempotency_key is not None
+        earlier = _replay(session, principal, idempotency_key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier, True
     assert referral.id is not None
     _event(session, principal, referral.id, kind="created", from_status=None, to_status="sent")
     session.commit()
     session.refresh(referral)
-    return _detail(session, referral)
+    return _detail(session, referral), False
 
 
 def get_referral(session: Session, principal: Principal, referral_id: int) -> ReferralDetail:
