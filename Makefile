@@ -93,7 +93,7 @@ soak: install
 
 serve-prod: migrate
 	$(BIN)/python -m app.seeding --if-empty
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $${WORKERS:-2} --no-access-log
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $${WORKERS:-2} --timeout-worker-healthcheck 30 --no-access-log
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -327,6 +327,8 @@ class Server:
             str(self.port),
             "--workers",
             str(self.workers),
+            "--timeout-worker-healthcheck",
+            "30",
             "--log-level",
             "info",
             "--no-access-log",

@@ -27,6 +27,8 @@ from app.core.db import make_engine
 from app.seeding.database import load_seed_into_database
 from app.seeding.loader import read_seed
 
+WORKER_HEALTHCHECK_SECONDS = 30  # uvicorn's default is 5
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -134,6 +136,9 @@ def start_server(
         str(port),
         "--workers",
         str(workers),
+        # a worker busy building its snapshot on a loaded machine must not be taken for hung
+        "--timeout-worker-healthcheck",
+        str(WORKER_HEALTHCHECK_SECONDS),
         "--log-level",
         "warning",
     ]

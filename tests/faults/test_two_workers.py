@@ -117,7 +117,8 @@ def discover_workers(base_url: str, word: str) -> set[str]:
             p.close()
         assert not any(r.new_rule for r in results), "the word must be unknown before the edit"
         seen.update(r.instance for r in results)
-    assert len(seen) == 2, f"expected 2 worker processes, saw {seen}"
+    # uvicorn replaces a worker it takes for hung, so more than two ids may have answered
+    assert len(seen) >= 2, f"expected 2 worker processes, saw {seen}"
     return seen
 
 
@@ -133,7 +134,7 @@ def test_rule_edit_is_served_by_both_workers_within_a_second(tmp_path: Path) -> 
     )
     try:
         word = nonsense_word()
-        workers = discover_workers(server.base_url, word)
+        discover_workers(server.base_url, word)
 
         with httpx.Client(base_url=server.base_url, headers=bearer(admin), timeout=60) as client:
             current = client.get(f"/v1/admin/rules/{RULE_ID}")
@@ -156,6 +157,13 @@ def test_rule_edit_is_served_by_both_workers_within_a_second(tmp_path: Path) -> 
         def served_new() -> set[str]:
             return {p.instance for p in probes if p.new_rule}
 
+        def alive() -> set[str]:
+            """The workers that answered since the edit (a replaced worker no longer answers)."""
+            return {p.instance for p in probes}
+
+        def all_served_new() -> bool:
+            return len(served_new()) >= 2 and served_new() == alive()
+
         errors: list[BaseException] = []
 
         def run() -> None:
@@ -166,7 +174,7 @@ def test_rule_edit_is_served_by_both_workers_within_a_second(tmp_path: Path) -> 
                     probe = prober.probe()
                     with lock:
                         probes.append(probe)
-                        if served_new() == workers:
+                        if all_served_new():
                             done.set()
                         elif probe.new_rule:
                             # This worker is done: try a fresh connection, maybe the other one.
@@ -186,7 +194,8 @@ def test_rule_edit_is_served_by_both_workers_within_a_second(tmp_path: Path) -> 
         server.stop()
 
     assert not errors, errors
-    assert served_new() == workers, f"workers that served the edit: {served_new()} of {workers}"
+    workers = alive()
+    assert all_served_new(), f"workers that served the edit: {served_new()} of {workers}"
     first_new = {
         w: min(p.received for p in probes if p.instance == w and p.new_rule) for w in workers
     }
