@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Header
+from fastapi import Header, Response
 from sqlalchemy import update
 from sqlmodel import Session, SQLModel
 
@@ -30,6 +30,10 @@ IfMatch = Annotated[
 
 def etag(revision: int) -> str:
     return f'"{revision}"'
+
+
+def set_etag(response: Response, revision: int) -> None:
+    response.headers["ETag"] = etag(revision)
 
 
 def check_if_match(if_match: str | None, revision: int) -> None:

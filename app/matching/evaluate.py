@@ -147,9 +147,6 @@ class EvalReport:
         """The cases that fail one metric."""
         return [m for m in self.misses if m.metric == metric]
 
-    def failing_by_metric(self) -> dict[str, list[Miss]]:
-        return {name: self.failing(name) for name in self.metrics}
-
     def to_dict(self) -> dict[str, object]:
         return {
             "metrics": {

@@ -105,10 +105,6 @@ class Rule(Strict):
     negation: Negation = Negation.scoped
 
 
-class RuleFile(Strict):
-    rules: Annotated[list[Rule], Field(max_length=MAX_RULES_PER_FILE)]
-
-
 class Synonym(Strict):
     """An equivalence class of terms: a rule term equal to any member matches all members."""
 

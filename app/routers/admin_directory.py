@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
-from app.core.concurrency import IfMatch, etag
+from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
@@ -41,10 +41,6 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 413, 422, 429)
 ETAG_NOTE = "応答の `ETag` ヘッダーを次の更新の `If-Match` に付けると、他の更新との衝突を検出できます（412）。"
 
 
-def _tagged(response: Response, revision: int) -> None:
-    response.headers["ETag"] = etag(revision)
-
-
 # ---------------------------------------------------------------- agencies
 
 
@@ -59,7 +55,7 @@ def get_agency(
     agency_id: AgencyId, session: SessionDep, principal: EditorDep, response: Response
 ) -> AgencyEditOut:
     out = service.get_agency(session, principal, agency_id)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -82,7 +78,7 @@ def patch_agency(
     if_match: IfMatch = None,
 ) -> AgencyEditOut:
     out = service.update_agency(session, principal, agency_id, body, if_match)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -98,7 +94,7 @@ def create_agency(
     body: AgencyCreate, session: SessionDep, principal: AdminDep, response: Response
 ) -> AgencyEditOut:
     out = service.create_agency(session, principal, body)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -119,7 +115,7 @@ def put_agency_roles(
 ) -> AgencyEditOut:
     roles = [r.value for r in body.roles]
     out = service.put_agency_roles(session, principal, agency_id, roles, if_match)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -151,7 +147,7 @@ def get_contact_point(
     cp_id: ContactPointId, session: SessionDep, principal: EditorDep, response: Response
 ) -> ContactPointEditOut:
     out = service.get_contact_point(session, principal, cp_id)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -170,7 +166,7 @@ def create_contact_point(
     body: ContactPointCreate, session: SessionDep, principal: EditorDep, response: Response
 ) -> ContactPointEditOut:
     out = service.create_contact_point(session, principal, body)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -191,7 +187,7 @@ def patch_contact_point(
     if_match: IfMatch = None,
 ) -> ContactPointEditOut:
     out = service.update_contact_point(session, principal, cp_id, body, if_match)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -223,7 +219,7 @@ def get_programme(
     programme_id: ProgrammeId, session: SessionDep, principal: EditorDep, response: Response
 ) -> ProgrammeEditOut:
     out = service.get_programme(session, principal, programme_id)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -242,7 +238,7 @@ def create_programme(
     body: ProgrammeCreate, session: SessionDep, principal: EditorDep, response: Response
 ) -> ProgrammeEditOut:
     out = service.create_programme(session, principal, body)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -265,7 +261,7 @@ def patch_programme(
     if_match: IfMatch = None,
 ) -> ProgrammeEditOut:
     out = service.update_programme(session, principal, programme_id, body, if_match)
-    _tagged(response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Query, Request, Response
 
-from app.core.concurrency import IfMatch, etag
+from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.errors import PROBLEM_JSON, problem_responses
 from app.core.pagination import Page, PageDep
@@ -106,13 +106,6 @@ def _access(request: Request) -> DirectoryAccess:
     return DirectoryAccess(get=cache.get, refresh=cache.load)
 
 
-def _written(request: Request, response: Response | None, revision: int | None) -> None:
-    """This worker sees its own write on the next request; others within the check interval."""
-    request.app.state.directory_cache.invalidate()
-    if response is not None and revision is not None:
-        response.headers["ETag"] = etag(revision)
-
-
 # ---------------------------------------------------------------- rules
 
 
@@ -178,7 +171,7 @@ def dry_run(
 )
 def get_rule(rule_id: RuleIdPath, session: SessionDep, _: AdminDep, response: Response) -> RuleOut:
     out = service.get_rule(session, rule_id)
-    response.headers["ETag"] = etag(out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -219,7 +212,7 @@ def create_rule(
     force: Force = False,
 ) -> RuleWriteOut:
     out = service.create_rule(session, principal, _access(request), body, force)
-    _written(request, response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -255,7 +248,7 @@ def patch_rule(
     force: Force = False,
 ) -> RuleWriteOut:
     out = service.update_rule(session, principal, _access(request), rule_id, body, if_match, force)
-    _written(request, response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -275,7 +268,6 @@ def delete_rule(
     force: Force = False,
 ) -> Response:
     service.delete_rule(session, principal, _access(request), rule_id, if_match, force)
-    _written(request, None, None)
     return Response(status_code=204)
 
 
@@ -313,7 +305,7 @@ def get_entry(
     kind: KindPath, entry_id: EntryIdPath, session: SessionDep, _: AdminDep, response: Response
 ) -> LexiconOut:
     out = service.get_entry(session, kind, entry_id)
-    response.headers["ETag"] = etag(out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -359,7 +351,7 @@ def create_entry(
     force: Force = False,
 ) -> LexiconWriteOut:
     out = service.create_entry(session, principal, _access(request), body, force)
-    _written(request, response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -400,7 +392,7 @@ def patch_entry(
     out = service.update_entry(
         session, principal, _access(request), kind, entry_id, body, if_match, force
     )
-    _written(request, response, out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -421,5 +413,4 @@ def delete_entry(
     force: Force = False,
 ) -> Response:
     service.delete_entry(session, principal, _access(request), kind, entry_id, if_match, force)
-    _written(request, None, None)
     return Response(status_code=204)

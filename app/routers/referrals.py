@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
-from app.core.concurrency import IfMatch, etag
+from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
@@ -126,7 +126,7 @@ def create_referral(
     if replayed:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    response.headers["ETag"] = etag(out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -170,7 +170,7 @@ def get_referral(
     referral_id: ReferralId, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> ReferralDetail:
     out = service.get_referral(session, principal, referral_id)
-    response.headers["ETag"] = etag(out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -197,7 +197,7 @@ def patch_referral(
     if_match: IfMatch = None,
 ) -> ReferralDetail:
     out = service.change_status(session, principal, referral_id, body.status, body.note, if_match)
-    response.headers["ETag"] = etag(out.revision)
+    set_etag(response, out.revision)
     return out
 
 
@@ -218,5 +218,5 @@ def erase_personal_data(
     referral_id: ReferralId, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> ReferralDetail:
     out = service.erase_personal_data(session, principal, referral_id)
-    response.headers["ETag"] = etag(out.revision)
+    set_etag(response, out.revision)
     return out
