@@ -109,10 +109,10 @@ def create_referral(
         str | None,
         Header(
             alias="Idempotency-Key",
-            min_length=1,
+            pattern=r"^[!-~]{1,100}$",  # visible ASCII, no spaces: a UUID fits
             max_length=100,
             description=(
-                "再送しても二重に作成しないためのキー（例: UUID）。同じキーで同じ内容を再送すると、"
+                "再送しても二重に作成しないためのキー（例: UUID。空白を含まない ASCII で100文字まで）。同じキーで同じ内容を再送すると、"
                 "最初に作成した紹介を 200 で返します（`Idempotent-Replayed: true`）。"
                 "同じキーで別の内容を送ると 409 です。"
             ),
