@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export HOST PORT WORKERS
 
-.PHONY: install run seed migrate test lint typecheck browser eval wrk bench soak serve-prod clean
+.PHONY: install run seed migrate test lint typecheck browser eval examples wrk bench soak serve-prod clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ browser:
 
 test: lint typecheck browser
 	$(BIN)/python -m pytest
+
+# The OpenAPI examples (app/schemas/examples/*.json), rewritten from a freshly seeded service:
+# run after a change to the seed or to a response shape, and commit what changed.
+examples: install
+	$(BIN)/python -m app.devtools.examples
 
 eval: install
 	$(BIN)/python -m app.matching.evaluate

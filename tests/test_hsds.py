@@ -7,7 +7,7 @@ import json
 import math
 import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -16,10 +16,13 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator, FormatChecker
+from partners import make_key, unique
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy.engine import Engine
 
 from app.core.config import PROJECT_ROOT
+from app.seeding.loader import SeedBundle
 from app.services.hsds import NAMESPACE, hsds_id
 
 VENDORED = PROJECT_ROOT / "docs" / "hsds-3.0"
@@ -460,3 +463,34 @@ def test_bad_filters_are_422(client: TestClient) -> None:
     _problem(client.get("/v1/hsds/taxonomy_terms", params={"parent_id": "nope"}), 422)
     ok = client.get("/v1/hsds/services", params={"per_page": 200})
     assert ok.status_code == 200 and ok.json()["total_pages"] == 1
+
+
+def test_last_action_date_is_the_seed_date_until_an_edit(
+    client: TestClient, engine: Engine, seed_bundle: SeedBundle
+) -> None:
+    """A record nobody edited was last changed when the seed was checked (seed/dataset.yaml),
+    whatever day the database was loaded; an edit stamps the day of the edit (UTC)."""
+    seed_day = seed_bundle.as_of.isoformat()
+    org = client.get("/v1/hsds/organizations/yamaguchi-itc").json()
+    assert {m["last_action_date"] for m in org["metadata"]} == {seed_day}
+    service = client.get("/v1/hsds/services/capex-expansion-loan").json()
+    assert {m["last_action_date"] for m in service["metadata"]} == {seed_day}
+    assert service["last_modified"].startswith(seed_day)
+
+    admin = {"Authorization": f"Bearer {make_key(engine, 'admin')[1]}"}
+    body = {
+        "id": unique("hsds-dated"),
+        "name": unique("日付確認用の機関"),
+        "short_name": "日付確認",
+        "category": "support_organisation",
+        "roles": ["growth"],
+    }
+    assert client.post("/v1/admin/agencies", headers=admin, json=body).status_code == 201
+    before = datetime.now(UTC).date().isoformat()
+    patched = client.patch(
+        f"/v1/admin/agencies/{body['id']}", headers=admin, json={"role_label": "日付確認"}
+    )
+    assert patched.status_code == 200, patched.text
+    after = datetime.now(UTC).date().isoformat()
+    edited = client.get(f"/v1/hsds/organizations/{body['id']}").json()
+    assert {m["last_action_date"] for m in edited["metadata"]} <= {before, after}

@@ -255,3 +255,25 @@ def test_detection_of_invented_values() -> None:
         {"items": [{"phone": "083-933-3110", "fax": "1"}], "total": 2}, real
     )
     assert trimmed_copy_problems({"items": real["items"] * 2, "total": 2}, real)
+
+
+def test_every_example_file_is_written_by_the_generator() -> None:
+    """`make examples` owns app/schemas/examples/*.json: each file is one it writes (a read
+    source or a step of the sample session), so none is left over or typed by hand."""
+    from app.devtools.examples import SESSION
+
+    produced = {examples.example_file(name).name for name in examples.SOURCES}
+    produced |= {examples.example_file(step.name).name for step in SESSION if step.name}
+    present = {p.name for p in examples.EXAMPLES_DIR.glob("*.json")}
+    assert present == produced
+
+
+def test_trimming_keeps_prefixes_and_whole_lists() -> None:
+    from app.devtools.examples import trimmed
+
+    value = {"items": [1, 2, 3], "rule": {"patterns": ["a", "b", "c"], "x": [[1, 2, 3]]}}
+    assert trimmed(value, frozenset({"patterns"})) == {
+        "items": [1, 2],
+        "rule": {"patterns": ["a", "b", "c"], "x": [[1, 2]]},
+    }
+    assert not trimmed_copy_problems(trimmed(value), value)

@@ -12,7 +12,7 @@ from app.core.errors import PROBLEM_JSON, problem_responses
 from app.core.pagination import Page, PageDep
 from app.matching.rules import LexiconKind
 from app.routers.auth import AdminDep
-from app.schemas import admin_rules_examples as examples
+from app.schemas import examples
 from app.schemas.admin_rules import (
     DRY_RUN_EXAMPLE,
     LEXICON_EXAMPLE,

@@ -21,7 +21,7 @@ from app.matching.rules import (
     SupportTypeCode,
     Text,
 )
-from app.schemas import admin_rules_examples as examples
+from app.schemas import examples
 from app.schemas.admin import EditModel
 
 Theme = Annotated[

@@ -39,7 +39,7 @@ from app.models import (
     SupportType,
 )
 from app.models.common import utcnow
-from app.seeding.loader import SeedBundle
+from app.seeding.loader import SeedBundle, seed_timestamp
 
 
 def fiscal_year(label: str) -> int:
@@ -83,6 +83,7 @@ def _alias_index(bundle: SeedBundle) -> dict[str, str]:
 def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, int]:
     """Upsert the whole seed; returns the number of records of each kind written."""
     counts: dict[str, int] = {}
+    stamp = seed_timestamp(bundle)
 
     for st in bundle.support_types:
         session.merge(
@@ -122,6 +123,7 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
                 matrix_row_label=a.matrix_row_label,
                 source_section=a.source.section,
                 source_page=a.source.page,
+                updated_at=stamp,
             )
         )
         session.flush()
@@ -254,6 +256,7 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
                 status_note=g.status_note,
                 source_section=g.source.section,
                 source_page=g.source.page,
+                updated_at=stamp,
             )
         )
     session.flush()
@@ -318,6 +321,7 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
                 source=c.source,
                 as_of=c.as_of,
                 verified=c.verified,
+                updated_at=stamp,
             )
         )
     session.flush()

@@ -7,6 +7,7 @@ reading code: ``seed/programmes.yaml: entry 12 (id=foo-loan): field operators.0:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -58,6 +59,9 @@ class SeedBundle:
     municipalities: list[MunicipalitySeed]
     municipalities_source: str
     contact_points: list[ContactPointSeed]
+    # The day the seed was last checked against its sources (seed/dataset.yaml): the last-change
+    # date of every seeded record until an edit stamps its own.
+    as_of: date
     # Matcher rules ``(theme, body)`` and lexicon entries ``(kind, body)``, validated, in file
     # order; loaded into ``matcher_rule`` / ``lexicon_entry`` (then edited through the API).
     rules: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -105,6 +109,21 @@ def _unique(path: Path, values: list[Any], what: str) -> None:
         if value in seen:
             raise SeedError(f"{path}: duplicate {what} {value!r}")
         seen.add(value)
+
+
+def _read_as_of(path: Path) -> date:
+    data = _read_yaml(path)
+    raw = data.get("as_of") if isinstance(data, dict) else None
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError as exc:
+        raise SeedError(f"{path}: field as_of: expected a date (YYYY-MM-DD), got {raw!r}") from exc
+
+
+def seed_timestamp(bundle: SeedBundle) -> datetime:
+    """The seed's date as the ``updated_at`` of records nobody has edited (midnight UTC, so
+    that every date rendering of it gives the same day)."""
+    return datetime(bundle.as_of.year, bundle.as_of.month, bundle.as_of.day, tzinfo=UTC)
 
 
 def read_seed(seed_dir: Path = DEFAULT_SEED_DIR) -> SeedBundle:
@@ -182,6 +201,7 @@ def read_seed(seed_dir: Path = DEFAULT_SEED_DIR) -> SeedBundle:
         municipalities=municipalities,
         municipalities_source=municipalities_source,
         contact_points=contact_points,
+        as_of=_read_as_of(p / "dataset.yaml"),
     )
     rules, lexicon = _read_matcher_rules(p, bundle)
     bundle.rules.extend(rules)
