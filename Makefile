@@ -61,8 +61,11 @@ examples: install
 
 eval: install
 	$(BIN)/python -m app.matching.evaluate
-	@echo; echo 'Held-out set (seed/eval/heldout.yaml): written without seeing the rules and never tuned against; reported, not gated'
-	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout.yaml
+	@echo; echo 'Development sets (looked at and tuned against; reported, not gated): seed/eval/dev-2026-11.yaml, seed/eval/speech.yaml'
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-11.yaml
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech.yaml
+	@echo; echo 'Sealed held-out set (seed/eval/heldout-2026-12.yaml): written without seeing the rules; scores only, never its cases'
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12.yaml --summary
 
 # wrk (Debian's package) drives the HTTP benchmark; installed when missing and possible
 # (root + apt-get), otherwise `make bench` stops and says so.

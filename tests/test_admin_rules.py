@@ -449,12 +449,33 @@ def test_a_change_that_breaks_a_metric_is_refused_unless_forced(
     assert resp.json()["evaluation"]["broken"] == []
 
 
-def test_deleting_rules_is_gated_too(client: TestClient, keys: Keys) -> None:
-    # stability.bcp is the only rule that keeps a negated BCP request from ranking first
-    resp = client.delete("/v1/admin/rules/stability.bcp", headers=keys.admin)
+def test_deletions_are_gated_too(client: TestClient, keys: Keys) -> None:
+    """A deletion goes through the same gate as an edit: one that repairs a metric is
+    allowed, one that breaks a metric is refused. (No single seed rule is indispensable any
+    more, since situation and theme rules overlap; a negation cue is.)"""
+    created = client.post(
+        "/v1/admin/rules?force=true",
+        headers=keys.admin,
+        json={
+            "theme": "finance",
+            "rule": {
+                "id": "finance.every-consultation",
+                "need": "loan",
+                "patterns": ["相談"],
+                "weight": 0.5,
+            },
+        },
+    )
+    assert created.status_code == 201, created.text
+    resp = client.delete("/v1/admin/rules/finance.every-consultation", headers=keys.admin)
+    assert resp.status_code == 204, resp.text  # deleting it repairs the metric: allowed
+    resp = client.delete("/v1/admin/lexicon/negation_cues/not-needed", headers=keys.admin)
     body = assert_problem(resp, 409)
     assert "negation" in {b["metric"] for b in body["broken"]}
-    assert client.get("/v1/admin/rules/stability.bcp", headers=keys.admin).status_code == 200
+    assert (
+        client.get("/v1/admin/lexicon/negation_cues/not-needed", headers=keys.admin).status_code
+        == 200
+    )
 
 
 # ---------------------------------------------------------------- dry run
@@ -482,7 +503,7 @@ def test_dry_run_compares_and_writes_nothing(
                         "patterns": ["ガチャガチャ"],
                     },
                 },
-                {"op": "upsert_lexicon", "kind": "vague_terms", "entry": {"term": "どうしたら"}},
+                {"op": "upsert_lexicon", "kind": "vague_terms", "entry": {"term": "どげんしたら"}},
             ],
             "texts": ["相談したい", "ガチャガチャを作りたい", "大学と共同研究したい"],
         },
@@ -510,7 +531,7 @@ def test_dry_run_compares_and_writes_nothing(
     with Session(engine) as session:
         assert read_version(session) == version
         assert session.get(MatcherRule, rid) is None
-        assert session.get(LexiconEntry, ("vague_terms", vague_term_id("どうしたら"))) is None
+        assert session.get(LexiconEntry, ("vague_terms", vague_term_id("どげんしたら"))) is None
     assert client.get("/v1/admin/rules/finance.loan", headers=keys.admin).json() == loan
     assert not match(client, "ガチャガチャを作りたい")["matched"]
 

@@ -21,7 +21,7 @@ def test_the_editors_next_match_sees_the_rule_edit(tmp_path: Path, seed_bundle: 
         TestClient(app) as client,
     ):
         headers = {"Authorization": f"Bearer {ADMIN}"}
-        word = "ヨミアイテスト"
+        word = "ヌポラピヌ"
         before = client.post("/v1/match", json={"text": f"{word}をしたい"}).json()
         assert not before["matched"]
         rule = client.get("/v1/admin/rules/technology.joint-research", headers=headers).json()

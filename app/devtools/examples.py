@@ -150,7 +150,10 @@ SESSION: list[Step] = [  # the write examples, in the order the session makes th
     Step("GET", "/v1/admin/audit?limit=2", None, "AUDIT"),
     # What the matcher did not understand.
     Step("POST", "/v1/match", {"text": "相談したい"}),
+    Step("POST", "/v1/match", {"text": "店のレジをセルフ式にして人件費を抑えたい"}),
+    Step("POST", "/v1/match", {"text": "店のレジをセルフ式にして人件費を抑えたい"}),
     Step("GET", "/v1/match/stats", None, "MATCH_STATS"),
+    Step("GET", "/v1/admin/rules/suggestions", None, "RULE_SUGGESTIONS"),
     # An admin edits the matcher rules.
     Step("GET", "/v1/admin/rules?limit=1", None, "RULES_PAGE"),
     Step("GET", "/v1/admin/lexicon?limit=1", None, "LEXICON_PAGE"),

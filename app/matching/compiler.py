@@ -8,8 +8,13 @@ Synonyms are applied here, at compile time: a lexicon entry is an equivalence cl
 rule term whose normalized tokens equal those of any member also gets a key for every other
 member. User text is never rewritten, so evidence shows what the user wrote.
 
-Match time depends on the text and the hits, not on the number of rules: the automaton finds
-term hits in one pass, and a sequence pattern is only examined when its first term was hit.
+Every term (with its synonyms) is also keyed by its katakana reading in a second automaton,
+over the reading stream of the text (app/matching/normalize.py): that is how kana-only input,
+half-width kana and wrong kanji of the right sound reach the rules. Only readings of at least
+`MIN_READING_CHARS` characters are keyed, so that short readings do not collide.
+
+Match time depends on the text and the hits, not on the number of rules: the automata find
+term hits in one pass each, and a sequence pattern is only examined when its first term was hit.
 """
 
 from __future__ import annotations
@@ -35,6 +40,14 @@ SEP = "\x1f"
 KIND_TERM = 1
 KIND_NEGATION = 2
 KIND_VAGUE = 4
+KIND_CONTRAST = 8  # a negation cue that contrasts (AではなくB): it also ends a term sequence
+KIND_PRIVATE = 16  # an everyday-life term (住宅ローン, 年金 …): out of scope, hits inside ignored
+KIND_BUSINESS = 32  # a word that puts the text in a business (店, 会社, 従業員 …)
+
+# A reading shorter than this is not keyed: ユウシ (3) is, ミセ (2) is not.
+MIN_READING_CHARS = 3
+# In reading_terms, the reading of a vague term (ソウダン) rather than of a rule term.
+VAGUE_READING = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +73,13 @@ class CompiledRules:
     key_terms: tuple[tuple[int, ...], ...]  # for KIND_TERM keys: term ids
     key_token_len: tuple[int, ...]
     patterns_by_first_term: dict[int, tuple[CompiledPattern, ...]]
+    # reading automaton (characters of katakana readings): value = index into reading_terms
+    reading_automaton: ahocorasick.Automaton | None
+    reading_terms: tuple[tuple[int, ...], ...]
+    reading_lengths: tuple[int, ...]
+    reading_suru: tuple[bool, ...]  # the key is the reading of a する-noun term
+    # negation cues over the folded text: value = (length, KIND_NEGATION | KIND_CONTRAST)
+    cue_automaton: ahocorasick.Automaton | None
     regexes: tuple[CompiledRegex, ...]
     clarifying_questions: tuple[ClarifyingQuestion, ...]
     vocabularies: dict[str, NeedVocabulary]
@@ -79,7 +99,19 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
     lexicon = rule_set.lexicon
     # Synonym classes over normalized token tuples.
     classes: dict[tuple[str, ...], set[tuple[str, ...]]] = {}
+    readings: dict[tuple[str, ...], set[str]] = {}  # token tuple -> readings of its spellings
+    suru_readings: set[str] = set()  # readings of terms that are one する-noun (起業, 開業)
+
+    def note_reading(text: str, tokens: tuple[str, ...]) -> None:
+        reading = normalizer.reading(text)
+        if len(reading) >= MIN_READING_CHARS:
+            readings.setdefault(tokens, set()).add(reading)
+            if normalizer.is_suru_noun(text):
+                suru_readings.add(reading)
+
     for syn in lexicon.synonyms:
+        for t in [syn.canonical, *syn.variants]:
+            note_reading(t, normalizer.terms(t))
         members = {normalizer.terms(t) for t in [syn.canonical, *syn.variants]}
         members.discard(())
         merged = set(members)
@@ -107,10 +139,13 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
         if kind == KIND_TERM:
             key_terms[idx].add(term_id)
 
+    reading_index: dict[str, set[int]] = {}
+
     def term_id_of(text: str) -> int:
         tokens = normalizer.terms(text)
         if not tokens:
             raise ValueError(f"term {text!r} normalizes to nothing")
+        note_reading(text, tokens)
         tid = term_ids.get(tokens)
         if tid is None:
             tid = len(term_ids)
@@ -135,20 +170,59 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
             token_len = sum(len(normalizer.terms(t)) for t in seq)
             by_first.setdefault(tids[0], []).append(CompiledPattern(ri, tids, token_len))
 
+    for tokens, tid in term_ids.items():
+        for variant in classes.get(tokens, {tokens}) | {tokens}:
+            for reading in readings.get(variant, ()):
+                reading_index.setdefault(reading, set()).add(tid)
+
+    # Negation cues are looked up in the folded text itself, not in normalized tokens: their
+    # particles carry the meaning (ではなく normalizes to a bare 無い, which every ないですか has).
+    cue_automaton = ahocorasick.Automaton()
+    cue_kinds: dict[str, int] = {}
     for cue in lexicon.negation_cues:
         for phrase in cue.phrases:
-            tokens = normalizer.terms(phrase)
-            if tokens:
-                add_key(tokens, KIND_NEGATION, -1)
+            folded = normalizer.fold(phrase)
+            if folded:
+                cue_kinds[folded] = cue_kinds.get(folded, 0) | (
+                    KIND_NEGATION | (KIND_CONTRAST if cue.contrast else 0)
+                )
+    for folded, kind in cue_kinds.items():
+        cue_automaton.add_word(folded, (len(folded), kind))
+    if cue_kinds:
+        cue_automaton.make_automaton()
     for term in lexicon.vague_terms:
         tokens = normalizer.terms(term)
         if tokens:
             add_key(tokens, KIND_VAGUE, -1)
+        reading = normalizer.reading(term)
+        if len(reading) >= MIN_READING_CHARS:  # ｿｳﾀﾞﾝ ｼﾀｲ
+            reading_index.setdefault(reading, set()).add(VAGUE_READING)
+    for term in lexicon.private_life_terms:
+        tokens = normalizer.terms(term)
+        if tokens:
+            add_key(tokens, KIND_PRIVATE, -1)
+    for term in lexicon.business_context_terms:
+        tokens = normalizer.terms(term)
+        if tokens:
+            add_key(tokens, KIND_BUSINESS, -1)
 
     automaton = ahocorasick.Automaton()
     for k, idx in key_index.items():
         automaton.add_word(k, idx)
     automaton.make_automaton()
+
+    reading_automaton = None
+    reading_terms: list[tuple[int, ...]] = []
+    reading_lengths: list[int] = []
+    reading_suru: list[bool] = []
+    if reading_index:
+        reading_automaton = ahocorasick.Automaton()
+        for reading, term_set in sorted(reading_index.items()):
+            reading_automaton.add_word(reading, len(reading_terms))
+            reading_terms.append(tuple(sorted(term_set)))
+            reading_lengths.append(len(reading))
+            reading_suru.append(reading in suru_readings)
+        reading_automaton.make_automaton()
 
     return CompiledRules(
         normalizer=normalizer,
@@ -158,6 +232,11 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
         key_terms=tuple(tuple(sorted(s)) for s in key_terms),
         key_token_len=tuple(key_len),
         patterns_by_first_term={k: tuple(v) for k, v in by_first.items()},
+        reading_automaton=reading_automaton,
+        cue_automaton=cue_automaton if cue_kinds else None,
+        reading_terms=tuple(reading_terms),
+        reading_lengths=tuple(reading_lengths),
+        reading_suru=tuple(reading_suru),
         regexes=tuple(regexes),
         clarifying_questions=tuple(lexicon.clarifying_questions),
         vocabularies=dict(rule_set.vocabularies),

@@ -1,18 +1,21 @@
 """match_need: from a business owner's words to needs, support types, agencies, programmes,
 actions and contact points, with reasons that name the rule and the matched words.
 
-Scoring (all scores in [0, 1], combined by noisy-or, rounded to 4 decimals, ties broken by id):
-- rule strength = rule.weight + 0.05 per extra token of the longest matched pattern;
-- need = noisy-or of its non-negated rules (a need is negated if all its hits are negated);
-- support type = noisy-or of its needs (+ half strength for extra types a rule lists);
-- agency = for each need, every agency holding the need's support type in the role matrix
-  gets score x (0.35 + 0.45 x position bonus if the need lists the agency); agencies
-  without the role only come in through a rule's ``agency_boosts`` (strength x boost);
-- action = need.actions x 0.8 and rule.actions x 0.9;
-- programme = rule.programmes x 0.9, plus programmes of the top 3 actions whose support types
-  meet the matched ones (or that have none) x 0.45.
-``matched`` is true when at least one non-negated need was found; vague texts (or texts whose
-needs are all negated) get clarifying questions; otherwise only general fallback contacts.
+Stages (each a function with a small dataclass between them):
+1. ``analyse``: rule hits in the token stream and in the reading stream (kana, wrong kanji of
+   the right sound), negation cues (not in a question; a contrast AではなくB negates A only and
+   ends a term sequence), vague terms, everyday-life terms (hits inside them are dropped);
+2. ``score_needs``: need = noisy-or of its non-negated rules (negated if all its hits are); a
+   general need (経営の相談) said beside a specific one counts GENERAL_NEED_FACTOR of itself;
+3. ``rank_support_types`` (extra types a rule lists count half, and only where no need of that
+   type was said), ``rank_actions`` (need.actions x 0.8, rule.actions x 0.9),
+   ``rank_agencies`` (every agency holding the need's support type in the role matrix gets
+   score x (0.35 + 0.45 x position bonus if the need lists it); others only through a rule's
+   ``agency_boosts``), ``rank_programmes`` (rule.programmes x 0.9, plus programmes of the top
+   3 actions whose support types meet the matched ones x 0.45);
+4. clarifying questions whenever no need was found (never a dead end), unless only everyday
+   life was said; contact points (``_contacts``).
+All scores are in [0, 1], combined by noisy-or, rounded to 4 decimals, ties broken by id.
 """
 
 from __future__ import annotations
@@ -22,8 +25,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 from itertools import islice
 
-from app.matching.compiler import KIND_NEGATION, KIND_TERM, KIND_VAGUE, SEP, CompiledRules
-from app.matching.normalize import MAX_INPUT_CHARS, NormalizedText
+from app.matching.compiler import (
+    KIND_BUSINESS,
+    KIND_CONTRAST,
+    KIND_PRIVATE,
+    KIND_TERM,
+    KIND_VAGUE,
+    SEP,
+    VAGUE_READING,
+    CompiledRules,
+)
+from app.matching.normalize import MAX_INPUT_CHARS, NormalizedText, Token
 from app.matching.result import (
     ActionMatch,
     AgencyMatch,
@@ -38,6 +50,7 @@ from app.matching.result import (
     Vocabularies,
 )
 from app.matching.rules import Negation, Rule
+from app.matching.similarity import need_profiles
 from app.matching.snapshot import (
     AgencyView,
     ContactPointView,
@@ -55,7 +68,16 @@ RULE_ACTION_FACTOR = 0.9
 RULE_PROGRAMME_FACTOR = 0.9
 ACTION_PROGRAMME_FACTOR = 0.45
 SPECIFICITY_BONUS = 0.05  # per extra token of the matched pattern
+# A hit in a clause that only gives background (売上が落ちて、) weighs this much of itself when
+# another clause says what the owner wants (〜したい, 〜してほしい).
+BACKGROUND_FACTOR = 0.85
+# The terms of a sequence pattern stand at most this many words apart.
+MAX_SEQUENCE_GAP = 6
+# A general need (経営の相談) said beside a specific one weighs this much of its score.
+GENERAL_NEED_FACTOR = 0.5
 MAX_CONTACTS = 12
+# Characters that continue a mora: a reading hit may not start on one or stop before one.
+_MORA_TAIL = frozenset("ァィゥェォャュョヮッー")
 MAX_CONTACTS_PER_AGENCY = 3
 
 
@@ -90,6 +112,8 @@ class _RuleMatch:
     strength: float
     hits: list[_Hit]
     words: str = ""
+    last: int = -1  # where its last hit ends (token index)
+    last_negated: bool = False  # whether that last hit is negated
 
     def __post_init__(self) -> None:
         self.words = "』『".join(dict.fromkeys(h.text for h in self.hits))
@@ -179,14 +203,43 @@ def _snapshot_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
     return idx
 
 
-# --- finding rule hits --------------------------------------------------------------------
+# --- stage 1: finding rule hits -----------------------------------------------------------
 
 
-def _find_hits(nt: NormalizedText, compiled: CompiledRules) -> tuple[list[_Hit], bool]:
+@dataclass(frozen=True, slots=True)
+class _Cue:
+    clause: int
+    start: int  # token index
+    contrast: bool
+
+
+@dataclass(slots=True)
+class _Scan:
+    """What the automata found in one text, before any rule is applied."""
+
+    term_hits: dict[int, list[tuple[int, int]]]  # term id -> (start, end) token spans
+    cues: list[_Cue]
+    private: list[tuple[int, int]]  # spans of everyday-life terms
+    vague: bool
+    business: bool = False  # a business-context word (店, 会社 …) was said
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """Stage 1: the rule hits in a text, with what makes them negated or out of scope."""
+
+    hits: tuple[_Hit, ...]
+    background: frozenset[int]  # clauses that give background to a wanted clause
+    vague: bool  # a vague term (相談, 困る …) was said
+    private: bool  # an everyday-life term (住宅ローン, 年金 …) was said
+    business: bool  # a business-context word (店, 会社, 商売 …) was said
+
+
+def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
     tokens = nt.tokens
+    scan = _Scan(defaultdict(list), [], [], False)
     if not tokens:
-        hits: list[_Hit] = []
-        return _regex_hits(nt, compiled, hits, []), False
+        return scan
     parts = [SEP]
     end_of: dict[int, int] = {}
     pos = 1
@@ -196,50 +249,123 @@ def _find_hits(nt: NormalizedText, compiled: CompiledRules) -> tuple[list[_Hit],
         pos += len(tok.norm)
         end_of[pos] = i
         pos += 1
-    stream = "".join(parts)
-
-    term_hits: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    cues: list[tuple[int, int]] = []  # (clause, start token)
-    vague = False
     kinds = compiled.key_kinds
-    for end_idx, key in compiled.automaton.iter(stream):
+    for end_idx, key in compiled.automaton.iter("".join(parts)):
         tok_end = end_of[end_idx]
         tok_start = tok_end - compiled.key_token_len[key] + 1
         kind = kinds[key]
         if kind & KIND_TERM:
             for tid in compiled.key_terms[key]:
-                term_hits[tid].append((tok_start, tok_end))
-        if kind & KIND_NEGATION:
-            cues.append((tokens[tok_start].clause, tok_start))
+                scan.term_hits[tid].append((tok_start, tok_end))
         if kind & KIND_VAGUE:
-            vague = True
+            scan.vague = True
+        if kind & KIND_PRIVATE:
+            scan.private.append((tok_start, tok_end))
+        if kind & KIND_BUSINESS:
+            scan.business = True
+    _scan_readings(nt, compiled, scan)
+    _scan_cues(nt, compiled, scan.cues)
+    return scan
 
-    hits = []
-    for tid in sorted(term_hits):
+
+def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) -> None:
+    """Negation cues in the folded text; a cue sits at the first content token it covers (or
+    that follows it), in that token's clause."""
+    if compiled.cue_automaton is None:
+        return
+    tokens = nt.tokens
+    for end, (length, kind) in compiled.cue_automaton.iter(nt.text):
+        begin = end - length + 1
+        at = next((i for i, t in enumerate(tokens) if t.end > begin), len(tokens))
+        clause = tokens[at].clause if at < len(tokens) else nt.clause_count - 1
+        cues.append(_Cue(clause, at, bool(kind & KIND_CONTRAST)))
+
+
+def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> None:
+    """Term hits in the reading stream (kana input, wrong kanji of the right sound).
+
+    A reading hit must start and end on a content token and on a whole mora (not before a small
+    kana or a long-vowel mark), stay in one clause, and not lie inside one dictionary word
+    written in kanji: 機会 is not 機械 and 操業 is not 創業, however they sound."""
+    automaton = compiled.reading_automaton
+    reading = nt.reading
+    if automaton is None or not reading:
+        return
+    owner = nt.reading_tokens
+    tokens = nt.tokens
+    for end_idx, key in automaton.iter(reading):
+        start_idx = end_idx - compiled.reading_lengths[key] + 1
+        if reading[start_idx] in _MORA_TAIL or (
+            end_idx + 1 < len(reading) and reading[end_idx + 1] in _MORA_TAIL
+        ):
+            continue
+        first, last = owner[start_idx], owner[end_idx]
+        # An end on a particle is a word cut in two, unless Sudachi cut a kana run mid-mora
+        # (とっ|き|ょ): then the span's content tokens stand for it.
+        if last < 0 and reading[end_idx] in _MORA_TAIL:
+            last = max((i for i in owner[start_idx : end_idx + 1] if i >= 0), default=-1)
+        if first < 0 or last < 0 or tokens[first].clause != tokens[last].clause:
+            continue
+        # A dictionary word is not cut: 新しい商品 does not hide 意匠 (アタラシ|イ・ショウ|ヒン).
+        if (tokens[first].trusted and start_idx > 0 and owner[start_idx - 1] == first) or (
+            tokens[last].trusted and end_idx + 1 < len(owner) and owner[end_idx + 1] == last
+        ):
+            continue
+        if (
+            first == last
+            and tokens[first].trusted
+            and not (tokens[first].before_suru and compiled.reading_suru[key])
+        ):
+            continue
+        for tid in compiled.reading_terms[key]:
+            if tid == VAGUE_READING:
+                scan.vague = True
+                continue
+            spans = scan.term_hits[tid]
+            if (first, last) not in spans:
+                spans.append((first, last))
+
+
+def _next_term(
+    spans: list[tuple[int, int]], after: int, clause: int, tokens: tuple[Token, ...]
+) -> tuple[int, int] | None:
+    """The nearest span of the next term of a sequence: after `after`, in the same clause, at
+    most MAX_SEQUENCE_GAP words on (資金の計画を一緒に立ててほしい is no 資金が欲しい)."""
+    best = None
+    for s1, e1 in spans:
+        if (
+            after < s1 <= after + MAX_SEQUENCE_GAP
+            and tokens[s1].clause == clause
+            and (best is None or s1 < best[0])
+        ):
+            best = (s1, e1)
+    return best
+
+
+def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
+    scan = _scan(nt, compiled)
+    tokens = nt.tokens
+    barriers = [c.start for c in scan.cues if c.contrast]
+    hits: list[_Hit] = []
+    for tid in sorted(scan.term_hits):
         for pat in compiled.patterns_by_first_term.get(tid, ()):
-            for s0, e0 in term_hits[tid]:
+            clauses_seen: set[int] = set()
+            for s0, e0 in sorted(scan.term_hits[tid]):
+                if tokens[s0].clause in clauses_seen:
+                    continue
                 clause = tokens[s0].clause
                 cur_end = e0
-                ok = True
+                complete = True
                 for t in pat.terms[1:]:
-                    best = None
-                    for s1, e1 in term_hits.get(t, ()):
-                        if (
-                            s1 > cur_end
-                            and tokens[s1].clause == clause
-                            and (best is None or s1 < best[0])
-                        ):
-                            best = (s1, e1)
-                    if best is None:
-                        ok = False
+                    found = _next_term(scan.term_hits.get(t, []), cur_end, clause, tokens)
+                    # A term sequence does not run across a contrast: in 補助金じゃなくて融資を
+                    # 受けたい, 受ける belongs to 融資, not to 補助金.
+                    if found is None or any(cur_end < b < found[0] for b in barriers):
+                        complete = False
                         break
-                    cur_end = best[1]
-                if not ok:
+                    cur_end = found[1]
+                if not complete:
                     continue
-                if len(pat.terms) == 1:
-                    text = nt.text[tokens[s0].begin : tokens[cur_end].end]
-                else:
-                    text = nt.text[tokens[s0].begin : tokens[cur_end].end]
                 hits.append(
                     _Hit(
                         rule_index=pat.rule_index,
@@ -247,21 +373,37 @@ def _find_hits(nt: NormalizedText, compiled: CompiledRules) -> tuple[list[_Hit],
                         end=cur_end,
                         clause=clause,
                         token_len=pat.token_len,
-                        text=text,
+                        text=nt.text[tokens[s0].begin : tokens[cur_end].end],
                         normalized=" ".join(tok.norm for tok in tokens[s0 : cur_end + 1]),
                     )
                 )
-                break  # first occurrence of the pattern is enough
-    _regex_hits(nt, compiled, hits, cues)
+                clauses_seen.add(clause)  # one occurrence of a pattern per clause is enough
+    _regex_hits(nt, compiled, hits)
+    if scan.private and not scan.business:
+        hits = []  # everyday life only (住宅ローンの借り換え、金利の低い銀行)
+    elif scan.private:
+        hits = [h for h in hits if not any(s <= h.end and h.start <= e for s, e in scan.private)]
+    # A cue negates what precedes it in its clause; a cue whose clause says nothing before it
+    # (特許は弁理士に頼んでいるので大丈夫です) speaks of the clause before.
+    targets: list[tuple[int, int]] = []  # (clause, token index the cue sits at)
+    for c in scan.cues:
+        if not c.contrast and c.clause in nt.questions:
+            continue
+        if c.clause > 0 and not any(h.clause == c.clause and h.end < c.start for h in hits):
+            targets.append((c.clause - 1, len(tokens)))
+        targets.append((c.clause, c.start))
     for h in hits:
         if compiled.rules[h.rule_index].negation is Negation.scoped:
-            h.negated = any(c == h.clause and s > h.end for c, s in cues)
-    return hits, vague
+            # after the hit, or on its last word when the hit is a sequence (店を|もたない)
+            h.negated = any(
+                cl == h.clause and (at > h.end or h.start < at == h.end) for cl, at in targets
+            )
+    wanted = {h.clause for h in hits if not h.negated and h.clause in nt.desires}
+    background = frozenset(range(nt.clause_count)) - nt.desires if wanted else frozenset()
+    return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business)
 
 
-def _regex_hits(
-    nt: NormalizedText, compiled: CompiledRules, hits: list[_Hit], cues: list[tuple[int, int]]
-) -> list[_Hit]:
+def _regex_hits(nt: NormalizedText, compiled: CompiledRules, hits: list[_Hit]) -> None:
     for cr in compiled.regexes:
         m = cr.regex.search(nt.text)
         if m is None:
@@ -281,31 +423,267 @@ def _regex_hits(
                 normalized=m.group(0),
             )
         )
-    return hits
 
 
-# --- ranking ------------------------------------------------------------------------------
+# --- stage 2: needs -----------------------------------------------------------------------
 
 
-def _rule_matches(hits: list[_Hit], compiled: CompiledRules) -> list[_RuleMatch]:
+def _rule_matches(analysis: Analysis, compiled: CompiledRules) -> list[_RuleMatch]:
     grouped: dict[int, list[_Hit]] = defaultdict(list)
-    for h in hits:
+    for h in analysis.hits:
         grouped[h.rule_index].append(h)
+
+    def weight(h: _Hit) -> float:
+        return BACKGROUND_FACTOR if h.clause in analysis.background else 1.0
+
     out = []
     for ri in sorted(grouped):
         rule = compiled.rules[ri]
         rhits = grouped[ri]
         positive = [h for h in rhits if not h.negated]
         use = positive or rhits
-        use.sort(key=lambda h: (-h.token_len, h.start))
+        use.sort(key=lambda h: (-h.token_len * weight(h), h.start))
         best = use[0]
-        strength = min(1.0, rule.weight + SPECIFICITY_BONUS * (best.token_len - 1))
-        out.append(_RuleMatch(rule, not positive, strength, use[:3]))
+        strength = min(1.0, rule.weight + SPECIFICITY_BONUS * (best.token_len - 1)) * weight(best)
+        last = max(rhits, key=lambda h: (h.end, not h.negated))
+        out.append(_RuleMatch(rule, not positive, strength, use[:3], "", last.end, last.negated))
     return out
 
 
 def _reason(rm: _RuleMatch, what: str) -> str:
     return f"ルール {rm.rule.id} が『{rm.words}』に一致: {what}"
+
+
+def _distinct_evidence(group: list[_RuleMatch]) -> list[_RuleMatch]:
+    """Rules of one need that matched the same words count once (the strongest): 人手不足
+    found by two rules is one piece of evidence, not two."""
+    kept: list[_RuleMatch] = []
+    spans: list[tuple[int, int]] = []
+    for rm in sorted(group, key=lambda rm: (-rm.strength, rm.rule.id)):
+        best = rm.hits[0]
+        if any(s <= best.end and best.start <= e for s, e in spans):
+            continue
+        kept.append(rm)
+        spans.extend((h.start, h.end) for h in rm.hits)
+    return kept
+
+
+@dataclass(slots=True)
+class NeedScore:
+    """A need the text expresses (or negates), with the rule matches that found it."""
+
+    need: NeedView
+    score: float  # what the need weighs in the ranking of support types and agencies
+    negated: bool
+    used: list[_RuleMatch]
+    raw: float  # noisy-or of its rule strengths, before a general need gives way
+
+
+def score_needs(
+    analysis: Analysis, compiled: CompiledRules, snapshot: DirectorySnapshot
+) -> list[NeedScore]:
+    """Needs by score (negated ones last); a need is negated when the last thing said about it
+    is. A general need (経営の相談) said beside a specific
+    one (事業再生) gives way to it: its weight is scaled by GENERAL_NEED_FACTOR, so two weak
+    general hits do not outvote one specific hit."""
+    by_need: dict[str, list[_RuleMatch]] = defaultdict(list)
+    for rm in _rule_matches(analysis, compiled):
+        if rm.rule.need in snapshot.needs:
+            by_need[rm.rule.need].append(rm)
+    rows: list[NeedScore] = []
+    for nid, group in by_need.items():
+        group = _distinct_evidence(group)
+        # What the owner said last about a need stands: 開業資金は貯めたので借りる必要はない
+        # negates the loan that 開業資金 first suggested.
+        latest = max(group, key=lambda rm: (rm.last, not rm.last_negated))
+        pos = [] if latest.last_negated else [rm for rm in group if not rm.negated]
+        used = pos or group
+        used.sort(key=lambda rm: (-rm.strength, rm.rule.id))
+        score = _combine([rm.strength for rm in used])
+        rows.append(NeedScore(snapshot.needs[nid], score, not pos, used, score))
+    if any(not r.negated and not r.need.general for r in rows):
+        for r in rows:
+            if r.need.general:
+                r.score *= GENERAL_NEED_FACTOR
+    rows.sort(key=lambda r: (r.negated, -round(r.score, 4), r.need.id))
+    return rows
+
+
+# --- stage 3: support types, actions, agencies, programmes --------------------------------
+
+
+def rank_support_types(
+    needs: list[NeedScore], snapshot: DirectorySnapshot
+) -> tuple[SupportTypeMatch, ...]:
+    """Support types by the needs that express them. A type a rule lists besides its need's
+    own counts only where no need of that type was said: 開業資金 is a start-up first."""
+    direct = {n.need.support_type for n in needs}
+    contrib: dict[str, list[float]] = defaultdict(list)
+    for n in needs:
+        contrib[n.need.support_type].append(n.score)
+        for rm in n.used:
+            for st in rm.rule.support_types:
+                if st not in direct:
+                    contrib[st].append(rm.strength * EXTRA_SUPPORT_FACTOR * n.score / n.raw)
+    order = {st.code: st.order for st in snapshot.support_types}
+    scores = {code: _combine(v) for code, v in contrib.items() if code in order}
+    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), order[kv[0]]))
+    return tuple(
+        SupportTypeMatch(code, snapshot.support_type_by_code[code].name, _r(score))
+        for code, score in ranked
+    )
+
+
+def rank_actions(needs: list[NeedScore], snapshot: DirectorySnapshot) -> list[tuple[int, float]]:
+    contrib: dict[int, list[float]] = defaultdict(list)
+    for n in needs:
+        for a in n.need.actions:
+            contrib[a].append(n.score * NEED_ACTION_FACTOR)
+        for rm in n.used:
+            for a in rm.rule.actions:
+                contrib[a].append(rm.strength * RULE_ACTION_FACTOR * n.score / n.raw)
+    scores = {a: _combine(v) for a, v in contrib.items() if a in snapshot.actions}
+    return sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))
+
+
+def rank_agencies(
+    needs: list[NeedScore], snapshot: DirectorySnapshot, index: _SnapshotIndex, limit: int
+) -> tuple[AgencyMatch, ...]:
+    contrib: dict[str, list[float]] = defaultdict(list)
+    # reasons are formatted only for the agencies that are returned
+    reasons: dict[str, list[tuple[_RuleMatch, str, str | None]]] = defaultdict(list)
+    for n in needs:
+        need, score, top = n.need, n.score, n.used[0]
+        damp = n.score / n.raw
+        for agency in index.agencies_by_role.get(need.support_type, ()):
+            base = ROLE_BASE
+            label = None
+            if agency.id in need.agencies:
+                rank = need.agencies.index(agency.id)
+                base += NEED_AGENCY_BONUS * (1.0 - rank / len(need.agencies))
+                label = need.label
+            contrib[agency.id].append(score * base)
+            reasons[agency.id].append((top, need.support_type, label))
+        for rm in n.used:
+            for st in rm.rule.support_types:
+                if st == need.support_type:
+                    continue
+                for agency in index.agencies_by_role.get(st, ()):
+                    contrib[agency.id].append(rm.strength * damp * EXTRA_SUPPORT_FACTOR * ROLE_BASE)
+                    reasons[agency.id].append((rm, st, None))
+            for aid, w in sorted(rm.rule.agency_boosts.items()):
+                if aid in snapshot.agencies:
+                    contrib[aid].append(rm.strength * damp * w)
+                    reasons[aid].append((rm, "", None))
+
+    def reason(rm: _RuleMatch, st: str, label: str | None) -> str:
+        if not st:
+            return _reason(rm, "ルールが名指しする機関")
+        what = f"{snapshot.support_type_by_code[st].name}の役割を持つ機関（役割表）"
+        if label:
+            what += f"、ニーズ「{label}」の支援機関"
+        return _reason(rm, what)
+
+    scores = {a: _combine(v) for a, v in contrib.items()}
+    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
+    return tuple(
+        AgencyMatch(
+            aid,
+            snapshot.agencies[aid].name,
+            _r(s),
+            tuple(dict.fromkeys(reason(*x) for x in reasons[aid]))[:4],
+        )
+        for aid, s in ranked
+    )
+
+
+def rank_programmes(
+    needs: list[NeedScore],
+    actions: list[tuple[int, float]],
+    support_types: tuple[SupportTypeMatch, ...],
+    snapshot: DirectorySnapshot,
+    index: _SnapshotIndex,
+    limit: int,
+) -> tuple[ProgrammeMatch, ...]:
+    contrib: dict[str, list[float]] = defaultdict(list)
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for n in needs:
+        for rm in n.used:
+            for pid in rm.rule.programmes:
+                if pid in snapshot.programmes:
+                    contrib[pid].append(rm.strength * RULE_PROGRAMME_FACTOR * n.score / n.raw)
+                    reasons[pid].append(_reason(rm, "ルールが挙げる施策"))
+    active = {st.code for st in support_types}
+    for a, s in actions[:3]:
+        title = snapshot.actions[a].title
+        for prog in index.programmes_by_action.get(a, ()):
+            # a programme without support types is classified only by its actions
+            if not prog.support_types or active.intersection(prog.support_types):
+                contrib[prog.id].append(s * ACTION_PROGRAMME_FACTOR)
+                reasons[prog.id].append(
+                    f"アクション{a}「{title}」の施策で、一致した支援の種類に該当"
+                )
+    scores = {p: _combine(v) for p, v in contrib.items()}
+    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
+    return tuple(
+        ProgrammeMatch(
+            pid,
+            snapshot.programmes[pid].name,
+            snapshot.programmes[pid].kind,
+            _r(s),
+            tuple(dict.fromkeys(reasons[pid]))[:4],
+        )
+        for pid, s in ranked
+    )
+
+
+NEAREST_QUESTION = "もしかして、次のようなご相談ですか？"
+
+
+def _questions(
+    compiled: CompiledRules,
+    snapshot: DirectorySnapshot,
+    nt: NormalizedText,
+    analysis: Analysis,
+    needs: list[NeedScore],
+) -> tuple[ClarifyingQuestionView, ...]:
+    """Never a dead end: a text that sounds like a business matter (a vague term such as
+    相談 or どうしたら, a business word such as 店 or 商売, or only negated needs) but names no
+    need gets the clarifying questions. Everyday life (住宅ローン, 年金) and texts with nothing
+    of a business (今日の天気) get none: they are out of scope."""
+    if any(not n.negated for n in needs):
+        return ()
+    if analysis.private and not analysis.business:
+        return ()
+    if not (analysis.vague or analysis.business or needs):
+        return ()
+    fixed = tuple(
+        ClarifyingQuestionView(
+            q.question, tuple(QuickReplyOption(o.label, o.text) for o in q.options)
+        )
+        for q in compiled.clarifying_questions
+    )
+    # The needs nearest to what was said come first, when the text shares enough with them.
+    nearest = [
+        snapshot.needs[nid]
+        for nid, _ in need_profiles(compiled, snapshot).nearest(nt)
+        if not any(n.need.id == nid for n in needs)
+    ]
+    if not nearest:
+        return fixed
+    options = tuple(QuickReplyOption(n.label[:30], n.label) for n in nearest)
+    return (ClarifyingQuestionView(NEAREST_QUESTION, options), *fixed)
+
+
+def _vocabularies(compiled: CompiledRules, positive: list[NeedScore]) -> Vocabularies:
+    jg: list[str] = []
+    ms: list[str] = []
+    for n in positive:
+        vocab = compiled.vocabularies.get(n.need.id)
+        if vocab:
+            jg.extend(vocab.jgrants_use_purpose)
+            ms.extend(vocab.mirasapo_purpose)
+    return Vocabularies(tuple(dict.fromkeys(jg)), tuple(dict.fromkeys(ms)))
 
 
 def match_need(
@@ -316,190 +694,49 @@ def match_need(
     municipality: str | None = None,
     limit: int = 5,
 ) -> MatchResult:
+    """From a business owner's words to the MatchResult, stage by stage: the rule hits
+    (`analyse`), the needs (`score_needs`), support types, actions, agencies, programmes, the
+    clarifying questions and the contact points."""
     limit = max(1, min(int(limit), 50))
-    truncated = len(text) > MAX_INPUT_CHARS
     nt = compiled.normalizer.normalize(text)
-    hits, vague = _find_hits(nt, compiled)
-    rms = [rm for rm in _rule_matches(hits, compiled) if rm.rule.need in snapshot.needs]
+    analysis = analyse(nt, compiled)
+    need_rows = score_needs(analysis, compiled, snapshot)
+    positive = [n for n in need_rows if not n.negated]
     index = _snapshot_index(snapshot)
 
-    # needs
-    by_need: dict[str, list[_RuleMatch]] = defaultdict(list)
-    for rm in rms:
-        by_need[rm.rule.need].append(rm)
-    need_rows: list[tuple[NeedView, float, bool, list[_RuleMatch]]] = []
-    for nid, group in by_need.items():
-        pos = [rm for rm in group if not rm.negated]
-        negated = not pos
-        used = pos or group
-        used.sort(key=lambda rm: (-rm.strength, rm.rule.id))
-        score = _combine([rm.strength for rm in used])
-        need_rows.append((snapshot.needs[nid], score, negated, used))
-    need_rows.sort(key=lambda r: (r[2], -round(r[1], 4), r[0].id))
-    positive_needs = [r for r in need_rows if not r[2]]
-
-    # support types
-    st_contrib: dict[str, list[float]] = defaultdict(list)
-    for need, score, _neg, used in positive_needs:
-        st_contrib[need.support_type].append(score)
-        for rm in used:
-            for st in rm.rule.support_types:
-                if st != need.support_type:
-                    st_contrib[st].append(rm.strength * EXTRA_SUPPORT_FACTOR)
-    order = {st.code: st.order for st in snapshot.support_types}
-    st_scores = {code: _combine(v) for code, v in st_contrib.items() if code in order}
-    st_ranked = sorted(st_scores.items(), key=lambda kv: (-round(kv[1], 4), order[kv[0]]))
-    support_types = tuple(
-        SupportTypeMatch(code, snapshot.support_type_by_code[code].name, _r(score))
-        for code, score in st_ranked
-    )
-
-    # actions
-    act_contrib: dict[int, list[float]] = defaultdict(list)
-    for need, score, _neg, used in positive_needs:
-        for a in need.actions:
-            act_contrib[a].append(score * NEED_ACTION_FACTOR)
-        for rm in used:
-            for a in rm.rule.actions:
-                act_contrib[a].append(rm.strength * RULE_ACTION_FACTOR)
-    act_scores = {a: _combine(v) for a, v in act_contrib.items() if a in snapshot.actions}
-    act_ranked = sorted(act_scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))
-    actions = tuple(ActionMatch(a, snapshot.actions[a].title, _r(s)) for a, s in act_ranked[:limit])
-
-    # agencies
-    ag_contrib: dict[str, list[float]] = defaultdict(list)
-    # reasons are formatted only for the agencies that are returned
-    ag_reasons: dict[str, list[tuple[_RuleMatch, str, str | None]]] = defaultdict(list)
-    for need, score, _neg, used in positive_needs:
-        top = used[0]
-        need_agencies = need.agencies
-        for agency in index.agencies_by_role.get(need.support_type, ()):
-            base = ROLE_BASE
-            label = None
-            if agency.id in need_agencies:
-                rank = need_agencies.index(agency.id)
-                base += NEED_AGENCY_BONUS * (1.0 - rank / len(need_agencies))
-                label = need.label
-            ag_contrib[agency.id].append(score * base)
-            ag_reasons[agency.id].append((top, need.support_type, label))
-        for rm in used:
-            for st in rm.rule.support_types:
-                if st == need.support_type:
-                    continue
-                for agency in index.agencies_by_role.get(st, ()):
-                    ag_contrib[agency.id].append(rm.strength * EXTRA_SUPPORT_FACTOR * ROLE_BASE)
-                    ag_reasons[agency.id].append((rm, st, None))
-            for aid, w in sorted(rm.rule.agency_boosts.items()):
-                if aid in snapshot.agencies:
-                    ag_contrib[aid].append(rm.strength * w)
-                    ag_reasons[aid].append((rm, "", None))
-
-    def agency_reason(rm: _RuleMatch, st: str, label: str | None) -> str:
-        if not st:
-            return _reason(rm, "ルールが名指しする機関")
-        what = f"{snapshot.support_type_by_code[st].name}の役割を持つ機関（役割表）"
-        if label:
-            what += f"、ニーズ「{label}」の支援機関"
-        return _reason(rm, what)
-
-    ag_scores = {a: _combine(v) for a, v in ag_contrib.items()}
-    ag_ranked = sorted(ag_scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
-    agencies = tuple(
-        AgencyMatch(
-            aid,
-            snapshot.agencies[aid].name,
-            _r(s),
-            tuple(dict.fromkeys(agency_reason(*x) for x in ag_reasons[aid]))[:4],
-        )
-        for aid, s in ag_ranked
-    )
-
-    # programmes
-    pr_contrib: dict[str, list[float]] = defaultdict(list)
-    pr_reasons: dict[str, list[str]] = defaultdict(list)
-    for _need, _score, _neg, used in positive_needs:
-        for rm in used:
-            for pid in rm.rule.programmes:
-                if pid in snapshot.programmes:
-                    pr_contrib[pid].append(rm.strength * RULE_PROGRAMME_FACTOR)
-                    pr_reasons[pid].append(_reason(rm, "ルールが挙げる施策"))
-    active_sts = set(st_scores)
-    for a, s in act_ranked[:3]:
-        title = snapshot.actions[a].title
-        for prog in index.programmes_by_action.get(a, ()):
-            # a programme without support types is classified only by its actions
-            if not prog.support_types or active_sts.intersection(prog.support_types):
-                pr_contrib[prog.id].append(s * ACTION_PROGRAMME_FACTOR)
-                pr_reasons[prog.id].append(
-                    f"アクション{a}「{title}」の施策で、一致した支援の種類に該当"
-                )
-    pr_scores = {p: _combine(v) for p, v in pr_contrib.items()}
-    pr_ranked = sorted(pr_scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
-    programmes = tuple(
-        ProgrammeMatch(
-            pid,
-            snapshot.programmes[pid].name,
-            snapshot.programmes[pid].kind,
-            _r(s),
-            tuple(dict.fromkeys(pr_reasons[pid]))[:4],
-        )
-        for pid, s in pr_ranked
-    )
-
-    # clarifying questions: nothing positive matched but the text asks for help
-    questions: tuple[ClarifyingQuestionView, ...] = ()
-    if not positive_needs and (vague or need_rows):
-        questions = tuple(
-            ClarifyingQuestionView(
-                q.question, tuple(QuickReplyOption(o.label, o.text) for o in q.options)
-            )
-            for q in compiled.clarifying_questions
-        )
-    matched = bool(positive_needs)
-
-    # contact points
+    support_types = rank_support_types(positive, snapshot)
+    action_ranking = rank_actions(positive, snapshot)
+    agencies = rank_agencies(positive, snapshot, index, limit)
+    programmes = rank_programmes(positive, action_ranking, support_types, snapshot, index, limit)
     contacts = _contacts(
-        agencies,
-        [p.id for p in programmes],
-        snapshot,
-        index,
-        municipality,
-        bool(positive_needs),
-    )
-
-    # vocabularies
-    jg: list[str] = []
-    ms: list[str] = []
-    for need, _s, _n, _u in positive_needs:
-        vocab = compiled.vocabularies.get(need.id)
-        if vocab:
-            jg.extend(vocab.jgrants_use_purpose)
-            ms.extend(vocab.mirasapo_purpose)
-
-    needs = tuple(
-        NeedMatch(
-            need.id,
-            need.label,
-            need.support_type,
-            _r(score),
-            neg,
-            tuple(Evidence(rm.rule.id, h.text, h.normalized) for rm in used for h in rm.hits[:2])[
-                :6
-            ],
-        )
-        for need, score, neg, used in need_rows
+        agencies, [p.id for p in programmes], snapshot, index, municipality, bool(positive)
     )
     return MatchResult(
-        matched=matched,
-        needs=needs,
+        matched=bool(positive),
+        needs=tuple(
+            NeedMatch(
+                n.need.id,
+                n.need.label,
+                n.need.support_type,
+                _r(n.score),
+                n.negated,
+                tuple(
+                    Evidence(rm.rule.id, h.text, h.normalized) for rm in n.used for h in rm.hits[:2]
+                )[:6],
+            )
+            for n in need_rows
+        ),
         support_types=support_types,
         agencies=agencies,
         programmes=programmes,
-        actions=actions,
+        actions=tuple(
+            ActionMatch(a, snapshot.actions[a].title, _r(s)) for a, s in action_ranking[:limit]
+        ),
         contact_points=contacts,
-        clarifying_questions=questions,
-        vocabularies=Vocabularies(tuple(dict.fromkeys(jg)), tuple(dict.fromkeys(ms))),
-        truncated=truncated,
+        clarifying_questions=_questions(compiled, snapshot, nt, analysis, need_rows),
+        vocabularies=_vocabularies(compiled, positive),
+        truncated=len(text) > MAX_INPUT_CHARS,
+        out_of_scope=analysis.private and not positive,
     )
 
 

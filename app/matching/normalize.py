@@ -9,7 +9,15 @@ Japanese (申し込み / 申込み, 借入れ / 借り入れ and 後継ぎ / 跡
 
 Particles (助詞), symbols and whitespace are not part of the token stream used for matching;
 they only serve to find clause boundaries (punctuation and conjunctive particles such as が,
-けど, ので), which scope term sequences and negation.
+けど, ので), which scope term sequences and negation, and questions (a clause with a final
+particle か/かな/かね/かしら or a question mark), where 「〜はないですか」 asks rather than refuses.
+
+Besides the token stream, every text has a reading stream: the katakana reading of each
+morpheme (particles included, symbols and spaces left out), one character each with the content
+token it belongs to. Owners type kana without converting (せつびとうし), half-width kana (ﾕｳｼ)
+and the wrong kanji of the right sound (保助金, 販露, 融氏); Sudachi splits such text into
+pieces whose normalized forms mean nothing, but their readings still spell the words. The
+matcher looks rule terms up in the reading stream too (see app/matching/compiler.py).
 """
 
 from __future__ import annotations
@@ -18,7 +26,7 @@ import re
 import threading
 import unicodedata
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 MAX_INPUT_CHARS = 1000
 
@@ -29,6 +37,24 @@ _CLAUSE_PARTICLES = frozenset(
 )
 _CLAUSE_PUNCT = frozenset("。、，,.．!！?？;；:：\n()（）「」『』【】")
 _DROP_POS = frozenset({"助詞", "補助記号", "空白"})
+_NOUN_POS = frozenset({"名詞", "接尾辞", "接頭辞"})
+# What the owner wants: a clause with one of these (〜したい, 〜してほしい, 〜と考えている) says the
+# request; the other clauses say its background.
+_DESIRE_NORMS = frozenset({"たい", "欲しい", "願う", "希望", "検討", "考える", "思う", "頂ける"})
+# (a te-form 欲しい, normalized to て欲しい below, is a wish too)
+# Dialect and old forms of the same word, folded at the token level for rule terms and texts
+# alike: 足らん = 足りない (足る + ず), 要らん = 要らない, おる = いる.
+_NORM_FOLDS = {"ず": "ない", "足る": "足りる", "居る": "いる", "おる": "いる"}
+_QUESTION_PARTICLES = frozenset({"か", "かな", "かね", "かしら", "っけ", "かい"})
+_QUESTION_PUNCT = frozenset("?？")
+_KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
+# Katakana (with the long-vowel mark): what a reading stream is made of.
+KATAKANA = re.compile(r"^[\u30a1-\u30fa\u30fc]+$")
+
+
+def to_katakana(text: str) -> str:
+    return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +65,13 @@ class Token:
     clause: int
     begin: int  # character offsets in NormalizedText.text
     end: int
+    # A dictionary word written with kanji: its reading stands for that word only, so a rule
+    # term that merely sounds the same (機会 / 機械, 操業 / 創業) is not looked for in it ...
+    trusted: bool = False
+    # ... unless it is followed by する, which only a する-noun takes: 企業したい is 起業したい,
+    # 改行したい is 開業したい (the commonest slip of kana-kanji conversion).
+    before_suru: bool = False
+    sahen: bool = False  # a noun that takes する (名詞 サ変可能)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +79,11 @@ class NormalizedText:
     text: str  # NFKC, whitespace-folded, lower-cased, capped
     tokens: tuple[Token, ...]  # content tokens only (no particles / symbols)
     clause_count: int
+    reading: str = ""  # katakana reading of every morpheme but symbols and spaces
+    # per character of `reading`: the index in `tokens` of its content token, -1 for a particle
+    reading_tokens: tuple[int, ...] = ()
+    questions: frozenset[int] = frozenset()  # clauses that ask (か, かね, ？ …)
+    desires: frozenset[int] = frozenset()  # clauses that say what is wanted (〜したい …)
 
     @property
     def norms(self) -> tuple[str, ...]:
@@ -100,31 +138,87 @@ class Normalizer:
         """Normalized content tokens of a rule term (what the automaton is keyed on)."""
         return self.normalize(text).norms
 
+    def reading(self, text: str) -> str:
+        """The katakana reading of a rule term made of nouns ('' otherwise, or if a part of it
+        is not kana). Verbs and adjectives inflect, and kana text already reaches them through
+        Sudachi's normalized forms (ほしい is 欲しい); their readings would only add noise."""
+        nt = self.normalize(text)
+        if any(t.pos not in _NOUN_POS for t in nt.tokens):
+            return ""
+        return nt.reading if KATAKANA.match(nt.reading) else ""
+
+    def is_suru_noun(self, text: str) -> bool:
+        """Whether a rule term is one noun that takes する (起業, 開業, 融資)."""
+        tokens = self.normalize(text).tokens
+        return len(tokens) == 1 and tokens[0].sahen
+
     def _analyse(self, folded: str) -> NormalizedText:
         tokens: list[Token] = []
+        reading: list[str] = []
+        reading_tokens: list[int] = []
+        questions: set[int] = set()
+        desires: set[int] = set()
         clause = 0
         if not folded:
             return NormalizedText(folded, (), 0)
+        before: tuple[str, ...] = ()  # part of speech of the previous morpheme
         for m in self._tokenizer.tokenize(folded):
             surface = m.surface()
             pos = m.part_of_speech()
+            before, previous = pos, before
+            # ので / んで (の + 助動詞 で): a reason, which ends the clause like から
+            if surface == "で" and pos[0] == "助動詞" and previous[1:2] == ("準体助詞",):
+                clause += 1
+                continue
             if pos[0] in _DROP_POS:
+                if pos[0] == "助詞":
+                    if pos[1] == "終助詞" and surface in _QUESTION_PARTICLES:
+                        questions.add(clause)
+                    kana = to_katakana(m.reading_form())
+                    reading.append(kana)
+                    reading_tokens.extend([-1] * len(kana))
                 if (pos[0] == "補助記号" and surface in _CLAUSE_PUNCT) or (
                     pos[1] == "接続助詞" and surface in _CLAUSE_PARTICLES
                 ):
+                    if surface in _QUESTION_PUNCT:
+                        questions.add(clause)
                     clause += 1
                 continue
             if surface in _CLAUSE_PUNCT:
+                if surface in _QUESTION_PUNCT:
+                    questions.add(clause)
                 clause += 1
                 continue
+            kana = to_katakana(m.reading_form())
+            reading.append(kana)
+            reading_tokens.extend([len(tokens)] * len(kana))
+            norm = _NORM_FOLDS.get(m.normalized_form(), m.normalized_form()).lower()
+            # 〜してほしい asks someone to do something: its 欲しい wants no object, so a rule
+            # [資金, 欲しい] does not read 資金の計画を立ててほしい as 資金が欲しい.
+            if norm == "欲しい" and previous[1:2] == ("接続助詞",):
+                norm = "て欲しい"
+            if m.normalized_form() in _DESIRE_NORMS:
+                desires.add(clause)
+            if tokens and m.normalized_form() == "為る" and tokens[-1].end == m.begin():
+                tokens[-1] = replace(tokens[-1], before_suru=True)
             tokens.append(
                 Token(
                     surface=surface,
-                    norm=m.normalized_form().lower(),
+                    norm=norm,
                     pos=pos[0],
                     clause=clause,
                     begin=m.begin(),
                     end=m.end(),
+                    trusted=not m.is_oov() and len(surface) > 1 and bool(_KANJI.search(surface)),
+                    sahen=pos[2] == "サ変可能",
                 )
             )
-        return NormalizedText(folded, tuple(tokens), clause + 1)
+        return NormalizedText(
+            folded,
+            tuple(tokens),
+            clause + 1,
+            "".join(reading),
+            tuple(reading_tokens),
+            frozenset(questions),
+            frozenset(desires),
+        )

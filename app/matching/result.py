@@ -169,6 +169,8 @@ class MatchResult:
     clarifying_questions: tuple[ClarifyingQuestionView, ...]
     vocabularies: Vocabularies
     truncated: bool = False
+    # Only everyday life was said (住宅ローン, 年金 …): no business-support body handles it.
+    out_of_scope: bool = False
 
     @property
     def clarified(self) -> bool:
@@ -177,6 +179,7 @@ class MatchResult:
     def to_dict(self) -> dict[str, Any]:
         return {
             "matched": self.matched,
+            "out_of_scope": self.out_of_scope,
             "needs": [n.to_dict() for n in self.needs],
             "support_types": [s.to_dict() for s in self.support_types],
             "agencies": [a.to_dict() for a in self.agencies],

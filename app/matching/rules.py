@@ -116,6 +116,9 @@ class Synonym(Strict):
 class NegationCue(Strict):
     id: EntryId
     phrases: Annotated[list[Term], Field(min_length=1, max_length=40)]
+    # A contrast (AではなくB, Aじゃなくて B): negates what precedes it even in a question, and no
+    # term sequence runs across it. Other cues do not negate in a question (〜はないですか).
+    contrast: bool = False
 
 
 class QuickReply(Strict):
@@ -133,6 +136,8 @@ class Lexicon(Strict):
     synonyms: Annotated[list[Synonym], Field(max_length=1000)] = []
     negation_cues: Annotated[list[NegationCue], Field(max_length=100)] = []
     vague_terms: Annotated[list[Term], Field(max_length=200)] = []
+    private_life_terms: Annotated[list[Term], Field(max_length=300)] = []
+    business_context_terms: Annotated[list[Term], Field(max_length=300)] = []
     clarifying_questions: Annotated[list[ClarifyingQuestion], Field(max_length=10)] = []
 
 
@@ -233,13 +238,24 @@ LEXICON_KINDS: tuple[str, ...] = (
     "synonyms",
     "negation_cues",
     "vague_terms",
+    "private_life_terms",
+    "business_context_terms",
     "clarifying_questions",
 )
-LexiconKind = Literal["synonyms", "negation_cues", "vague_terms", "clarifying_questions"]
+LexiconKind = Literal[
+    "synonyms",
+    "negation_cues",
+    "vague_terms",
+    "private_life_terms",
+    "business_context_terms",
+    "clarifying_questions",
+]
+# Sections whose entries are bare strings in lexicon.yaml ({"term": ...} as records).
+TERM_KINDS = frozenset({"vague_terms", "private_life_terms", "business_context_terms"})
 
 
 class VagueTerm(Strict):
-    """A vague term as a record body (in ``lexicon.yaml`` it is a bare string)."""
+    """A bare term as a record body (in ``lexicon.yaml`` it is a bare string)."""
 
     term: Term
 
@@ -248,6 +264,8 @@ LEXICON_ENTRY_MODELS: dict[str, type[Strict]] = {
     "synonyms": Synonym,
     "negation_cues": NegationCue,
     "vague_terms": VagueTerm,
+    "private_life_terms": VagueTerm,
+    "business_context_terms": VagueTerm,
     "clarifying_questions": ClarifyingQuestion,
 }
 
@@ -264,8 +282,8 @@ def vague_term_id(term: str) -> str:
 
 
 def lexicon_entry_id(kind: str, body: Mapping[str, Any]) -> str:
-    """The id of a lexicon record: the entry's own id, or a derived one for a vague term."""
-    if kind == "vague_terms":
+    """The id of a lexicon record: the entry's own id, or a derived one for a bare term."""
+    if kind in TERM_KINDS:
         return vague_term_id(str(body.get("term", "")))
     return str(body.get("id", ""))
 
@@ -325,7 +343,7 @@ def lexicon_from_records(records: Iterable[LexiconRecord], source: str = "lexico
     for kind, body in records:
         if kind not in data:
             raise RuleError(f"{source}: entry -: field {kind}: unknown lexicon section")
-        if kind == "vague_terms":
+        if kind in TERM_KINDS:
             data[kind].append(body.get("term") if isinstance(body, Mapping) else body)
         else:
             data[kind].append(dict(body) if isinstance(body, Mapping) else body)
@@ -402,7 +420,7 @@ def read_lexicon_records(path: Path) -> list[LexiconRecord]:
         if not isinstance(entries, list):
             raise RuleError(f"{path.name}: entry -: field {kind}: a list is required")
         for entry in entries:
-            if kind == "vague_terms":
+            if kind in TERM_KINDS:
                 records.append((kind, {"term": entry}))
             else:
                 records.append((kind, entry if isinstance(entry, Mapping) else {"id": entry}))

@@ -53,6 +53,7 @@ class NeedView:
     actions: tuple[int, ...]
     agencies: tuple[str, ...]
     in_figure: bool = False
+    general: bool = False  # gives way to a specific need said in the same text
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,8 @@ class Need(SQLModel, table=True):
     category: str = Field(max_length=100)
     support_type_code: str = Field(foreign_key="support_type.code", max_length=40)
     in_figure: bool = False
+    # A general need (経営の相談をしたい) gives way to a specific one said in the same text.
+    general: bool = False
     figure_order: int | None = None
     source_section: str = Field(max_length=300)
 

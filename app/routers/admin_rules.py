@@ -12,6 +12,7 @@ from app.core.errors import PROBLEM_JSON, problem_responses
 from app.core.pagination import Page, PageDep
 from app.matching.rules import LexiconKind
 from app.routers.auth import AdminDep
+from app.routers.deps import DirectoryDep
 from app.schemas import examples
 from app.schemas.admin_rules import (
     DRY_RUN_EXAMPLE,
@@ -25,6 +26,7 @@ from app.schemas.admin_rules import (
     RuleCreate,
     RuleOut,
     RulePatch,
+    RuleSuggestionsOut,
     RuleWriteOut,
 )
 from app.schemas.examples import example_response
@@ -125,6 +127,29 @@ def list_rules(
     q: Annotated[str | None, Query(max_length=100, examples=["共同研究"])] = None,
 ) -> Page[RuleOut]:
     return service.list_rules(session, page, theme=theme, need=need, q=q)
+
+
+@router.get(
+    "/rules/suggestions",
+    response_model=RuleSuggestionsOut,
+    summary="未一致の相談からのルール提案（admin）",
+    description=(
+        "`/v1/match/stats` が数えた該当なし・聞き返しの相談（マスク済み）を、いちばん近いニーズごとに"
+        "まとめ、そのニーズのルールにまだない語句を挙げて、ルール案（`draft`）を返します。"
+        "案は `POST /v1/admin/rules/dry-run` で試し、評価ゲートを通して公開してください。"
+        "何も書き込みません。どのニーズにも近くない相談は `unassigned` に入ります。"
+        "集計はプロセスごとのメモリ上のもので、再起動で消えます。"
+    ),
+    responses={**example_response(examples.RULE_SUGGESTIONS), **LIST_ERRORS},
+)
+async def rule_suggestions(
+    request: Request,
+    directory: DirectoryDep,
+    _: AdminDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="集計から読む件数（頻度順）")] = 200,
+) -> RuleSuggestionsOut:
+    misses = request.app.state.match_misses.top(limit)
+    return service.rule_suggestions(directory, misses)
 
 
 @router.post(
@@ -280,6 +305,7 @@ def delete_rule(
     summary="照合辞書の一覧（admin）",
     description=(
         "同義語（synonyms）・否定の手がかり（negation_cues）・あいまい語（vague_terms）・"
+        "事業外（私生活）の語（private_life_terms）・事業の文脈を示す語（business_context_terms）・"
         "聞き返し（clarifying_questions）を返します。`kind` で絞り込み、`q` で検索します。"
     ),
     responses={**example_response(examples.LEXICON_PAGE), **LIST_ERRORS},
@@ -343,7 +369,7 @@ def create_entry(
                 },
                 "vague": {
                     "summary": "あいまい語の追加",
-                    "value": {"kind": "vague_terms", "entry": {"term": "どうしたら"}},
+                    "value": {"kind": "vague_terms", "entry": {"term": "どげんしたら"}},
                 },
             }
         ),

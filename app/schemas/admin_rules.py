@@ -201,9 +201,11 @@ class LexiconOut(BaseModel):
 
     kind: str = Field(
         description="synonyms（同義語）/ negation_cues（否定の手がかり）/ "
-        "vague_terms（あいまい語）/ clarifying_questions（聞き返し）"
+        "vague_terms（あいまい語）/ private_life_terms（事業外・私生活の語）/ "
+        "business_context_terms（事業の文脈を示す語）/ "
+        "clarifying_questions（聞き返し）"
     )
-    id: str = Field(description="あいまい語の id は語から導出（v- と16進数）")
+    id: str = Field(description="あいまい語・事業外の語の id は語から導出（v- と16進数）")
     position: int
     revision: int = Field(description="版番号。ETag ヘッダーと同じ値です。")
     entry: dict[str, Any] = Field(description="項目（seed/lexicon.yaml と同じ形）")
@@ -221,7 +223,7 @@ class LexiconCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {"kind": "synonyms", "entry": LEXICON_EXAMPLE},
-                {"kind": "vague_terms", "entry": {"term": "どうしたら"}},
+                {"kind": "vague_terms", "entry": {"term": "どげんしたら"}},
             ]
         },
     )
@@ -280,9 +282,9 @@ DRY_RUN_EXAMPLE: dict[str, Any] = {
             "theme": "technology",
             "rule": {**RULE_EXAMPLE, "patterns": [*RULE_EXAMPLE["patterns"], "産学共同"]},
         },
-        {"op": "upsert_lexicon", "kind": "vague_terms", "entry": {"term": "どうしたら"}},
+        {"op": "upsert_lexicon", "kind": "vague_terms", "entry": {"term": "どげんしたら"}},
     ],
-    "texts": ["産学共同で新素材をつくりたい", "どうしたらいいか分からない"],
+    "texts": ["産学共同で新素材をつくりたい", "どげんしたらええんか分からん"],
 }
 
 
@@ -313,3 +315,29 @@ class DryRunOut(BaseModel):
     results: list[DryRunResult]
     evaluation: EvaluationOut
     publishable: bool = Field(description="この変更をそのまま公開できるか（基準を下回らない）")
+
+
+class SuggestedMissOut(BaseModel):
+    text: str = Field(description="正規化・マスク済みの相談（100文字まで）")
+    kind: str = Field(description="unmatched（該当なし）/ clarified（聞き返し）")
+    count: int
+
+
+class RuleSuggestionOut(BaseModel):
+    need: str = Field(description="いちばん近いニーズの id")
+    label: str = Field(description="ニーズの名前")
+    support_type: str
+    count: int = Field(description="まとめた相談の件数（延べ）")
+    similarity: float = Field(description="まとめた相談とニーズの類似度（最大）")
+    texts: list[str] = Field(description="まとめた相談（マスク済み、頻度順、10件まで）")
+    terms: list[str] = Field(description="相談に共通し、そのニーズのルールにまだない語句")
+    draft: dict[str, Any] = Field(
+        description="ルール案（`POST /v1/admin/rules` や dry-run の `changes` にそのまま使える形）"
+    )
+
+
+class RuleSuggestionsOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [examples.RULE_SUGGESTIONS]})
+
+    items: list[RuleSuggestionOut]
+    unassigned: list[SuggestedMissOut] = Field(description="どのニーズにも近くない相談")

@@ -106,6 +106,11 @@ class Vocabularies(BaseModel):
 
 class MatchResponse(BaseModel):
     matched: bool
+    out_of_scope: bool = Field(
+        default=False,
+        description="事業ではなく暮らしの用件（住宅ローン・年金など）だけが書かれている場合 true。"
+        "商工業の支援機関ではなく、市町の総合窓口をご案内ください。",
+    )
     needs: list[NeedOut]
     support_types: list[SupportTypeScore]
     agencies: list[RankedAgency]

@@ -283,6 +283,7 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
                 category=need.category,
                 support_type_code=need.support_type.value,
                 in_figure=need.in_figure,
+                general=need.general,
                 figure_order=need.figure_order,
                 source_section=need.source.section,
             )

@@ -190,6 +190,7 @@ class NeedSeed(Strict):
     actions: list[int] = []
     agencies: list[Slug] = []
     in_figure: bool = False
+    general: bool = False
     figure_order: int | None = None
     source: SourceRef
 

@@ -61,6 +61,7 @@ def snapshot_from_bundle(bundle: SeedBundle, version: int = 0) -> DirectorySnaps
                 actions=tuple(n.actions),
                 agencies=tuple(n.agencies),
                 in_figure=n.in_figure,
+                general=n.general,
             )
             for n in bundle.needs
         },

@@ -41,8 +41,10 @@ from app.matching.evaluate import (
     broken_metrics,
     evaluate,
 )
+from app.matching.misses import MissEntry
 from app.matching.rules import (
     LEXICON_ENTRY_MODELS,
+    TERM_KINDS,
     ClarifyingQuestion,
     RegexPattern,
     Rule,
@@ -53,6 +55,7 @@ from app.matching.rules import (
     rule_set_from_records,
 )
 from app.matching.snapshot import DirectorySnapshot
+from app.matching.suggestions import suggest
 from app.models import DirectoryState, LexiconEntry, MatcherRule
 from app.schemas.admin_rules import (
     BrokenMetricOut,
@@ -69,8 +72,11 @@ from app.schemas.admin_rules import (
     RuleDeleteChange,
     RuleOut,
     RulePatch,
+    RuleSuggestionOut,
+    RuleSuggestionsOut,
     RuleUpsertChange,
     RuleWriteOut,
+    SuggestedMissOut,
     WriteEvaluationOut,
 )
 from app.services import audit
@@ -93,6 +99,8 @@ KIND_LABELS = {
     "synonyms": "同義語",
     "negation_cues": "否定の手がかり",
     "vague_terms": "あいまい語",
+    "private_life_terms": "事業外（私生活）の語",
+    "business_context_terms": "事業の文脈を示す語",
     "clarifying_questions": "聞き返し",
 }
 
@@ -644,7 +652,7 @@ def get_entry(session: Session, kind: str, entry_id: str) -> LexiconOut:
 
 def _shared_id_kind(session: Session, kind: str, entry_id: str) -> str | None:
     """Synonyms, negation cues and clarifying questions share one id space (as in the file)."""
-    if kind == "vague_terms":
+    if kind in TERM_KINDS:
         return None
     for other in ("synonyms", "negation_cues", "clarifying_questions"):
         if other != kind and session.get(LexiconEntry, (other, entry_id)) is not None:
@@ -796,4 +804,28 @@ def dry_run(session: Session, access: DirectoryAccess, body: DryRunRequest) -> D
         results=results,
         evaluation=_evaluation_out(_report(current.evaluation), candidate),
         publishable=not candidate.broken,
+    )
+
+
+def rule_suggestions(directory: Directory, misses: list[MissEntry]) -> RuleSuggestionsOut:
+    """Draft rules from the misses, grouped by their nearest need (writes nothing)."""
+    compiled: CompiledRules = directory.extras["compiled_rules"]
+    found = suggest(misses, compiled, directory.snapshot)
+    return RuleSuggestionsOut(
+        items=[
+            RuleSuggestionOut(
+                need=s.need_id,
+                label=s.label,
+                support_type=s.support_type,
+                count=s.count,
+                similarity=s.similarity,
+                texts=list(s.texts),
+                terms=list(s.terms),
+                draft=s.draft_rule(),
+            )
+            for s in found.items
+        ],
+        unassigned=[
+            SuggestedMissOut(text=m.text, kind=m.kind, count=m.count) for m in found.unassigned
+        ],
     )

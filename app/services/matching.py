@@ -32,6 +32,7 @@ from app.matching import (
 from app.matching.evaluate import EvalReport, Utterance, evaluate, load_utterances
 from app.matching.rules import (
     LEXICON_ENTRY_MODELS,
+    TERM_KINDS,
     Lexicon,
     LexiconRecord,
     NeedVocabulary,
@@ -120,7 +121,7 @@ def _valid_records(
             log.error("skipping invalid lexicon row %s/%s: %s", kind, body.get("id"), exc)
             continue
         key = lexicon_entry_id(kind, body)
-        if kind != "vague_terms" and key in seen:
+        if kind not in TERM_KINDS and key in seen:
             log.error("skipping lexicon row %s/%s: duplicate id", kind, key)
             continue
         seen.add(key)

@@ -134,6 +134,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
                 actions=tuple(sorted(need_actions.get(n.id, []))),
                 agencies=tuple(need_agencies.get(n.id, [])),
                 in_figure=n.in_figure,
+                general=n.general,
             )
             for n in session.exec(select(Need).order_by(col(Need.id)))
         },

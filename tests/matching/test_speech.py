@@ -1,0 +1,248 @@
+"""How owners actually speak and type: kana, conversion slips, questions, contrasts, dialect,
+everyday life, background and wishes, general and specific needs, nearest needs, suggestions.
+
+Each test names a mechanism of app/matching (normalize, compiler, matcher, similarity,
+suggestions) and checks it on the seed rules with sentences written for the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.matching import CompiledRules, Normalizer, compile_rules, load_rules, match_need
+from app.matching.matcher import NEAREST_QUESTION
+from app.matching.misses import MissEntry
+from app.matching.snapshot import DirectorySnapshot
+from app.matching.suggestions import suggest
+
+from .conftest import write_rules
+
+
+def positive(text: str, rules: CompiledRules, snap: DirectorySnapshot) -> list[str]:
+    return [n.id for n in match_need(text, rules, snap).needs if not n.negated]
+
+
+def negated(text: str, rules: CompiledRules, snap: DirectorySnapshot) -> list[str]:
+    return [n.id for n in match_need(text, rules, snap).needs if n.negated]
+
+
+# --- the reading stream ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("せつびとうしのための ゆうしを うけたい", "loan"),  # hiragana only
+        ("ｾﾂﾋﾞﾄｳｼﾉ ﾕｳｼｦ ｳｹﾀｲ", "loan"),  # half-width katakana
+        ("ハンロヲ　ヒロゲタイ", "market-expansion"),  # full-width space, katakana
+        ("保助金をつかいたい", "grants"),  # wrong kanji, right sound (not a word)
+        ("販露をもっと広げたい", "market-expansion"),
+        ("とっきょをとりたい", "intellectual-property"),  # Sudachi cuts とっ|き|ょ
+    ],
+)
+def test_kana_and_wrong_kanji_reach_the_rules_through_readings(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot, text: str, need: str
+) -> None:
+    assert need in positive(text, seed_rules, seed_snapshot)
+
+
+def test_a_real_word_is_not_read_as_its_homophone(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # 機会 (opportunity) sounds like 機械, 操業 like 創業, 向上 like 工場: all dictionary words.
+    assert positive("機会があれば話を聞きたい", seed_rules, seed_snapshot) == []
+    assert "start-business" not in positive("工場の操業時間を延ばしたい", seed_rules, seed_snapshot)
+    assert "business-location" not in positive("品質を向上したい", seed_rules, seed_snapshot)
+    # nor is a word cut in two: 新しい商品 hides イショウ (意匠) across its words
+    assert "intellectual-property" not in positive(
+        "新しい商品を作りたい", seed_rules, seed_snapshot
+    )
+
+
+def test_a_suru_noun_slip_is_read_as_the_suru_noun(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # 企業したい / 改行したい: conversion picked the wrong する-noun of the same sound
+    assert "start-business" in positive("地元で企業したい", seed_rules, seed_snapshot)
+    assert "start-business" in positive("自宅の一階で店を改行したい", seed_rules, seed_snapshot)
+
+
+def test_short_readings_are_not_keyed(normalizer: Normalizer, tmp_path: Path) -> None:
+    rules_dir, lex = write_rules(
+        tmp_path,
+        "rules:\n  - {id: t.shop, need: start, patterns: [店], weight: 0.8}\n"
+        "  - {id: t.loan, need: loan, patterns: [融資], weight: 0.8}\n",
+    )
+    compiled = compile_rules(load_rules(rules_dir, lex), normalizer)
+    keyed = {len(k) for k in compiled.reading_automaton}  # type: ignore[union-attr]
+    assert keyed == {3}  # ユウシ only: ミセ (2) is too short to key
+
+
+# --- negation ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "保証してもらえる制度はないですか",
+        "融資を受けられるところはないかね",
+        "創業したばかりでも借りられる融資はないでしょうか",
+        "補助金とかないの？",
+    ],
+)
+def test_a_question_with_nai_is_not_a_refusal(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot, text: str
+) -> None:
+    r = match_need(text, seed_rules, seed_snapshot)
+    assert r.matched, text
+    assert not any(n.negated for n in r.needs), text
+
+
+@pytest.mark.parametrize(
+    ("text", "no", "yes"),
+    [
+        ("融資ではなく補助金を使いたい", "loan", "grants"),
+        ("補助金じゃなくて融資を受けたい", "grants", "loan"),
+        ("販路を広げたい、融資じゃなくて", "loan", "market-expansion"),
+        ("融資ではなく補助金はないですか", "loan", "grants"),  # a contrast holds in a question
+    ],
+)
+def test_a_contrast_negates_what_precedes_it_only(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot, text: str, no: str, yes: str
+) -> None:
+    assert no in negated(text, seed_rules, seed_snapshot)
+    assert yes in positive(text, seed_rules, seed_snapshot)
+
+
+def test_the_last_word_on_a_need_stands(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    text = "開業資金は貯めたので借りる必要はないです。お金以外の開業の準備を教えてほしい"
+    assert "loan" in negated(text, seed_rules, seed_snapshot)
+    assert "start-business" in positive(text, seed_rules, seed_snapshot)
+    again = "融資は要らないと思っていたけど、やっぱり融資を受けたい"
+    assert "loan" in positive(again, seed_rules, seed_snapshot)
+
+
+def test_dialect_negation_and_want(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    text = "融資はいらんけど、販路を広げるのを手伝うてほしいっちゃ"
+    assert "loan" in negated(text, seed_rules, seed_snapshot)
+    assert "market-expansion" in positive(text, seed_rules, seed_snapshot)
+    # 足らん = 足りない (足る + ず folded at the token level)
+    assert "human-resources" in positive("人が足らんで困っちょるんよ", seed_rules, seed_snapshot)
+    # 店がもたん (will not last) is no wish to own a shop
+    assert "start-business" not in positive(
+        "客が来んようになって店がもたんかもしれん", seed_rules, seed_snapshot
+    )
+
+
+# --- scope -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["マイホームのローンを組みたい", "住宅ローンの借り換えで金利の低い銀行を知りたい"]
+)
+def test_everyday_life_is_out_of_scope(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot, text: str
+) -> None:
+    r = match_need(text, seed_rules, seed_snapshot)
+    assert not r.matched and r.out_of_scope
+    assert not r.support_types and not r.clarifying_questions
+
+
+def test_everyday_words_beside_a_business_drop_only_their_own_hits(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    r = match_need("自宅の一階で店を開きたい", seed_rules, seed_snapshot)
+    assert r.matched and not r.out_of_scope
+    assert "start-business" in {n.id for n in r.needs}
+
+
+def test_never_a_dead_end_for_a_business_matter(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    for text in ("うちの店のことで相談が", "どうしたらええんじゃろか", "ｿｳﾀﾞﾝ ｼﾀｲ ﾃﾞｽ"):
+        r = match_need(text, seed_rules, seed_snapshot)
+        assert not r.matched and r.clarifying_questions, text
+    weather = match_need("今日の天気はどう", seed_rules, seed_snapshot)
+    assert not weather.matched and not weather.clarifying_questions
+
+
+# --- ranking ------------------------------------------------------------------------------
+
+
+def test_a_general_need_gives_way_to_a_specific_one(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    r = match_need("経営のことで、事業再生について相談したい", seed_rules, seed_snapshot)
+    assert r.needs[0].id == "business-rehabilitation"
+    assert r.support_types[0].code == "management_stability"
+    # two needs asked: both stay in the top three
+    both = match_need("創業したいし、融資の保証も受けたい", seed_rules, seed_snapshot)
+    assert {"start-business", "loan-guarantee"} <= {n.id for n in both.needs[:3]}
+
+
+def test_the_wish_outweighs_the_background(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    r = match_need("人手不足がひどいので、ロボットを入れて省人化したい", seed_rules, seed_snapshot)
+    assert r.needs[0].id == "equipment-introduction"
+    assert match_need(
+        "開業資金の計画を一緒に立ててほしい", seed_rules, seed_snapshot
+    ).support_types[0].code == ("startup")
+
+
+def test_same_words_matched_by_two_rules_do_not_add_up(
+    normalizer: Normalizer, tmp_path: Path, tiny_snapshot: DirectorySnapshot
+) -> None:
+    rules_dir, lex = write_rules(
+        tmp_path,
+        "rules:\n"
+        "  - {id: t.a, need: loan, patterns: [融資], weight: 0.6}\n"
+        "  - {id: t.b, need: loan, patterns: [融資], weight: 0.5}\n"
+        "  - {id: t.c, need: tech, patterns: [試験], weight: 0.7}\n",
+    )
+    compiled = compile_rules(load_rules(rules_dir, lex), normalizer)
+    r = match_need("融資と試験の相談", compiled, tiny_snapshot)
+    by_id = {n.id: n.score for n in r.needs}
+    assert by_id["loan"] == 0.6  # not 1 - 0.4 * 0.5 = 0.8
+    assert r.needs[0].id == "tech"
+
+
+# --- nearest needs and suggestions ------------------------------------------------------------
+
+
+def test_nearest_needs_are_offered_when_no_rule_matched(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # (if a rule learns this phrase, pick another that no rule matches)
+    r = match_need("従業員のことでちょっと相談", seed_rules, seed_snapshot)
+    assert not r.matched
+    first = r.clarifying_questions[0]
+    assert first.question == NEAREST_QUESTION
+    assert first.options[0].text == "人材を確保・育成したい"
+    # and the option text resolves to that need
+    assert "human-resources" in positive("人材を確保・育成したい", seed_rules, seed_snapshot)
+    # the fixed topic list follows
+    assert len(r.clarifying_questions) == 2
+
+
+def test_suggestions_group_misses_by_their_nearest_need(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    misses = [
+        MissEntry("従業員のことでちょっと", "clarified", 3),
+        MissEntry("従業員の定着のことで", "clarified", 1),
+        MissEntry("今日の天気", "unmatched", 2),
+    ]
+    found = suggest(misses, seed_rules, seed_snapshot)
+    top = found.items[0]
+    assert top.need_id == "human-resources" and top.count == 4
+    assert top.texts[0] == "従業員のことでちょっと"
+    assert "定着" in top.terms  # a word the need's rules do not know yet
+    draft = top.draft_rule()
+    assert draft["rule"]["need"] == "human-resources"  # type: ignore[index]
+    assert [m.text for m in found.unassigned] == ["今日の天気"]
