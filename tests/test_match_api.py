@@ -152,3 +152,33 @@ def test_snapshot_is_rebuilt_when_the_directory_changes(client: TestClient, engi
                 session.delete(row)
             bump_directory_version(session)
             session.commit()
+
+
+def test_whom_to_call_names_the_local_office_of_the_owners_town(client: TestClient) -> None:
+    body = match(client, text="パン屋を開業したいが資金が足りない", municipality="萩市")
+    chambers = next(a for a in body["agencies"] if a["id"] == "chambers-of-commerce")
+    office = chambers["local_offices"][0]
+    assert office["id"] == "hagi-cci" and office["name"] == "萩商工会議所"
+    phones = [p["number"] for cp in office["contact_points"] for p in cp["phones"]]
+    assert "0838-25-3333" in phones
+    # the local window comes first in contact_points
+    assert body["contact_points"][0]["id"] == "hagi-cci"
+    # never an office of another town
+    ube = match(client, text="パン屋を開業したいが資金が足りない", municipality="宇部市")
+    offices = {o["id"] for a in ube["agencies"] for o in a["local_offices"]}
+    assert "hagi-cci" not in offices and "ube-cci" in offices
+    # without a town: no local office, the prefecture-wide windows
+    anywhere = match(client, text="パン屋を開業したいが資金が足りない")
+    assert all(a["local_offices"] == [] for a in anywhere["agencies"])
+
+
+def test_agency_detail_resolves_local_offices_like_the_match(client: TestClient) -> None:
+    resp = client.get("/v1/agencies/chambers-of-commerce", params={"municipality": "35204"})
+    assert resp.status_code == 200
+    assert [o["id"] for o in resp.json()["local_offices"]] == ["hagi-cci"]
+    plain = client.get("/v1/agencies/chambers-of-commerce").json()
+    assert plain["local_offices"] == []
+    hagi = client.get("/v1/agencies/hagi-cci").json()
+    assert hagi["municipalities"] == ["35204"] and hagi["parent_id"] == "chambers-of-commerce"
+    bad = client.get("/v1/agencies/chambers-of-commerce", params={"municipality": "東京都"})
+    assert bad.status_code == 422

@@ -93,6 +93,9 @@ class Expect(_Strict):
     programmes: list[str] = []
     needs: list[str] = []
     negated_support_types: list[SupportTypeCode] = []
+    # Local offices (agencies under a role-matrix row that serve the item's 市町) any of which
+    # is right among the local offices of the top three agencies (reported, not gated).
+    local_offices: list[str] = []
 
 
 class Utterance(_Strict):
@@ -168,6 +171,10 @@ class EvalReport:
     # (the similarity on its own) and on those that no rule matched (where it is offered).
     nearest_all: Metric = field(default_factory=Metric)
     nearest_unmatched: Metric = field(default_factory=Metric)
+    # Whom to call: the expected local office among those of the top three agencies, and how
+    # often the top agency has a local office with a phone (items with a 市町 that matched).
+    local_office: Metric = field(default_factory=Metric)
+    local_phone: Metric = field(default_factory=Metric)
 
     @property
     def passed(self) -> bool:
@@ -190,6 +197,14 @@ class EvalReport:
             "fully_right": {
                 "value": round(self.fully_right.value, 4),
                 "total": self.fully_right.total,
+            },
+            "local_office@3": {
+                "value": round(self.local_office.value, 4),
+                "total": self.local_office.total,
+            },
+            "top_agency_local_phone": {
+                "value": round(self.local_phone.value, 4),
+                "total": self.local_phone.total,
             },
             "nearest_need@3": {
                 "all": {"value": round(self.nearest_all.value, 4), "total": self.nearest_all.total},
@@ -243,6 +258,19 @@ def _check_one(
     muni = str(u.municipality) if u.municipality is not None else None
     r = match_need(u.text, compiled, snapshot, municipality=muni, limit=5)
     e = u.expect
+    if muni is not None and r.matched and r.agencies:
+        report.local_phone.total += 1
+        report.local_phone.hits += any(
+            cm.contact.phones for o in r.agencies[0].local_offices for cm in o.contact_points
+        )
+    if e.local_offices:
+        got_offices = [o.id for a in r.agencies[:3] for o in a.local_offices]
+        report.local_office.total += 1
+        report.local_office.hits += bool(set(got_offices) & set(e.local_offices))
+        if not set(got_offices) & set(e.local_offices):
+            report.misses.append(
+                Miss(u.id, u.category.value, "local_office@3", u.text, e.local_offices, got_offices)
+            )
     if e.needs and e.matched:
         near = {
             nid
@@ -398,6 +426,11 @@ def _main(argv: list[str] | None = None) -> int:
         print(f"  negation violations: {report.negation_violations}")
         fr = report.fully_right
         print(f"  fully right              {fr.value:.3f}  ({fr.hits}/{fr.total})")
+        lo, lp = report.local_office, report.local_phone
+        print(
+            f"  local office@3 {lo.value:.3f} ({lo.hits}/{lo.total}); top agency has a local "
+            f"office with a phone {lp.value:.3f} ({lp.hits}/{lp.total})"
+        )
         na, nu = report.nearest_all, report.nearest_unmatched
         print(
             f"  nearest need@3 (similarity alone) {na.value:.3f} ({na.hits}/{na.total}); "

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 
 from app.matching.compiler import (
@@ -42,6 +42,7 @@ from app.matching.result import (
     ClarifyingQuestionView,
     ContactMatch,
     Evidence,
+    LocalOffice,
     MatchResult,
     NeedMatch,
     ProgrammeMatch,
@@ -141,7 +142,7 @@ _index_cache: list[tuple[DirectorySnapshot, _SnapshotIndex]] = []
 _INDEX_CACHE_SIZE = 4
 
 
-def _snapshot_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
+def snapshot_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
     with _index_lock:
         for snap, idx in _index_cache:
             if snap is snapshot:
@@ -702,11 +703,14 @@ def match_need(
     analysis = analyse(nt, compiled)
     need_rows = score_needs(analysis, compiled, snapshot)
     positive = [n for n in need_rows if not n.negated]
-    index = _snapshot_index(snapshot)
+    index = snapshot_index(snapshot)
 
     support_types = rank_support_types(positive, snapshot)
     action_ranking = rank_actions(positive, snapshot)
-    agencies = rank_agencies(positive, snapshot, index, limit)
+    code = index.municipality_codes.get(municipality.strip()) if municipality else None
+    agencies = with_local_offices(
+        rank_agencies(positive, snapshot, index, limit), snapshot, index, code
+    )
     programmes = rank_programmes(positive, action_ranking, support_types, snapshot, index, limit)
     contacts = _contacts(
         agencies, [p.id for p in programmes], snapshot, index, municipality, bool(positive)
@@ -740,6 +744,60 @@ def match_need(
     )
 
 
+def local_offices(
+    agency_id: str, code: str | None, snapshot: DirectorySnapshot, index: _SnapshotIndex
+) -> tuple[LocalOffice, ...]:
+    """The offices under an agency (its children and their children) that serve the 市町
+    `code`, nearest first: one that serves that 市町 alone before one that serves several, then
+    the closer descendant, then by id. Never an office of another town; () without a 市町."""
+    if not code:
+        return ()
+    found = [
+        snapshot.agencies[d]
+        for d in index.descendants.get(agency_id, ())
+        if d != agency_id and code in snapshot.agencies[d].municipalities
+    ]
+    family = index.descendants.get(agency_id, ())
+    found.sort(key=lambda a: (len(a.municipalities), family.index(a.id), a.id))
+    muni = snapshot.municipalities.get(code)
+    where = muni.name if muni else code
+    return tuple(
+        LocalOffice(
+            a.id,
+            a.name,
+            tuple(
+                ContactMatch(cp, a.name, f"{snapshot.agencies[agency_id].name}の{where}の窓口")
+                for cp in _own_windows(a.id, code, index)
+            ),
+        )
+        for a in found
+    )
+
+
+def _own_windows(agency_id: str, code: str | None, index: _SnapshotIndex) -> list[ContactPointView]:
+    """An agency's own windows (not a programme's): those for the 市町 first, then wide ones."""
+    seen: dict[str, ContactPointView] = {}
+    for cp in (
+        *index.local_contacts.get((agency_id, code or ""), ()),
+        *index.wide_contacts.get(agency_id, ()),
+    ):
+        seen.setdefault(cp.id, cp)
+    return list(seen.values())[:MAX_CONTACTS_PER_AGENCY]
+
+
+def with_local_offices(
+    agencies: tuple[AgencyMatch, ...],
+    snapshot: DirectorySnapshot,
+    index: _SnapshotIndex,
+    code: str | None,
+) -> tuple[AgencyMatch, ...]:
+    if not code:
+        return agencies
+    return tuple(
+        replace(a, local_offices=local_offices(a.id, code, snapshot, index)) for a in agencies
+    )
+
+
 def _contacts(
     agencies: tuple[AgencyMatch, ...],
     programme_ids: list[str],
@@ -768,7 +826,14 @@ def _contacts(
             muni_name = key
     out: list[ContactMatch] = []
     seen: set[str] = set()
-    # A programme's own window comes first, whoever ranks as agency.
+    # The local windows of the ranked agencies come first, in the agencies' order ...
+    for am in agencies:
+        for office in am.local_offices:
+            for cm in office.contact_points:
+                if cm.contact.id not in seen:
+                    seen.add(cm.contact.id)
+                    out.append(cm)
+    # ... then a programme's own window, whoever ranks as agency.
     for pid in programme_ids:
         for cp in index.programme_contacts.get(pid, ()):
             if cp.id not in seen:

@@ -53,11 +53,29 @@ class SupportTypeMatch:
 
 
 @dataclass(frozen=True, slots=True)
+class LocalOffice:
+    """A concrete office of a ranked agency that serves the owner's 市町 (萩商工会議所 for
+    商工会議所 in 萩市), with its windows (none when nobody has registered one yet)."""
+
+    id: str
+    name: str
+    contact_points: tuple[ContactMatch, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "contact_points": [c.to_dict() for c in self.contact_points],
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class AgencyMatch:
     id: str
     name: str
     score: float
     reasons: tuple[str, ...]
+    local_offices: tuple[LocalOffice, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +83,7 @@ class AgencyMatch:
             "name": self.name,
             "score": self.score,
             "reasons": list(self.reasons),
+            "local_offices": [o.to_dict() for o in self.local_offices],
         }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -473,7 +473,17 @@ def load_rules(rules_dir: Path, lexicon_path: Path, vocabulary_path: Path | None
     return RuleSet(rule_set.rules, lexicon, rule_set.vocabularies, rule_set.sources)
 
 
-def validate_rule_refs(rule_set: RuleSet, snapshot: DirectorySnapshot) -> list[str]:
+@dataclass(frozen=True)
+class KnownIds:
+    """The ids a rule may name (a DirectorySnapshot has the same four attributes)."""
+
+    needs: Container[str]
+    agencies: Container[str]
+    programmes: Container[str]
+    actions: Container[int]
+
+
+def validate_rule_refs(rule_set: RuleSet, snapshot: DirectorySnapshot | KnownIds) -> list[str]:
     """Unknown need / agency / programme / action ids referenced by rules and vocabularies."""
     problems: list[str] = []
     for rule in rule_set.rules:

@@ -25,6 +25,7 @@ class AgencyView:
     roles: frozenset[str]
     parent_id: str | None = None
     role_label: str | None = None
+    municipalities: tuple[str, ...] = ()  # the 市町 a local office serves; () = prefecture-wide
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from app.models.access import ApiKey, AuditEntry
 from app.models.conversations import Conversation
 from app.models.directory import (
     Agency,
+    AgencyMunicipality,
     AgencyRole,
     ContactPoint,
     ContactPointMunicipality,
@@ -35,6 +36,7 @@ from app.models.state import DirectoryState
 __all__ = [
     "Action",
     "Agency",
+    "AgencyMunicipality",
     "AgencyRole",
     "ApiKey",
     "AuditEntry",

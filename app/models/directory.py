@@ -49,6 +49,19 @@ class AgencyRole(SQLModel, table=True):
     support_type_code: str = Field(foreign_key="support_type.code", primary_key=True, max_length=40)
 
 
+class AgencyMunicipality(SQLModel, table=True):
+    """A 市町 a local office serves (萩商工会議所 serves 萩市)."""
+
+    __tablename__ = "agency_municipality"
+
+    agency_id: str = Field(
+        foreign_key="agency.id", primary_key=True, max_length=80, ondelete="CASCADE"
+    )
+    municipality_code: str = Field(
+        foreign_key="municipality.code", primary_key=True, max_length=5, index=True
+    )
+
+
 class Municipality(SQLModel, table=True):
     __tablename__ = "municipality"
 

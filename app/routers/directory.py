@@ -23,6 +23,7 @@ from app.schemas.directory import (
 )
 from app.schemas.examples import example_response
 from app.services import directory as service
+from app.services.matching import local_offices_of
 
 router = APIRouter(prefix="/v1")
 
@@ -83,16 +84,25 @@ def agencies(
     summary="支援機関の詳細",
     description=(
         "機関の役割、説明、親子関係、運営する制度、窓口（連絡先と出典）を返します。"
+        "`municipality`（市町名または JIS コード）を付けると、その市町を担当する具体的な事務所"
+        "（`local_offices`、近い順）も返します（/v1/match と同じ解決）。"
         "`ETag` ヘッダーは機関の版で、編集時の `If-Match` に使えます。"
     ),
     responses={**example_response(examples.AGENCY), **problem_responses(404, 422)},
 )
 def agency(
     session: SessionDep,
+    directory: DirectoryDep,
     response: Response,
     agency_id: Annotated[str, Path(max_length=80, examples=["yamaguchi-itc"])],
+    municipality: Annotated[
+        str | None,
+        Query(max_length=40, description="市町名または JIS コード", examples=["萩市"]),
+    ] = None,
 ) -> AgencyDetail:
     detail = service.get_agency(session, agency_id)
+    if municipality is not None:
+        detail.local_offices = local_offices_of(directory, agency_id, municipality)
     row = session.get(Agency, agency_id)
     if row is not None:
         response.headers["ETag"] = etag(row.revision)

@@ -35,6 +35,11 @@ class AgencySummary(BaseModel):
         description="役割表で○のある支援の種類コード", examples=[["startup", "technology"]]
     )
     in_role_matrix: bool
+    municipalities: list[str] = Field(
+        default=[],
+        description="担当する市町の JIS コード（地域の事務所）。空なら県全域の機関",
+        examples=[["35204"]],
+    )
 
 
 class PhoneOut(BaseModel):
@@ -71,6 +76,19 @@ class ProgrammeRef(BaseModel):
     kind: str
 
 
+class MatchedContactPoint(ContactPointOut):
+    agency_name: str
+    reason: str
+
+
+class LocalOfficeOut(BaseModel):
+    id: str = Field(description="事務所（機関）の id", examples=["hagi-cci"])
+    name: str = Field(examples=["萩商工会議所"])
+    contact_points: list[MatchedContactPoint] = Field(
+        description="その事務所の窓口（未登録なら空）"
+    )
+
+
 class AgencyDetail(AgencySummary):
     aliases: list[str]
     description: str | None = None
@@ -80,6 +98,13 @@ class AgencyDetail(AgencySummary):
     children: list[AgencyRef]
     programmes: list[ProgrammeRef]
     contact_points: list[ContactPointOut]
+    local_offices: list[LocalOfficeOut] = Field(
+        default=[],
+        description=(
+            "`municipality` を指定したとき、この機関のうちその市町を担当する事務所（近い順）。"
+            "各要素は /v1/match の `agencies[].local_offices` と同じ形 {id, name, contact_points}。"
+        ),
+    )
 
 
 class RoleMatrixSupportType(BaseModel):

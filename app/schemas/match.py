@@ -6,10 +6,10 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from app.schemas.directory import ContactPointOut
+from app.schemas.directory import LocalOfficeOut, MatchedContactPoint
 
 MATCH_EXAMPLE_REQUEST: dict[str, Any] = {
-    "text": "創業したいので融資も受けたい",
+    "text": "パン屋を開業したい",
     "municipality": "萩市",
     "limit": 5,
 }
@@ -66,6 +66,13 @@ class RankedAgency(BaseModel):
     name: str
     score: float = Field(ge=0, le=1)
     reasons: list[str] = Field(description="一致したルールと語句を示す理由")
+    local_offices: list[LocalOfficeOut] = Field(
+        default=[],
+        description=(
+            "`municipality` を指定したとき、この機関のうちその市町を担当する具体的な事務所（近い順）。"
+            "該当する事務所がなければ空。市町の指定がなければ空（県全域の窓口は `contact_points`）。"
+        ),
+    )
 
 
 class RankedProgramme(BaseModel):
@@ -80,11 +87,6 @@ class RankedAction(BaseModel):
     number: int
     title: str
     score: float = Field(ge=0, le=1)
-
-
-class MatchedContactPoint(ContactPointOut):
-    agency_name: str
-    reason: str
 
 
 class QuickReply(BaseModel):

@@ -14,6 +14,7 @@ from app.matching.rules import lexicon_entry_id
 from app.models import (
     Action,
     Agency,
+    AgencyMunicipality,
     AgencyRole,
     ContactPoint,
     ContactPointMunicipality,
@@ -132,6 +133,9 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
     for a in bundle.agencies:
         for role in a.roles:
             session.add(AgencyRole(agency_id=a.id, support_type_code=role.value))
+    session.execute(
+        delete(AgencyMunicipality).where(col(AgencyMunicipality.agency_id).in_(agency_ids))
+    )
     counts["agencies"] = len(bundle.agencies)
     counts["role_matrix_cells"] = sum(len(a.roles) for a in bundle.agencies)
 
@@ -142,6 +146,10 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
             )
         )
     counts["municipalities"] = len(bundle.municipalities)
+    session.flush()
+    for a in bundle.agencies:
+        for code in dict.fromkeys(a.municipalities):
+            session.add(AgencyMunicipality(agency_id=a.id, municipality_code=code))
 
     for pl in bundle.pillars:
         session.merge(Pillar(number=pl.number, title=pl.title, slogan=pl.slogan, goal=pl.goal))

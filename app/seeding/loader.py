@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.matching.rules import (
     LEXICON_ENTRY_MODELS,
+    KnownIds,
     RuleError,
     default_vocabularies,
     lexicon_body,
@@ -164,6 +165,8 @@ def read_seed(seed_dir: Path = DEFAULT_SEED_DIR) -> SeedBundle:
     for i, a in enumerate(agencies):
         if a.parent_id is not None:
             check(p / "agencies.yaml", i, a.id, "parent_id", a.parent_id in agency_ids, a.parent_id)
+        for code in a.municipalities:
+            check(p / "agencies.yaml", i, a.id, "municipalities", code in municipality_codes, code)
     for f, action in zip(action_files, actions, strict=True):
         check(f, 0, str(action.number), "pillar", action.pillar in pillar_numbers, action.pillar)
     for i, k in enumerate(kpis):
@@ -217,8 +220,6 @@ def _read_matcher_rules(
     ``need_vocabularies.yaml`` (national vocabularies per need) is only validated here: it is
     not edited by partners, so the matcher keeps reading it from the seed directory.
     """
-    from app.seeding.snapshot import snapshot_from_bundle  # imports this module
-
     lexicon_path = seed_dir / "lexicon.yaml"
     try:
         rule_records = read_rule_records(seed_dir / "rules")
@@ -228,7 +229,15 @@ def _read_matcher_rules(
         )
     except RuleError as exc:
         raise SeedError(f"{seed_dir}: {exc}") from exc
-    problems = validate_rule_refs(rule_set, snapshot_from_bundle(bundle))
+    problems = validate_rule_refs(
+        rule_set,
+        KnownIds(
+            needs=frozenset(n.id for n in bundle.needs),
+            agencies=frozenset(a.id for a in bundle.agencies),
+            programmes=frozenset(g.id for g in bundle.programmes),
+            actions=frozenset(a.number for a in bundle.actions),
+        ),
+    )
     if problems:
         raise SeedError(f"{seed_dir / 'rules'}: " + "; ".join(problems))
     seen: set[tuple[str, str]] = set()

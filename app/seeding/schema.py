@@ -88,6 +88,8 @@ class AgencySeed(Strict):
     role_label: ShortText | None = None
     description: LongText | None = None
     parent_id: Slug | None = None
+    # The 市町 a local office serves (JIS codes); [] for a prefecture-wide body.
+    municipalities: list[MunicipalityCode] = []
     matrix_order: int | None = Field(default=None, ge=1)
     matrix_row_label: ShortText | None = None
     roles: list[SupportTypeCode] = []

@@ -19,6 +19,7 @@ from app.core.errors import ApiError
 from app.models import (
     Action,
     Agency,
+    AgencyMunicipality,
     AgencyRole,
     ApiKey,
     ContactPoint,
@@ -235,6 +236,7 @@ def delete_agency(
         )
     before = _agency_state(session, a)
     session.execute(delete(AgencyRole).where(col(AgencyRole.agency_id) == a.id))
+    session.execute(delete(AgencyMunicipality).where(col(AgencyMunicipality.agency_id) == a.id))
     session.delete(a)
     session.flush()
     audit.commit_edit(

@@ -11,6 +11,7 @@ from app.core.errors import ApiError
 from app.core.pagination import Page, PageParams
 from app.models import (
     Agency,
+    AgencyMunicipality,
     AgencyRole,
     ContactPoint,
     ContactPointMunicipality,
@@ -68,11 +69,20 @@ def _roles_by_agency(session: Session) -> dict[str, list[str]]:
     return {k: sorted(v, key=lambda c: order.get(c, 99)) for k, v in roles.items()}
 
 
+def _served_by_agency(session: Session) -> dict[str, list[str]]:
+    served: dict[str, list[str]] = defaultdict(list)
+    for agency_id, code in session.exec(
+        select(AgencyMunicipality.agency_id, AgencyMunicipality.municipality_code)
+    ):
+        served[agency_id].append(code)
+    return {k: sorted(v) for k, v in served.items()}
+
+
 def _agency_order(a: Agency) -> tuple[int, str]:
     return (a.matrix_order if a.matrix_order is not None else 10_000, a.id)
 
 
-def _summary(a: Agency, roles: list[str]) -> AgencySummary:
+def _summary(a: Agency, roles: list[str], served: list[str]) -> AgencySummary:
     return AgencySummary(
         id=a.id,
         name=a.name,
@@ -83,6 +93,7 @@ def _summary(a: Agency, roles: list[str]) -> AgencySummary:
         parent_id=a.parent_id,
         roles=roles,
         in_role_matrix=a.matrix_order is not None,
+        municipalities=served,
     )
 
 
@@ -95,6 +106,7 @@ def list_agencies(
     index: SearchIndex,
 ) -> Page[AgencySummary]:
     roles = _roles_by_agency(session)
+    served = _served_by_agency(session)
     agencies = sorted(session.exec(select(Agency)).all(), key=_agency_order)
     if support_type is not None:
         ensure_support_type(session, support_type)
@@ -104,7 +116,7 @@ def list_agencies(
         agencies = [a for a in agencies if a.id in hits]
     window = agencies[page.offset : page.offset + page.limit]
     return Page(
-        items=[_summary(a, roles.get(a.id, [])) for a in window],
+        items=[_summary(a, roles.get(a.id, []), served.get(a.id, [])) for a in window],
         total=len(agencies),
         limit=page.limit,
         offset=page.offset,
@@ -166,7 +178,7 @@ def get_agency(session: Session, agency_id: str) -> AgencyDetail:
     contacts = session.exec(
         select(ContactPoint).where(ContactPoint.agency_id == a.id).order_by(col(ContactPoint.id))
     ).all()
-    summary = _summary(a, roles)
+    summary = _summary(a, roles, _served_by_agency(session).get(a.id, []))
     return AgencyDetail(
         **summary.model_dump(),
         aliases=list(a.aliases),

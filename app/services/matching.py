@@ -30,6 +30,7 @@ from app.matching import (
     validate_rule_refs,
 )
 from app.matching.evaluate import EvalReport, Utterance, evaluate, load_utterances
+from app.matching.matcher import local_offices, snapshot_index
 from app.matching.rules import (
     LEXICON_ENTRY_MODELS,
     TERM_KINDS,
@@ -258,3 +259,10 @@ def need_ids_of(directory: Directory, text: str) -> list[str] | None:
         return None
     result = match_need(text, compiled, directory.snapshot, municipality=None, limit=5)
     return [need.id for need in result.needs if not need.negated]
+
+
+def local_offices_of(directory: Directory, agency_id: str, municipality: str) -> list[Any]:
+    """The offices of an agency that serve a 市町, as /v1/match resolves them (JSON dicts)."""
+    code = resolve_municipality_code(directory.snapshot, municipality)
+    index = snapshot_index(directory.snapshot)
+    return [o.to_dict() for o in local_offices(agency_id, code, directory.snapshot, index)]

@@ -32,6 +32,7 @@ from app.matching.snapshot import (
 from app.models import (
     Action,
     Agency,
+    AgencyMunicipality,
     AgencyRole,
     ContactPoint,
     ContactPointMunicipality,
@@ -66,6 +67,9 @@ def _grouped(rows: Any) -> dict[Any, list[Any]]:
 def build_snapshot(session: Session) -> DirectorySnapshot:
     version = read_version(session)
     roles = _grouped(session.exec(select(AgencyRole.agency_id, AgencyRole.support_type_code)))
+    served = _grouped(
+        session.exec(select(AgencyMunicipality.agency_id, AgencyMunicipality.municipality_code))
+    )
     operators = _grouped(
         session.exec(select(ProgrammeOperator.programme_id, ProgrammeOperator.agency_id))
     )
@@ -107,6 +111,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
                 roles=frozenset(roles.get(a.id, [])),
                 parent_id=a.parent_id,
                 role_label=a.role_label,
+                municipalities=tuple(sorted(served.get(a.id, []))),
             )
             for a in session.exec(select(Agency).order_by(col(Agency.id)))
         },

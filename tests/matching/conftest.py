@@ -72,7 +72,9 @@ def tiny_snapshot() -> DirectorySnapshot:
         "bank": AgencyView("bank", "銀行", "銀行", frozenset({"finance"})),
         "lab": AgencyView("lab", "試験場", "試験場", frozenset({"technology"})),
         "club": AgencyView("club", "倶楽部", "倶楽部", frozenset({"startup"})),
-        "club-hagi": AgencyView("club-hagi", "倶楽部萩", "萩", frozenset(), parent_id="club"),
+        "club-hagi": AgencyView(
+            "club-hagi", "倶楽部萩", "萩", frozenset(), parent_id="club", municipalities=("35204",)
+        ),
         "desk": AgencyView("desk", "総合窓口", "窓口", frozenset()),
     }
     needs = {

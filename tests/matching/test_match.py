@@ -258,6 +258,21 @@ def test_municipality_contacts_preferred(
     assert all(not c.contact.general_fallback for c in anywhere.contact_points)
 
 
+def test_the_local_office_that_serves_the_town_is_named(
+    tiny_rules: CompiledRules, tiny_snapshot: DirectorySnapshot
+) -> None:
+    hagi = match_need("創業したい", tiny_rules, tiny_snapshot, municipality="萩市")
+    club = next(a for a in hagi.agencies if a.id == "club")
+    assert [o.id for o in club.local_offices] == ["club-hagi"]
+    assert [c.contact.id for c in club.local_offices[0].contact_points] == ["club-hagi-desk"]
+    assert club.to_dict()["local_offices"][0]["contact_points"][0]["id"] == "club-hagi-desk"
+    # never an office of another town; without a town, no office at all
+    ube = match_need("創業したい", tiny_rules, tiny_snapshot, municipality="宇部市")
+    assert all(not a.local_offices for a in ube.agencies)
+    anywhere = match_need("創業したい", tiny_rules, tiny_snapshot)
+    assert all(not a.local_offices for a in anywhere.agencies)
+
+
 def test_programmes_and_actions_follow_needs(
     tiny_rules: CompiledRules, tiny_snapshot: DirectorySnapshot
 ) -> None:
@@ -295,11 +310,14 @@ def test_a_programme_window_is_offered_only_with_its_programme(
 
 
 def test_ranked_agencies_without_a_window_fall_back_to_the_general_ones(
-    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+    normalizer: Normalizer, tmp_path: Path, tiny_snapshot: DirectorySnapshot
 ) -> None:
-    r = match_need("融資の保証を受けたい", seed_rules, seed_snapshot)
-    assert r.matched and r.agencies
-    ids = {c.contact.id for c in r.contact_points}
-    general = {c.id for c in seed_snapshot.contact_points if c.general_fallback}
-    assert ids == general
+    # the lab (technology) has no window registered yet
+    rules_dir, lex = write_rules(
+        tmp_path, "rules:\n  - {id: t.test, need: tech, patterns: [試験], weight: 0.8}\n"
+    )
+    compiled = compile_rules(load_rules(rules_dir, lex), normalizer)
+    r = match_need("製品の試験をしたい", compiled, tiny_snapshot)
+    assert r.matched and [a.id for a in r.agencies] == ["lab"]
+    assert [c.contact.id for c in r.contact_points] == ["fallback"]
     assert all("未登録" in c.reason for c in r.contact_points)

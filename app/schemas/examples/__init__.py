@@ -40,7 +40,7 @@ SOURCES: dict[str, tuple[str, str, Any]] = {
     "MATCH": (
         "POST",
         "/v1/match",
-        {"text": "創業したいので融資も受けたい", "municipality": "萩市", "limit": 5},
+        {"text": "パン屋を開業したい", "municipality": "萩市", "limit": 5},
     ),
     "HSDS_INFO": ("GET", "/v1/hsds/", None),
     "HSDS_SERVICES": ("GET", "/v1/hsds/services?per_page=1", None),
