@@ -222,3 +222,22 @@ def test_the_figures_fourteen_needs_are_seeded(seed_bundle) -> None:  # type: ig
         "組合等による組織化を図りたい",
         "事業の再生をしたい",
     ]
+
+
+def test_what_the_data_inferred_or_settled_is_said_where_readers_see_it(
+    client: TestClient,
+) -> None:
+    """The 工程表 spans are reconstructed from flattened text: every entry says so. Where they
+    contradict the prose (the R&D subsidy the prose calls already created), the entry says it;
+    where chapters disagree (action 11: four measures in 第1章, five in 第3章), the action says it."""
+    action1 = client.get("/v1/actions/1").json()
+    entries = [s for m in action1["measures"] for i in m["initiatives"] for s in i["schedule"]]
+    assert entries and all(s["inferred"] is True for s in entries)
+    created = [
+        s for s in entries if s["text"].endswith("：創設") and "研究開発等補助金" in s["text"]
+    ]
+    assert len(created) == 1 and "新たに創設した" in created[0]["note"]
+    action11 = client.get("/v1/actions/11").json()
+    assert len(action11["measures"]) == 5
+    assert any("第1章" in n and "4つ" in n for n in action11["notes"])
+    assert client.get("/v1/actions/8").json()["notes"] == []

@@ -21,6 +21,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from app.devtools.fresh import seeded_app
+from app.routers.admin_directory import IMPORT_EXAMPLE_CSV
 from app.schemas import examples
 from app.schemas.access import ApiKeyCreate
 from app.schemas.admin import AgencyCreate, AgencyRolesPut, ContactPointCreate
@@ -148,6 +149,15 @@ SESSION: list[Step] = [  # the write examples, in the order the session makes th
         status=201,
     ),
     Step("GET", "/v1/admin/audit?limit=2", None, "AUDIT"),
+    # A bulk import tried first (dry run): one chamber's description would change.
+    Step(
+        "POST",
+        "/v1/admin/imports/agencies?dry_run=true",
+        IMPORT_EXAMPLE_CSV.replace(
+            "萩市の商工会議所。", "萩市の商工会議所（萩市東田町）。"
+        ).encode(),
+        "IMPORT_REPORT",
+    ),
     # What the matcher did not understand.
     Step("POST", "/v1/match", {"text": "相談したい"}),
     Step("POST", "/v1/match", {"text": "店のレジをセルフ式にして人件費を抑えたい"}),
@@ -227,7 +237,11 @@ def generate(out_dir: Path) -> list[str]:
         for step in SESSION:
             body = step.body(client) if callable(step.body) else step.body
             headers = {"Authorization": f"Bearer {secrets[step.key]}"}
-            response = client.request(step.method, step.path, json=body, headers=headers)
+            if isinstance(body, bytes):
+                headers["Content-Type"] = "text/csv; charset=utf-8"
+                response = client.request(step.method, step.path, content=body, headers=headers)
+            else:
+                response = client.request(step.method, step.path, json=body, headers=headers)
             if response.status_code != step.status:
                 raise SystemExit(
                     f"{step.method} {step.path} answered {response.status_code}, not "

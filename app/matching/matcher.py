@@ -68,6 +68,7 @@ NEED_ACTION_FACTOR = 0.8
 RULE_ACTION_FACTOR = 0.9
 RULE_PROGRAMME_FACTOR = 0.9
 ACTION_PROGRAMME_FACTOR = 0.45
+PROGRAMME_ORDER_DECAY = 0.02  # per place down a rule's list of programmes
 SPECIFICITY_BONUS = 0.05  # per extra token of the matched pattern
 # A hit in a clause that only gives background (売上が落ちて、) weighs this much of itself when
 # another clause says what the owner wants (〜したい, 〜してほしい).
@@ -328,15 +329,16 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
 
 
 def _next_term(
-    spans: list[tuple[int, int]], after: int, clause: int, tokens: tuple[Token, ...]
+    spans: list[tuple[int, int]], after: int, stretch: int, tokens: tuple[Token, ...]
 ) -> tuple[int, int] | None:
-    """The nearest span of the next term of a sequence: after `after`, in the same clause, at
-    most MAX_SEQUENCE_GAP words on (資金の計画を一緒に立ててほしい is no 資金が欲しい)."""
+    """The nearest span of the next term of a sequence: after `after`, in the same stretch
+    (clauses joined by commas), at most MAX_SEQUENCE_GAP words on (資金の計画を一緒に立ててほしい
+    is no 資金が欲しい)."""
     best = None
     for s1, e1 in spans:
         if (
             after < s1 <= after + MAX_SEQUENCE_GAP
-            and tokens[s1].clause == clause
+            and tokens[s1].stretch == stretch
             and (best is None or s1 < best[0])
         ):
             best = (s1, e1)
@@ -358,7 +360,9 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
                 cur_end = e0
                 complete = True
                 for t in pat.terms[1:]:
-                    found = _next_term(scan.term_hits.get(t, []), cur_end, clause, tokens)
+                    found = _next_term(
+                        scan.term_hits.get(t, []), cur_end, tokens[s0].stretch, tokens
+                    )
                     # A term sequence does not run across a contrast: in 補助金じゃなくて融資を
                     # 受けたい, 受ける belongs to 融資, not to 補助金.
                     if found is None or any(cur_end < b < found[0] for b in barriers):
@@ -399,8 +403,9 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
             h.negated = any(
                 cl == h.clause and (at > h.end or h.start < at == h.end) for cl, at in targets
             )
-    wanted = {h.clause for h in hits if not h.negated and h.clause in nt.desires}
-    background = frozenset(range(nt.clause_count)) - nt.desires if wanted else frozenset()
+    asks = nt.desires | nt.questions  # 〜したい, 〜してください, 〜はありますか
+    wanted = {h.clause for h in hits if not h.negated and h.clause in asks}
+    background = frozenset(range(nt.clause_count)) - asks if wanted else frozenset()
     return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business)
 
 
@@ -610,9 +615,11 @@ def rank_programmes(
     reasons: dict[str, list[str]] = defaultdict(list)
     for n in needs:
         for rm in n.used:
-            for pid in rm.rule.programmes:
+            for pos, pid in enumerate(rm.rule.programmes):
                 if pid in snapshot.programmes:
-                    contrib[pid].append(rm.strength * RULE_PROGRAMME_FACTOR * n.score / n.raw)
+                    # the rule's own order breaks ties (its author listed the likeliest first)
+                    factor = RULE_PROGRAMME_FACTOR * (1.0 - PROGRAMME_ORDER_DECAY * pos)
+                    contrib[pid].append(rm.strength * factor * n.score / n.raw)
                     reasons[pid].append(_reason(rm, "ルールが挙げる施策"))
     active = {st.code for st in support_types}
     for a, s in actions[:3]:

@@ -40,13 +40,28 @@ _DROP_POS = frozenset({"助詞", "補助記号", "空白"})
 _NOUN_POS = frozenset({"名詞", "接尾辞", "接頭辞"})
 # What the owner wants: a clause with one of these (〜したい, 〜してほしい, 〜と考えている) says the
 # request; the other clauses say its background.
-_DESIRE_NORMS = frozenset({"たい", "欲しい", "願う", "希望", "検討", "考える", "思う", "頂ける"})
+_DESIRE_NORMS = frozenset(
+    {
+        "たい",
+        "欲しい",
+        "願う",
+        "希望",
+        "検討",
+        "考える",
+        "思う",
+        "頂ける",
+        "頂く",
+        "下さる",
+        "呉れる",
+    }
+)
 # (a te-form 欲しい, normalized to て欲しい below, is a wish too)
 # Dialect and old forms of the same word, folded at the token level for rule terms and texts
 # alike: 足らん = 足りない (足る + ず), 要らん = 要らない, おる = いる.
 _NORM_FOLDS = {"ず": "ない", "足る": "足りる", "居る": "いる", "おる": "いる"}
 _QUESTION_PARTICLES = frozenset({"か", "かな", "かね", "かしら", "っけ", "かい"})
 _QUESTION_PUNCT = frozenset("?？")
+_COMMAS = frozenset("、，,")
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 # Katakana (with the long-vowel mark): what a reading stream is made of.
@@ -72,6 +87,9 @@ class Token:
     # 改行したい is 開業したい (the commonest slip of kana-kanji conversion).
     before_suru: bool = False
     sahen: bool = False  # a noun that takes する (名詞 サ変可能)
+    # Clauses joined by a mere comma (親父の会社、俺が継ぐ) form one stretch: a term sequence may
+    # run across the comma, negation may not.
+    stretch: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +176,7 @@ class Normalizer:
         reading_tokens: list[int] = []
         questions: set[int] = set()
         desires: set[int] = set()
+        stretch = 0
         clause = 0
         if not folded:
             return NormalizedText(folded, (), 0)
@@ -169,6 +188,7 @@ class Normalizer:
             # ので / んで (の + 助動詞 で): a reason, which ends the clause like から
             if surface == "で" and pos[0] == "助動詞" and previous[1:2] == ("準体助詞",):
                 clause += 1
+                stretch += 1
                 continue
             if pos[0] in _DROP_POS:
                 if pos[0] == "助詞":
@@ -183,11 +203,13 @@ class Normalizer:
                     if surface in _QUESTION_PUNCT:
                         questions.add(clause)
                     clause += 1
+                    stretch += surface not in _COMMAS
                 continue
             if surface in _CLAUSE_PUNCT:
                 if surface in _QUESTION_PUNCT:
                     questions.add(clause)
                 clause += 1
+                stretch += surface not in _COMMAS
                 continue
             kana = to_katakana(m.reading_form())
             reading.append(kana)
@@ -211,6 +233,7 @@ class Normalizer:
                     end=m.end(),
                     trusted=not m.is_oov() and len(surface) > 1 and bool(_KANJI.search(surface)),
                     sahen=pos[2] == "サ変可能",
+                    stretch=stretch,
                 )
             )
         return NormalizedText(

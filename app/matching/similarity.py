@@ -30,7 +30,7 @@ from app.matching.snapshot import DirectorySnapshot
 MIN_SIMILARITY = 0.06
 FIRST_SIMILARITY = 0.09
 # Words of any request (相談したい, 教えてほしい): they tell no need from another.
-_STOP_NORMS = frozenset(
+STOP_NORMS = frozenset(
     {
         "為る",
         "たい",
@@ -80,9 +80,9 @@ def _features(nt: NormalizedText, all_readings: bool = False) -> Counter[str]:
     words in kanji are compared by their tokens only (今日 is not 共同 for sounding キョウ);
     their readings serve the profiles, which kana-only text meets through its readings."""
     features: Counter[str] = Counter()
-    keep = [tok.norm not in _STOP_NORMS and (all_readings or not tok.trusted) for tok in nt.tokens]
+    keep = [tok.norm not in STOP_NORMS and (all_readings or not tok.trusted) for tok in nt.tokens]
     for tok in nt.tokens:
-        if tok.norm not in _STOP_NORMS:
+        if tok.norm not in STOP_NORMS:
             features["t:" + tok.norm] += 1
     reading, owner = nt.reading, nt.reading_tokens
     for i in range(len(reading) - 1):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from app.matching.compiler import CompiledRules
 from app.matching.misses import MissEntry
 from app.matching.rules import RegexPattern
-from app.matching.similarity import need_profiles
+from app.matching.similarity import STOP_NORMS, need_profiles
 from app.matching.snapshot import DirectorySnapshot
 
 MAX_TERMS = 8
@@ -89,6 +89,7 @@ def suggest(
                     tok.pos not in _SKIP_POS
                     and len(tok.surface) > 1
                     and tok.norm not in known
+                    and tok.norm not in STOP_NORMS
                     and not _MASKED.match(tok.surface)
                 ):
                     words[tok.surface] += miss.count

@@ -29,6 +29,8 @@ class Action(SQLModel, table=True):
     focus: str | None = Field(default=None, max_length=300)
     challenges: list[dict[str, Any]] = json_field()
     past_initiatives: list[str] = json_field()
+    # Conflicts within the plan that the data settles (第1章 lists four measures, 第3章 five).
+    notes: list[str] = json_field()
     source_section: str = Field(max_length=300)
     source_page: int | None = None
 
@@ -80,6 +82,9 @@ class ScheduleEntry(SQLModel, table=True):
     start_fiscal_year: int
     end_fiscal_year: int
     text: str = Field(max_length=300)
+    # reconstructed from the plan's flattened 工程表, not read from a table cell
+    inferred: bool = True
+    note: str | None = Field(default=None, max_length=4000)
 
 
 class Kpi(SQLModel, table=True):

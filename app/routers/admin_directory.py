@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
@@ -22,13 +23,14 @@ from app.schemas.admin import (
     ContactPointCreate,
     ContactPointEditOut,
     ContactPointPatch,
+    ImportReport,
     ProgrammeCreate,
     ProgrammeEditOut,
     ProgrammePatch,
 )
 from app.schemas.examples import example_response
 from app.services import admin_directory as service
-from app.services import audit
+from app.services import audit, imports
 
 router = APIRouter(prefix="/v1/admin", tags=["管理 (admin)"])
 
@@ -308,3 +310,62 @@ def audit_log(
         key_id=key_id,
         since=as_utc(since),
     )
+
+
+# ---------------------------------------------------------------- bulk import
+
+IMPORT_EXAMPLE_CSV = (
+    "機関ID,機関名,略称,英語名,区分,役割,創業支援,成長支援,技術支援,事業活動支援,経営基盤安定支援,"
+    "金融支援,役割表の機関,親機関ID,担当市町,説明,出典\r\n"
+    "hagi-cci,萩商工会議所,萩商工会議所,Hagi Chamber of Commerce and Industry,local_support,"
+    "各地域の最も身近な支援機関,,,,,,,,chambers-of-commerce,萩市,萩市の商工会議所。,"
+    '"contact-facts.yaml (http://www.hagicci.or.jp/ayumi.html)"\r\n'
+)
+
+
+@router.post(
+    "/imports/{kind}",
+    response_model=ImportReport,
+    summary="機関・窓口の一括取り込み（CSV）",
+    description=(
+        "`/v1/exports/agencies.csv` または `/v1/exports/contact-points.csv` と同じ列の CSV"
+        "（UTF-8（BOM 有無どちらも）、または Excel が保存する Shift_JIS/CP932。"
+        "`Content-Type` の charset があればそれに従い、なければ判定します）を取り込みます。"
+        "行の ID があれば更新、なければ新規登録です（ID のない行は誤り）。"
+        "`dry_run=true`（既定）は何も書き込まず、登録・更新・変更なしの件数と誤りを返します。"
+        "`dry_run=false` はすべての行を一つのトランザクションで反映し（各行は通常の編集と同じく"
+        "監査ログに記録）、誤りが一つでもあれば 422 と同じ `errors` を返して何も書き込みません。"
+        "機関の編集者は自機関とその事務所の行だけを取り込めます。"
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": IMPORT_EXAMPLE_CSV,
+                }
+            },
+        }
+    },
+    responses={
+        **example_response(examples.IMPORT_REPORT),
+        **problem_responses(401, 403, 409, 412, 413, 422, 429, 503),
+    },
+)
+async def import_csv(
+    request: Request,
+    session: SessionDep,
+    principal: EditorDep,
+    kind: Annotated[
+        Literal["agencies", "contact-points"],
+        Path(description="agencies（機関）または contact-points（窓口）", examples=["agencies"]),
+    ],
+    dry_run: Annotated[bool, Query(description="true: 試すだけで書き込まない（既定）")] = True,
+) -> ImportReport:
+    body = await request.body()
+    charset = request.headers.get("content-type", "").partition("charset=")[2].strip() or None
+    report = await run_in_threadpool(
+        imports.run_import, session, principal, kind, body, charset, dry_run
+    )
+    return ImportReport.model_validate(report)

@@ -57,7 +57,7 @@ class AgencyPatch(EditModel):
             "examples": [{"role_label": "中小企業に対する中核的支援機関", "aliases": ["財団"]}]
         }
     )
-    _required = ("name", "short_name", "aliases")
+    _required = ("name", "short_name", "aliases", "municipalities")
 
     name: ShortText | None = None
     short_name: ShortText | None = None
@@ -65,6 +65,9 @@ class AgencyPatch(EditModel):
     role_label: ShortText | None = None
     description: LongText | None = None
     aliases: Aliases | None = None
+    municipalities: Annotated[list[MunicipalityCode], Field(max_length=19)] | None = Field(
+        default=None, description="地域の事務所が担当する市町の JIS コード（[] は県全域）"
+    )
 
 
 class AgencyCreate(EditModel):
@@ -96,6 +99,9 @@ class AgencyCreate(EditModel):
     description: LongText | None = None
     parent_id: Slug | None = None
     roles: Annotated[list[SupportTypeCode], Field(max_length=6)] = []
+    municipalities: Annotated[list[MunicipalityCode], Field(max_length=19)] = Field(
+        default=[], description="地域の事務所が担当する市町の JIS コード（[] は県全域）"
+    )
     source_section: ShortText = "管理者による登録"
 
 
@@ -118,6 +124,7 @@ class AgencyEditOut(UtcModel):
     description: str | None = None
     parent_id: str | None = None
     roles: list[str]
+    municipalities: list[str]
     source_section: str
     revision: int = Field(description="版番号。ETag ヘッダーと同じ値です。")
     updated_at: datetime
@@ -308,3 +315,20 @@ class ProgrammeEditOut(UtcModel):
     measures: list[str] = Field(description="計画の取組方針（編集対象外）")
     revision: int
     updated_at: datetime
+
+
+# ---------------------------------------------------------------- bulk import
+
+
+class ImportRowError(BaseModel):
+    row: int = Field(description="ファイルの行番号（見出しが1行目）", examples=[3])
+    column: str = Field(description="列の見出し", examples=["担当市町"])
+    detail: str = Field(examples=["「萩」は山口県の市町ではありません（市町名か JIS コード）"])
+
+
+class ImportReport(BaseModel):
+    dry_run: bool
+    created: int = Field(description="新規登録（する）行の数")
+    updated: int = Field(description="更新（する）行の数")
+    unchanged: int = Field(description="変更のない行の数")
+    errors: list[ImportRowError] = Field(description="誤りのある行（あれば何も書き込まれない）")

@@ -45,6 +45,13 @@ class ScheduleOut(BaseModel):
     start_label: str = Field(examples=["H25"])
     end_label: str = Field(examples=["H28"])
     text: str
+    inferred: bool = Field(
+        description=(
+            "true: 計画の工程表（PDF から平文化された表）から年度の範囲を推定したもので、"
+            "表のセルをそのまま読んだものではありません"
+        )
+    )
+    note: str | None = Field(default=None, description="計画本文との食い違いなど、この項目の注記")
 
 
 class InitiativeOut(BaseModel):
@@ -94,6 +101,10 @@ class ActionDetail(ActionSummary):
     challenges: list[ChallengeOut]
     measures: list[MeasureOut]
     past_initiatives: list[str]
+    notes: list[str] = Field(
+        default=[],
+        description="計画の中の食い違い（章によって項目数が違うなど）と、このデータの扱い",
+    )
     kpis: list[KpiOut]
     programmes: list[ProgrammeBrief]
     source: SourceOut

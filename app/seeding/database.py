@@ -170,6 +170,7 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
                 focus=act.focus,
                 challenges=[c.model_dump() for c in act.challenges],
                 past_initiatives=list(act.past_initiatives),
+                notes=list(act.notes),
                 source_section=act.source.section,
                 source_page=act.source.page,
             )
@@ -212,6 +213,8 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
                             start_fiscal_year=fiscal_year(entry.start),
                             end_fiscal_year=fiscal_year(entry.end),
                             text=entry.text,
+                            inferred=act.schedule_inferred,
+                            note=entry.note,
                         )
                     )
                     n_schedule += 1

@@ -116,6 +116,8 @@ class ScheduleSeed(Strict):
     start: FiscalYear
     end: FiscalYear
     text: ShortText
+    # Where the span contradicts the plan's prose, what the prose says (shown with the entry).
+    note: LongText | None = None
 
 
 class InitiativeSeed(Strict):
@@ -146,6 +148,11 @@ class ActionSeed(Strict):
     challenges: list[ChallengeSeed] = []
     measures: list[MeasureSeed]
     past_initiatives: list[LongText] = []
+    # The 工程表 spans were reconstructed from the plan's flattened tables: true for every action
+    # so far (each file says so), and served with every schedule entry as `inferred`.
+    schedule_inferred: bool
+    # Conflicts between parts of the plan that the data had to settle, said where readers see them.
+    notes: list[LongText] = []
     source: SourceRef
 
 

@@ -90,6 +90,25 @@ def _agency_roles(session: Session, agency_id: str) -> list[str]:
     return sorted(codes, key=lambda c: order.get(c, 99))
 
 
+def _agency_municipalities(session: Session, agency_id: str) -> list[str]:
+    return list(
+        session.exec(
+            select(AgencyMunicipality.municipality_code)
+            .where(AgencyMunicipality.agency_id == agency_id)
+            .order_by(col(AgencyMunicipality.municipality_code))
+        )
+    )
+
+
+def _set_agency_municipalities(session: Session, agency_id: str, codes: list[str]) -> None:
+    _require_exist(session, Municipality, codes, "市町コード")
+    session.execute(
+        delete(AgencyMunicipality).where(col(AgencyMunicipality.agency_id) == agency_id)
+    )
+    for code in dict.fromkeys(codes):
+        session.add(AgencyMunicipality(agency_id=agency_id, municipality_code=code))
+
+
 def agency_out(session: Session, a: Agency) -> AgencyEditOut:
     return AgencyEditOut(
         id=a.id,
@@ -102,6 +121,7 @@ def agency_out(session: Session, a: Agency) -> AgencyEditOut:
         description=a.description,
         parent_id=a.parent_id,
         roles=_agency_roles(session, a.id),
+        municipalities=_agency_municipalities(session, a.id),
         source_section=a.source_section,
         revision=a.revision,
         updated_at=a.updated_at,
@@ -112,15 +132,27 @@ def _agency_state(session: Session, a: Agency) -> dict[str, Any]:
     return agency_out(session, a).model_dump(mode="json", exclude={"updated_at"})
 
 
-def can_edit_agency(principal: Principal, agency_id: str) -> bool:
-    return principal.is_admin or (
-        principal.scope is Scope.agency_editor and principal.agency_id == agency_id
-    )
+def can_edit_agency(session: Session, principal: Principal, agency_id: str) -> bool:
+    """Admin edits every agency; an agency editor its own agency and the offices under it
+    (萩商工会議所's key edits 萩商工会議所 and any office registered under it)."""
+    if principal.is_admin:
+        return True
+    if principal.scope is not Scope.agency_editor or principal.agency_id is None:
+        return False
+    current: str | None = agency_id
+    for _ in range(10):  # the agency tree is shallow; a cycle cannot hold the request
+        if current is None:
+            return False
+        if current == principal.agency_id:
+            return True
+        row = session.get(Agency, current)
+        current = row.parent_id if row else None
+    return False
 
 
 def get_agency(session: Session, principal: Principal, agency_id: str) -> AgencyEditOut:
     a = get_or_404(session, Agency, agency_id, "機関")
-    if not can_edit_agency(principal, a.id):
+    if not can_edit_agency(session, principal, a.id):
         raise _forbid("この機関を編集する権限がありません。")
     return agency_out(session, a)
 
@@ -129,12 +161,15 @@ def update_agency(
     session: Session, principal: Principal, agency_id: str, patch: AgencyPatch, if_match: str | None
 ) -> AgencyEditOut:
     a = get_or_404(session, Agency, agency_id, "機関")
-    if not can_edit_agency(principal, a.id):
+    if not can_edit_agency(session, principal, a.id):
         raise _forbid("この機関を編集する権限がありません。")
     check_if_match(if_match, a.revision)
     before = _agency_state(session, a)
     claim_revision(session, Agency, a, a.revision)
-    for name, value in patch.changes().items():
+    changes = patch.changes()
+    if "municipalities" in changes:
+        _set_agency_municipalities(session, a.id, changes.pop("municipalities"))
+    for name, value in changes.items():
         setattr(a, name, value)
     session.add(a)
     session.flush()
@@ -173,6 +208,7 @@ def create_agency(session: Session, principal: Principal, body: AgencyCreate) ->
     session.flush()
     for code in dict.fromkeys(body.roles):
         session.add(AgencyRole(agency_id=a.id, support_type_code=code.value))
+    _set_agency_municipalities(session, a.id, list(body.municipalities))
     session.flush()
     out = agency_out(session, a)
     audit.commit_edit(
@@ -293,7 +329,7 @@ def _set_cp_municipalities(session: Session, cp_id: str, codes: list[str]) -> No
 
 def _cp_for_editing(session: Session, principal: Principal, cp_id: str) -> ContactPoint:
     c = get_or_404(session, ContactPoint, cp_id, "窓口")
-    if not can_edit_agency(principal, c.agency_id):
+    if not can_edit_agency(session, principal, c.agency_id):
         raise _forbid("この窓口を編集する権限がありません（自機関の窓口のみ編集できます）。")
     return c
 
@@ -305,7 +341,7 @@ def get_contact_point(session: Session, principal: Principal, cp_id: str) -> Con
 def create_contact_point(
     session: Session, principal: Principal, body: ContactPointCreate
 ) -> ContactPointEditOut:
-    if not can_edit_agency(principal, body.agency_id):
+    if not can_edit_agency(session, principal, body.agency_id):
         raise _forbid("自機関以外の窓口は登録できません。")
     if session.get(ContactPoint, body.id) is not None:
         raise ApiError(409, f"窓口「{body.id}」はすでに存在します。")
@@ -339,7 +375,7 @@ def update_contact_point(
 ) -> ContactPointEditOut:
     c = _cp_for_editing(session, principal, cp_id)
     changes = patch.changes()
-    if "agency_id" in changes and not can_edit_agency(principal, changes["agency_id"]):
+    if "agency_id" in changes and not can_edit_agency(session, principal, changes["agency_id"]):
         raise _forbid("窓口を自機関以外の機関に移すことはできません。")
     check_if_match(if_match, c.revision)
     _check_cp_links(session, changes)

@@ -39,6 +39,11 @@ def record(
     return entry
 
 
+# Set on a session (session.info[DEFER_COMMIT] = True) to run several edits as one batch: each
+# edit flushes and writes its audit entry, and the caller commits or rolls back them all.
+DEFER_COMMIT = "madoguchi.defer_commit"
+
+
 def commit_edit(
     session: Session,
     principal: Principal,
@@ -61,7 +66,8 @@ def commit_edit(
         after=after,
     )
     bump_directory_version(session)
-    session.commit()
+    if not session.info.get(DEFER_COMMIT):
+        session.commit()
 
 
 def list_entries(

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from app.models import (
     Action,
     Agency,
+    AgencyMunicipality,
     AgencyRole,
     ContactPoint,
     ContactPointMunicipality,
@@ -138,13 +139,23 @@ def agencies_export(engine: Engine) -> CsvExport:
         *[t.name for t in types],
         "役割表の機関",
         "親機関ID",
+        "担当市町",
         "説明",
         "出典",
     ]
 
     def rows() -> Iterator[list[object]]:
+        with Session(engine) as s:
+            municipality_names = dict(s.exec(select(Municipality.code, Municipality.name)).all())
         for session, batch in _batches(engine, Agency, Agency.id):
             ids = [a.id for a in batch]
+            served = _grouped(
+                session.exec(
+                    select(AgencyMunicipality.agency_id, AgencyMunicipality.municipality_code)
+                    .where(col(AgencyMunicipality.agency_id).in_(ids))
+                    .order_by(col(AgencyMunicipality.municipality_code))
+                )
+            )
             roles = _grouped(
                 session.exec(
                     select(AgencyRole.agency_id, AgencyRole.support_type_code).where(
@@ -164,6 +175,7 @@ def agencies_export(engine: Engine) -> CsvExport:
                     *[t.code in held for t in types],
                     a.matrix_order is not None,
                     a.parent_id,
+                    SEPARATOR.join(municipality_names.get(m, m) for m in served.get(a.id, [])),
                     a.description,
                     _source(a.source_section, a.source_page),
                 ]

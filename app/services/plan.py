@@ -174,6 +174,8 @@ def get_action(session: Session, number: int) -> ActionDetail:
                         start_label=heisei(s.start_fiscal_year),
                         end_label=heisei(s.end_fiscal_year),
                         text=s.text,
+                        inferred=s.inferred,
+                        note=s.note,
                     )
                     for s in schedule[i.id]
                 ],
@@ -206,6 +208,7 @@ def get_action(session: Session, number: int) -> ActionDetail:
             for m in measures
         ],
         past_initiatives=list(a.past_initiatives),
+        notes=list(a.notes),
         kpis=kpis,
         programmes=[ProgrammeBrief(id=g.id, name=g.name, kind=g.kind) for g in programmes],
         source=SourceOut(section=a.source_section, page=a.source_page),

@@ -235,7 +235,7 @@ def test_suggestions_group_misses_by_their_nearest_need(
 ) -> None:
     misses = [
         MissEntry("従業員のことでちょっと", "clarified", 3),
-        MissEntry("従業員の定着のことで", "clarified", 1),
+        MissEntry("従業員が定着しなくて困っている", "clarified", 1),
         MissEntry("今日の天気", "unmatched", 2),
     ]
     found = suggest(misses, seed_rules, seed_snapshot)

@@ -1,0 +1,429 @@
+"""Bulk import of agencies and contact points from the CSV files the exports write.
+
+The prefecture keeps its lists in Excel: a file saved as CSV (UTF-8 with or without BOM, or
+Shift_JIS/CP932 as Excel writes it) with the columns of `/v1/exports/{agencies,contact-points}.csv`
+comes back through `POST /v1/admin/imports/{kind}`. Every row is checked before anything is
+written (the column, the value, the editor's rights); with `dry_run` the answer says what would
+be created, updated or left unchanged; otherwise all rows are applied in one transaction, each
+through the same service function as a single edit (so the same rules and audit entries apply),
+or none is.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, select
+
+from app.core.errors import ApiError
+from app.models import Agency, ContactPoint, Municipality, SupportType
+from app.schemas.admin import AgencyCreate, AgencyPatch, ContactPointCreate, ContactPointPatch
+from app.services import admin_directory as edits
+from app.services.access import Principal
+from app.services.audit import DEFER_COMMIT
+from app.services.exports import BOM, MARK, SEPARATOR
+
+MAX_ROWS = 5000
+PLAN_PREFIX = "やまぐち商工業推進計画 "
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # the line of the file (the header is line 1)
+    column: str
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "detail": self.detail}
+
+
+@dataclass
+class ImportPlan:
+    """What a file would do: the edits to apply in order, and the rows that are wrong."""
+
+    creates: list[tuple[int, BaseModel]] = field(default_factory=list)
+    updates: list[tuple[int, str, BaseModel, list[str] | None]] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def report(self, dry_run: bool) -> dict[str, Any]:
+        return {
+            "dry_run": dry_run,
+            "created": len(self.creates),
+            "updated": len(self.updates),
+            "unchanged": self.unchanged,
+            "errors": [e.to_dict() for e in self.errors],
+        }
+
+
+def decode(body: bytes, charset: str | None) -> str:
+    """The file's text: the declared charset, else UTF-8 (with or without BOM), else CP932."""
+    candidates = [charset] if charset else ["utf-8-sig", "cp932"]
+    for encoding in candidates:
+        try:
+            return body.decode("utf-8-sig" if encoding.lower() in ("utf-8", "utf8") else encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    raise ApiError(
+        422,
+        "CSV の文字コードを読み取れません。UTF-8 か Shift_JIS（Excel の「CSV」形式）で保存してください。",
+    )
+
+
+def read_rows(text: str, header: list[str]) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text.lstrip(BOM)))
+    try:
+        found = next(reader)
+    except StopIteration:
+        raise ApiError(
+            422, "CSV が空です。1行目に見出し、2行目以降にデータを入れてください。"
+        ) from None
+    found = [h.strip() for h in found]
+    missing = [h for h in header if h not in found]
+    if missing:
+        raise ApiError(
+            422,
+            f"CSV の見出しに次の列がありません: {'、'.join(missing)}。"
+            "エクスポートした CSV の見出しをそのまま使ってください。",
+        )
+    rows: list[tuple[int, dict[str, str]]] = []
+    for line, values in enumerate(reader, start=2):
+        if not any(v.strip() for v in values):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise ApiError(
+                413, f"一度に取り込めるのは {MAX_ROWS} 行までです。ファイルを分けてください。"
+            )
+        rows.append(
+            (line, {h: (values[i] if i < len(values) else "") for i, h in enumerate(found)})
+        )
+    return rows
+
+
+def _cell(value: str) -> str | None:
+    """A cell as exported: '' is null, and the apostrophe that guards a formula is removed."""
+    text = value.strip()
+    if text.startswith("'") and text[1:2] in ("=", "+", "-", "@"):
+        text = text[1:]
+    return text or None
+
+
+def _flag(value: str) -> bool:
+    return (_cell(value) or "") in (MARK, "TRUE", "true", "1", "はい")
+
+
+def _municipality_codes(session: Session, cell: str | None) -> list[str]:
+    if not cell:
+        return []
+    by_name = {m.name: m.code for m in session.exec(select(Municipality))}
+    codes = []
+    for part in cell.replace(",", SEPARATOR).split(SEPARATOR):
+        name = part.strip()
+        if not name:
+            continue
+        code = name if name in by_name.values() else by_name.get(name)
+        if code is None:
+            raise ValueError(f"「{name}」は山口県の市町ではありません（市町名か JIS コード）")
+        codes.append(code)
+    return codes
+
+
+def _phones(cell: str | None) -> list[dict[str, Any]]:
+    phones = []
+    for part in (cell or "").split(" / "):
+        part = part.strip()
+        if not part:
+            continue
+        label, _, number = part.rpartition(":")
+        phones.append({"label": label.strip() or None, "number": number.strip()})
+    return phones
+
+
+def _validation_errors(exc: ValidationError, line: int, columns: dict[str, str]) -> list[RowError]:
+    out = []
+    for err in exc.errors():
+        name = str(err["loc"][0]) if err["loc"] else ""
+        out.append(RowError(line, columns.get(name, name or "-"), f"{err['msg']}"))
+    return out
+
+
+# --- agencies ---------------------------------------------------------------------------------
+
+AGENCY_COLUMNS = {
+    "id": "機関ID",
+    "name": "機関名",
+    "short_name": "略称",
+    "name_en": "英語名",
+    "category": "区分",
+    "role_label": "役割",
+    "parent_id": "親機関ID",
+    "description": "説明",
+    "municipalities": "担当市町",
+    "source_section": "出典",
+    "roles": "役割表の○",
+}
+
+
+def _agency_values(
+    session: Session, cells: dict[str, str], types: list[SupportType]
+) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: _cell(cells.get(column, ""))
+        for name, column in AGENCY_COLUMNS.items()
+        if name not in ("municipalities", "roles")
+    }
+    values["municipalities"] = _municipality_codes(session, _cell(cells.get("担当市町", "")))
+    values["roles"] = [t.code for t in types if _flag(cells.get(t.name, ""))]
+    source = values.get("source_section") or ""
+    values["source_section"] = source.removeprefix(PLAN_PREFIX).split(" p.")[0] or "CSV取り込み"
+    return values
+
+
+def plan_agencies(session: Session, principal: Principal, text: str) -> ImportPlan:
+    types = list(session.exec(select(SupportType).order_by(SupportType.sort_order)))  # type: ignore[arg-type]
+    header = ["機関ID", "機関名", "略称", "区分", "親機関ID", "担当市町", *[t.name for t in types]]
+    plan = ImportPlan()
+    seen: set[str] = set()
+    for line, cells in read_rows(text, header):
+        try:
+            values = _agency_values(session, cells, types)
+        except ValueError as exc:
+            plan.errors.append(RowError(line, "担当市町", str(exc)))
+            continue
+        agency_id = values["id"]
+        if not agency_id:
+            plan.errors.append(
+                RowError(
+                    line, "機関ID", "機関ID がありません（新しい機関にも ID を付けてください）。"
+                )
+            )
+            continue
+        if agency_id in seen:
+            plan.errors.append(RowError(line, "機関ID", f"機関ID「{agency_id}」が2回出てきます。"))
+            continue
+        seen.add(agency_id)
+        existing = session.get(Agency, agency_id)
+        owner = values.get("parent_id") if existing is None else agency_id
+        if not (owner and edits.can_edit_agency(session, principal, owner)):
+            plan.errors.append(
+                RowError(
+                    line,
+                    "機関ID",
+                    "自機関とその事務所の行だけを取り込めます（この行は権限がありません）。",
+                )
+            )
+            continue
+        if existing is None:
+            try:
+                create = AgencyCreate.model_validate(values)
+            except ValidationError as exc:
+                plan.errors.extend(_validation_errors(exc, line, AGENCY_COLUMNS))
+                continue
+            if (
+                create.parent_id
+                and session.get(Agency, create.parent_id) is None
+                and create.parent_id not in seen
+            ):
+                plan.errors.append(
+                    RowError(line, "親機関ID", f"親機関「{create.parent_id}」がありません。")
+                )
+                continue
+            if create.roles and not principal.is_admin:
+                plan.errors.append(
+                    RowError(line, "役割表の○", "役割表の○は管理者だけが付けられます。")
+                )
+                continue
+            plan.creates.append((line, create))
+            continue
+        current = edits.agency_out(session, existing)
+        patch_values = {
+            k: values[k]
+            for k in (
+                "name",
+                "short_name",
+                "name_en",
+                "role_label",
+                "description",
+                "municipalities",
+            )
+            if values[k] != getattr(current, k)
+        }
+        for name, column in (("category", "区分"), ("parent_id", "親機関ID")):
+            if values[name] != getattr(current, name):
+                plan.errors.append(
+                    RowError(
+                        line,
+                        column,
+                        f"{column} は取り込みでは変えられません（管理者にご依頼ください）。",
+                    )
+                )
+        roles = values["roles"] if sorted(values["roles"]) != sorted(current.roles) else None
+        if roles is not None and not principal.is_admin:
+            plan.errors.append(RowError(line, "役割表の○", "役割表の○は管理者だけが変えられます。"))
+            continue
+        try:
+            patch = AgencyPatch.model_validate(patch_values)
+        except ValidationError as exc:
+            plan.errors.extend(_validation_errors(exc, line, AGENCY_COLUMNS))
+            continue
+        if patch_values or roles is not None:
+            plan.updates.append((line, agency_id, patch, roles))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def apply_agencies(session: Session, principal: Principal, plan: ImportPlan) -> None:
+    for _, create in plan.creates:
+        edits.create_agency(session, principal, create)  # type: ignore[arg-type]
+    for _, agency_id, patch, roles in plan.updates:
+        if patch.model_fields_set:
+            edits.update_agency(session, principal, agency_id, patch, None)  # type: ignore[arg-type]
+        if roles is not None:
+            edits.put_agency_roles(session, principal, agency_id, roles, None)
+
+
+# --- contact points ---------------------------------------------------------------------------
+
+CP_COLUMNS = {
+    "id": "窓口ID",
+    "name": "窓口名",
+    "agency_id": "機関ID",
+    "role": "担当",
+    "postal_code": "郵便番号",
+    "address": "住所",
+    "phones": "電話",
+    "fax": "FAX",
+    "email": "メール",
+    "url": "URL",
+    "hours": "受付時間",
+    "municipalities": "担当市町",
+    "prefecture_wide": "県全域",
+    "general_fallback": "総合窓口",
+    "programme_id": "制度ID",
+    "source": "出典",
+    "as_of": "時点",
+    "verified": "確認済み",
+}
+_CP_FLAGS = ("prefecture_wide", "general_fallback", "verified")
+
+
+def _cp_values(session: Session, cells: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        name: _cell(cells.get(column, "")) for name, column in CP_COLUMNS.items()
+    }
+    values["phones"] = _phones(values["phones"])
+    values["municipalities"] = _municipality_codes(session, values["municipalities"])
+    for name in _CP_FLAGS:
+        values[name] = _flag(cells.get(CP_COLUMNS[name], ""))
+    values["source"] = values["source"] or "CSV取り込み"
+    return values
+
+
+def plan_contact_points(session: Session, principal: Principal, text: str) -> ImportPlan:
+    plan = ImportPlan()
+    seen: set[str] = set()
+    for line, cells in read_rows(text, ["窓口ID", "窓口名", "機関ID"]):
+        try:
+            values = _cp_values(session, cells)
+        except ValueError as exc:
+            plan.errors.append(RowError(line, "担当市町", str(exc)))
+            continue
+        cp_id = values["id"]
+        if not cp_id:
+            plan.errors.append(
+                RowError(
+                    line, "窓口ID", "窓口ID がありません（新しい窓口にも ID を付けてください）。"
+                )
+            )
+            continue
+        if cp_id in seen:
+            plan.errors.append(RowError(line, "窓口ID", f"窓口ID「{cp_id}」が2回出てきます。"))
+            continue
+        seen.add(cp_id)
+        existing = session.get(ContactPoint, cp_id)
+        owners = {values["agency_id"]} | ({existing.agency_id} if existing else set())
+        if not all(o and edits.can_edit_agency(session, principal, o) for o in owners):
+            plan.errors.append(
+                RowError(
+                    line,
+                    "機関ID",
+                    "自機関とその事務所の窓口だけを取り込めます（この行は権限がありません）。",
+                )
+            )
+            continue
+        if values["agency_id"] and session.get(Agency, values["agency_id"]) is None:
+            plan.errors.append(
+                RowError(line, "機関ID", f"機関「{values['agency_id']}」がありません。")
+            )
+            continue
+        if existing is None:
+            try:
+                plan.creates.append((line, ContactPointCreate.model_validate(values)))
+            except ValidationError as exc:
+                plan.errors.extend(_validation_errors(exc, line, CP_COLUMNS))
+            continue
+        current = edits.contact_point_out(session, existing).model_dump(mode="json")
+        changed = {k: v for k, v in values.items() if k != "id" and v != current.get(k)}
+        if not changed:
+            plan.unchanged += 1
+            continue
+        try:
+            plan.updates.append((line, cp_id, ContactPointPatch.model_validate(changed), None))
+        except ValidationError as exc:
+            plan.errors.extend(_validation_errors(exc, line, CP_COLUMNS))
+    return plan
+
+
+def apply_contact_points(session: Session, principal: Principal, plan: ImportPlan) -> None:
+    for _, create in plan.creates:
+        edits.create_contact_point(session, principal, create)  # type: ignore[arg-type]
+    for _, cp_id, patch, _roles in plan.updates:
+        edits.update_contact_point(session, principal, cp_id, patch, None)  # type: ignore[arg-type]
+
+
+# --- the import -------------------------------------------------------------------------------
+
+KINDS: dict[str, tuple[Callable[..., ImportPlan], Callable[..., None]]] = {
+    "agencies": (plan_agencies, apply_agencies),
+    "contact-points": (plan_contact_points, apply_contact_points),
+}
+
+
+def run_import(
+    session: Session,
+    principal: Principal,
+    kind: str,
+    body: bytes,
+    charset: str | None,
+    dry_run: bool,
+) -> dict[str, Any]:
+    """Check every row; with dry_run say what would happen; otherwise apply all rows in one
+    transaction (each audited like a single edit) or, if any row is wrong, none (422)."""
+    make_plan, apply = KINDS[kind]
+    plan = make_plan(session, principal, decode(body, charset))
+    if dry_run:
+        session.rollback()
+        return plan.report(True)
+    if plan.errors:
+        session.rollback()
+        raise ApiError(
+            422,
+            f"CSV の {len(plan.errors)} か所に誤りがあるため、何も取り込んでいません。",
+            extensions={"errors": [e.to_dict() for e in plan.errors]},
+        )
+    session.info[DEFER_COMMIT] = True
+    try:
+        apply(session, principal, plan)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.info.pop(DEFER_COMMIT, None)
+    return plan.report(False)
