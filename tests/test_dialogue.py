@@ -340,3 +340,58 @@ def test_every_evaluation_utterance_fits_a_bubble(real_match: Matcher) -> None:
         assert turn.kind in ("referral", "clarify", "out_of_scope", "greeting", "thanks"), text
         assert_bubble(turn)
         assert "です" in turn.reply or "ます" in turn.reply
+
+
+# --- the chatbot's Japanese, on real answers --------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hagi_match() -> Matcher:
+    compiled = compile_rules(load_rules(SEED / "rules", SEED / "lexicon.yaml"), Normalizer())
+    snapshot = snapshot_from_seed(SEED)
+
+    def match(text: str) -> dict[str, Any]:
+        return match_need(text, compiled, snapshot, municipality="35204", limit=5).to_dict()
+
+    return match
+
+
+def test_the_referral_names_the_local_office_with_its_phone(hagi_match: Matcher) -> None:
+    from app.dialogue.render import contacts_detail, referral
+
+    result = hagi_match("パン屋を開業したいが資金が足りない")
+    reply = referral(result)
+    assert "「創業」" in reply.splitlines()[0]  # the need's noun phrase, not a clipped pattern
+    assert reply.splitlines()[2].startswith("・萩商工会議所（商工会議所）")  # whom to call first
+    assert "0838-25-3333" in reply
+    assert "萩商工会議所（萩商工会議所）" not in contacts_detail(result)
+    assert "商工会議所の連絡先は未登録" not in reply + contacts_detail(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "販路を広げたい。販路開拓の相談です",
+        "IT導入の補助金を使いたい",
+        "後継者がいないので事業承継について相談したい",
+        "融資ではなく補助金を使いたい",
+        "地震に備えてＢＣＰを作りたい",
+    ],
+)
+def test_replies_read_as_japanese(hagi_match: Matcher, text: str) -> None:
+    from app.dialogue.render import contacts_detail, referral
+
+    result = hagi_match(text)
+    reply = referral(result) + "\n" + contacts_detail(result)
+    for left, right in ("「」", "『』", "（）"):
+        assert reply.count(left) == reply.count(right), reply
+    assert "ルール " not in reply
+    assert "it導入" not in reply  # the owner's letter case is kept
+
+
+def test_succession_is_explained_as_succession(hagi_match: Matcher) -> None:
+    from app.dialogue.render import referral
+
+    reply = referral(hagi_match("後継者がいないので事業承継について相談したい"))
+    assert "事業承継" in reply
+    assert "創業支援を担う機関" not in reply

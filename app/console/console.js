@@ -185,13 +185,16 @@
       state.text = text.trim();
       state.municipalityCode = select.value;
       state.municipalityName = select.value ? select.selectedOptions[0].textContent : "";
-      state.agencyId = result.agencies.length ? result.agencies[0].id : null;
+      const shown = callFirst(result);
+      state.agencyId = shown.length ? shown[0].id : null;
       state.contactsByAgency = new Map();
       for (const cp of result.contact_points) {
         if (!state.contactsByAgency.has(cp.agency_id)) state.contactsByAgency.set(cp.agency_id, []);
         state.contactsByAgency.get(cp.agency_id).push(cp);
       }
       renderResult(result);
+      // A slip is a referral: none for a request that names no need.
+      $("print-button").hidden = !result.matched;
       showMessage(messageBox, outcomeKind(result), (note ? note + " " : "") + outcomeText(result));
       updateReferralTarget();
       refreshSlip();
@@ -210,6 +213,13 @@
   }
 
   function outcomeText(result) {
+    if (result.out_of_scope) {
+      return (
+        "暮らしのご用件のようで、商工業の支援機関のご案内ではありません。" +
+        (state.municipalityName || "お住まいの市町") +
+        "の総合窓口（市役所・町役場）をご案内ください。紹介票は発行しません。"
+      );
+    }
     if (result.clarifying_questions.length) {
       return "ご相談の内容をもう少し詳しく伺ってください。近いものを選ぶと、もう一度検索します。";
     }
@@ -254,9 +264,12 @@
           attrs: { type: "button", title: option.text },
         });
         button.addEventListener("click", () => {
-          $("need-text").value = option.text;
+          // The owner's words stay; the chosen topic is added to them.
+          const words = (state.text || $("need-text").value).trim();
+          const combined = words ? words + "。" + option.text : option.text;
+          $("need-text").value = combined;
           updateCount();
-          runMatch(option.text, "「" + option.label + "」で検索し直しました。");
+          runMatch(combined, "「" + option.label + "」を加えて検索し直しました。");
         });
         options.append(button);
       }
@@ -277,11 +290,12 @@
         "li",
         { className: need.negated ? "negated" : "" },
         el("strong", { text: need.label }),
-        need.negated ? el("span", { className: "tag", text: "否定（順位付けに使いません）" }) : null
+        need.negated ? el("span", { className: "tag", text: "否定（順位付けに使いません）" }) : null,
+        el("p", { className: "why", text: need.explanation || "" })
       );
       const evidence = el("ul", { className: "reasons" });
       for (const ev of need.evidence) evidence.append(el("li", { text: evidenceText(ev) }));
-      item.append(evidence);
+      item.append(grounds(evidence));
       list.append(item);
     }
   }
@@ -303,11 +317,34 @@
     return list;
   }
 
+  // Rule ids and matched words stay folded under 「根拠」 until the clerk opens them.
+  function grounds(content) {
+    return el("details", { className: "grounds" }, el("summary", { text: "根拠" }), content);
+  }
+
+  // Whom to call for a recommended agency: its local office for the chosen town, if one is
+  // registered, else the agency itself; with the windows the answer holds for it.
+  function windowOf(agency) {
+    const office = agency.local_offices && agency.local_offices.length ? agency.local_offices[0] : null;
+    if (office) return { id: office.id, name: office.name, contacts: office.contact_points, office: true };
+    const contacts = (state.result ? state.result.contact_points : []).filter(
+      (cp) => cp.agency_id === agency.id
+    );
+    return { id: agency.id, name: agency.name, contacts, office: false };
+  }
+
+  // Whom to call first: the API's `call_first` order (agencies with a window to call first).
+  function callFirst(result) {
+    const byId = new Map(result.agencies.map((a) => [a.id, a]));
+    const order = (result.call_first || []).filter((id) => byId.has(id));
+    return order.length === result.agencies.length ? order.map((id) => byId.get(id)) : result.agencies;
+  }
+
   function renderAgencies(agencies) {
     const list = $("agencies");
     list.replaceChildren();
     showBlock("agencies-block", agencies.length > 0);
-    agencies.forEach((agency, index) => {
+    (state.result ? callFirst(state.result) : agencies).forEach((agency, index) => {
       const radio = el("input", {
         attrs: { type: "radio", name: "agency", value: agency.id, id: "agency-" + index },
       });
@@ -317,15 +354,29 @@
         updateReferralTarget();
         refreshSlip();
       });
+      const win = windowOf(agency);
       const title = el(
         "label",
         { className: "card-title", attrs: { for: "agency-" + index } },
         radio,
         el("span", { className: "rank", text: String(index + 1) }),
-        el("span", { className: "name", text: agency.name }),
+        el("span", { className: "name", text: win.name }),
+        win.office ? el("span", { className: "tag", text: agency.name }) : null,
         el("span", { className: "score", text: "一致度 " + percent(agency.score) })
       );
-      list.append(el("li", { className: "card agency", attrs: { "data-agency-id": agency.id } }, title, reasonsList(agency.reasons)));
+      const contact = win.contacts.length
+        ? contactDetails(win.contacts[0], true)
+        : el("p", { className: "contact-missing", text: "窓口の連絡先: " + MISSING + "（登録されていません）" });
+      list.append(
+        el(
+          "li",
+          { className: "card agency", attrs: { "data-agency-id": agency.id, "data-window-id": win.id } },
+          title,
+          contact,
+          el("p", { className: "why", text: agency.explanation || "" }),
+          grounds(reasonsList(agency.reasons))
+        )
+      );
     });
   }
 
@@ -346,7 +397,7 @@
         el("span", { className: "tag", text: KIND_LABELS[programme.kind] || programme.kind }),
         el("span", { className: "score", text: "一致度 " + percent(programme.score) })
       );
-      list.append(el("li", { className: "card programme" }, title, reasonsList(programme.reasons)));
+      list.append(el("li", { className: "card programme" }, title, grounds(reasonsList(programme.reasons))));
     });
   }
 
@@ -429,7 +480,7 @@
   }
 
   function slipAgencies() {
-    const agencies = state.result ? state.result.agencies : [];
+    const agencies = state.result ? callFirst(state.result) : [];
     const chosen = agencies.find((a) => a.id === state.agencyId);
     const others = agencies.filter((a) => a.id !== state.agencyId).slice(0, chosen ? 2 : 3);
     return chosen ? [chosen, ...others] : others;
@@ -484,7 +535,9 @@
       const agencies = slipAgencies();
       for (const agency of agencies) {
         const label = agency.id === state.agencyId ? "紹介先" : "ほかの相談先";
-        blocks.push(slipContactBlock(agency.name, label, await contactsFor(agency.id)));
+        const win = windowOf(agency);
+        const contacts = win.contacts.length ? win.contacts : await contactsFor(agency.id);
+        blocks.push(slipContactBlock(win.name, label, contacts));
       }
       if (agencies.length === 0) {
         for (const cp of result.contact_points.slice(0, 2)) {
@@ -524,7 +577,7 @@
   }
 
   async function printSlip() {
-    if (!state.result) {
+    if (!state.result || !state.result.matched) {
       showMessage($("message"), "warn", "先に「相談する」で候補を表示してください。");
       return;
     }
@@ -548,11 +601,17 @@
       : "キーはこのタブ（sessionStorage）にだけ保存され、タブを閉じると消えます。";
   }
 
+  // The referral goes to the local office when the chosen agency has one for the town.
+  function referralTarget() {
+    const agency = state.result && state.result.agencies.find((a) => a.id === state.agencyId);
+    return agency ? windowOf(agency) : null;
+  }
+
   function updateReferralTarget() {
     const target = $("referral-target");
-    const agency = state.result && state.result.agencies.find((a) => a.id === state.agencyId);
-    target.textContent = agency
-      ? agency.name + "（紹介元: " + (state.municipalityName || "市町未選択") + "）"
+    const win = referralTarget();
+    target.textContent = win
+      ? win.name + "（紹介元: " + (state.municipalityName || "市町未選択") + "）"
       : "（「相談する」で候補を表示し、機関を選んでください）";
   }
 
@@ -567,6 +626,7 @@
 
   async function recordReferral(event) {
     event.preventDefault();
+    if (event.submitter && event.submitter.id !== "record-button") return;
     const box = $("referral-message");
     const key = currentKey();
     updateKeyState();
@@ -577,10 +637,14 @@
     if (!state.municipalityCode) {
       return showMessage(box, "warn", "市町を選んでから「相談する」を押し、紹介元の市町を決めてください。");
     }
+    const win = referralTarget();
+    if (!window.confirm(win.name + " への紹介を記録します。よろしいですか？")) {
+      return showMessage(box, "info", "記録を取りやめました。");
+    }
     const consent = $("consent").checked;
     const body = {
       text: state.text,
-      agency_id: state.agencyId,
+      agency_id: win.id,
       programme_ids: chosenProgrammes().map((p) => p.id),
       municipality: state.municipalityCode,
       consent,
@@ -737,6 +801,10 @@
     $("print-button").addEventListener("click", printSlip);
     $("consent").addEventListener("change", syncConsent);
     $("referral-form").addEventListener("submit", recordReferral);
+    // Enter in a text field must not record a referral: only the button does, after a confirm.
+    $("referral-form").addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && event.target instanceof HTMLInputElement) event.preventDefault();
+    });
     $("refresh-referrals").addEventListener("click", loadReferrals);
     $("save-key").addEventListener("click", () => {
       if (!$("api-key").value.trim()) {

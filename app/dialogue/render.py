@@ -61,7 +61,10 @@ def quote(text: str, limit: int = 30) -> str:
 
 
 def agency_why(agency: Mapping[str, Any]) -> str:
-    """A short, friendly reason from the matcher's first reason for this agency."""
+    """A short, friendly reason: the matcher's plain explanation (no rule ids), or one built
+    from its first reason when an older answer has none."""
+    if agency.get("explanation"):
+        return str(agency["explanation"])
     reasons: Sequence[str] = agency.get("reasons") or ()
     if not reasons:
         return "ご相談の内容に対応する機関です"
@@ -96,19 +99,33 @@ def contact_line(contact: Mapping[str, Any], *, with_url: bool = True) -> str:
     return " ".join(bits)
 
 
+def window_name(agency: Mapping[str, Any]) -> str:
+    """Whom to call for an agency: its local office for the owner's town (商工会議所 → 萩商工会議所
+    （商工会議所）), or the agency itself."""
+    offices = agency.get("local_offices") or ()
+    if offices and offices[0]["name"] != agency["name"]:
+        return f"{offices[0]['name']}（{agency['name']}）"
+    return str(agency["name"])
+
+
 def contacts_by_agency(
     match: Mapping[str, Any], agencies: Sequence[Mapping[str, Any]]
 ) -> tuple[list[Mapping[str, Any]], list[str]]:
-    """The match's contact points of the shown agencies, and the shown agencies without one."""
+    """The match's contact points of the shown agencies (their local offices' first), and the
+    shown agencies without one."""
     contacts = list(match.get("contact_points") or ())
     found: list[Mapping[str, Any]] = []
     missing: list[str] = []
     for agency in agencies:
         prefix = f"{agency['name']}の"
-        own = [
+        office_windows = [
+            c for office in agency.get("local_offices") or () for c in office["contact_points"]
+        ]
+        own = office_windows + [
             c
             for c in contacts
-            if str(c.get("reason", "")).startswith(prefix) or c.get("agency_id") == agency["id"]
+            if (str(c.get("reason", "")).startswith(prefix) or c.get("agency_id") == agency["id"])
+            and c not in office_windows
         ]
         if not own:
             missing.append(str(agency["name"]))
@@ -123,14 +140,33 @@ def need_labels(match: Mapping[str, Any], limit: int = 2) -> list[str]:
     return list(dict.fromkeys(labels))[:limit]
 
 
+def subject_line(match: Mapping[str, Any], limit: int = 2) -> str:
+    """What the owner asked, in a sentence: the needs' noun phrases (「資金の融資」についての
+    ご相談ですね), or their labels where an older answer carries no topic."""
+    needs = [n for n in match.get("needs") or () if not n.get("negated")]
+    if not needs:
+        return "ご相談の内容を確認しました。"
+    if all(n.get("topic") for n in needs):
+        topics = list(dict.fromkeys(str(n["topic"]) for n in needs))[:limit]
+        return "・".join(f"「{t}」" for t in topics) + "についてのご相談ですね。"
+    labels = need_labels(match, limit)
+    return "".join(f"「{label}」" for label in labels) + "というご相談ですね。"
+
+
+def shown_agencies(match: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The agencies to name, in the order a desk calls them (`call_first`), at most three."""
+    agencies = list(match.get("agencies") or ())
+    by_id = {a["id"]: a for a in agencies}
+    order = [by_id[i] for i in match.get("call_first") or () if i in by_id]
+    return (order if len(order) == len(agencies) else agencies)[:MAX_AGENCIES_SHOWN]
+
+
 def referral(match: Mapping[str, Any]) -> str:
-    labels = need_labels(match)
-    subject = "".join(f"「{label}」" for label in labels)
-    agencies = list(match.get("agencies") or ())[:MAX_AGENCIES_SHOWN]
-    lines = [f"{subject}というご相談ですね。" if subject else "ご相談の内容を確認しました。"]
+    agencies = shown_agencies(match)
+    lines = [subject_line(match)]
     if agencies:
         lines.append("次の機関にご相談いただけます。")
-        lines.extend(f"・{a['name']}：{agency_why(a)}" for a in agencies)
+        lines.extend(f"・{window_name(a)}：{agency_why(a)}" for a in agencies)
     programmes = list(match.get("programmes") or ())[:MAX_PROGRAMMES_SHOWN]
     if programmes:
         names = "、".join(f"{p['name']}（{KIND_JA.get(p['kind'], p['kind'])}）" for p in programmes)
@@ -146,7 +182,7 @@ def referral(match: Mapping[str, Any]) -> str:
 
 
 def contacts_detail(match: Mapping[str, Any]) -> str:
-    agencies = list(match.get("agencies") or ())[:MAX_AGENCIES_SHOWN]
+    agencies = shown_agencies(match)
     found, missing = contacts_by_agency(match, agencies)
     lines: list[str] = []
     if found:
@@ -159,7 +195,8 @@ def contacts_detail(match: Mapping[str, Any]) -> str:
         else:
             lines.append("ご案内した機関の窓口の連絡先は、まだ登録されていません。")
     for c in found[:MAX_CONTACTS_IN_DETAIL]:
-        lines.append(f"・{c['name']}（{c.get('agency_name') or c.get('agency_id')}）")
+        owner = c.get("agency_name") or c.get("agency_id")
+        lines.append(f"・{c['name']}" + (f"（{owner}）" if owner and owner != c["name"] else ""))
         phones = phones_text(c)
         lines.append(f"　電話：{phones}" if phones else "　電話：未登録")
         for key, label in (("url", "URL"), ("hours", "受付"), ("address", "住所")):

@@ -378,7 +378,7 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
                         end=cur_end,
                         clause=clause,
                         token_len=pat.token_len,
-                        text=nt.text[tokens[s0].begin : tokens[cur_end].end],
+                        text=nt.shown(tokens[s0].begin, tokens[cur_end].end),
                         normalized=" ".join(tok.norm for tok in tokens[s0 : cur_end + 1]),
                     )
                 )
@@ -425,7 +425,7 @@ def _regex_hits(nt: NormalizedText, compiled: CompiledRules, hits: list[_Hit]) -
                 end=end_tok,
                 clause=nt.clause_at(m.start()),
                 token_len=1,
-                text=m.group(0),
+                text=nt.shown(m.start(), m.end()),
                 normalized=m.group(0),
             )
         )
@@ -454,6 +454,21 @@ def _rule_matches(analysis: Analysis, compiled: CompiledRules) -> list[_RuleMatc
         last = max(rhits, key=lambda h: (h.end, not h.negated))
         out.append(_RuleMatch(rule, not positive, strength, use[:3], "", last.end, last.negated))
     return out
+
+
+def _quoted(words: list[str]) -> str:
+    return "・".join(f"『{w}』" for w in words)
+
+
+def _need_explanation(n: NeedScore) -> str:
+    """Why a need was read from the text, in the desk's Japanese (no rule ids)."""
+    hits = [h for rm in n.used for h in rm.hits]
+    said = [h.text for h in hits if h.negated == n.negated] or [h.text for h in hits]
+    words = list(dict.fromkeys(said))[:2]
+    topic = n.need.topic or n.need.label
+    if n.negated:
+        return f"{_quoted(words)}は不要とのことなので、{topic}は候補から外しました"
+    return f"{_quoted(words)}から、{topic}のご相談と判断しました"
 
 
 def _reason(rm: _RuleMatch, what: str) -> str:
@@ -590,6 +605,14 @@ def rank_agencies(
             what += f"、ニーズ「{label}」の支援機関"
         return _reason(rm, what)
 
+    def explanation(rm: _RuleMatch, st: str, label: str | None) -> str:
+        need = snapshot.needs.get(rm.rule.need)
+        topic = need.topic or need.label if need else rm.rule.need
+        if not st:
+            return f"{topic}のご相談で、計画がこの取組の担い手に挙げる機関です"
+        role = snapshot.support_type_by_code[st].name
+        return f"{topic}のご相談に対応する機関です（役割表の「{role}」）"
+
     scores = {a: _combine(v) for a, v in contrib.items()}
     ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
     return tuple(
@@ -598,6 +621,7 @@ def rank_agencies(
             snapshot.agencies[aid].name,
             _r(s),
             tuple(dict.fromkeys(reason(*x) for x in reasons[aid]))[:4],
+            explanation=explanation(*reasons[aid][0]),
         )
         for aid, s in ranked
     )
@@ -734,6 +758,8 @@ def match_need(
                 tuple(
                     Evidence(rm.rule.id, h.text, h.normalized) for rm in n.used for h in rm.hits[:2]
                 )[:6],
+                n.need.topic or n.need.label,
+                _need_explanation(n),
             )
             for n in need_rows
         ),

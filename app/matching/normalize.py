@@ -102,6 +102,11 @@ class NormalizedText:
     reading_tokens: tuple[int, ...] = ()
     questions: frozenset[int] = frozenset()  # clauses that ask (か, かね, ？ …)
     desires: frozenset[int] = frozenset()  # clauses that say what is wanted (〜したい …)
+    display: str = ""  # `text` before lower-casing (same offsets), for evidence shown back
+
+    def shown(self, begin: int, end: int) -> str:
+        """The owner's words between two offsets of `text`, in their own letter case."""
+        return (self.display or self.text)[begin:end]
 
     @property
     def norms(self) -> tuple[str, ...]:
@@ -117,11 +122,16 @@ class NormalizedText:
         return clause
 
 
+def display_form(text: str) -> str:
+    """NFKC + whitespace folding, capped at MAX_INPUT_CHARS: the owner's words as shown back
+    (IT導入 stays IT導入; the matcher reads the lower-cased `fold`)."""
+    text = unicodedata.normalize("NFKC", text[: MAX_INPUT_CHARS * 2])
+    return _WS.sub(" ", text).strip()[:MAX_INPUT_CHARS]
+
+
 def fold(text: str) -> str:
     """NFKC + whitespace folding + lower-casing, capped at MAX_INPUT_CHARS."""
-    text = unicodedata.normalize("NFKC", text[: MAX_INPUT_CHARS * 2])
-    text = _WS.sub(" ", text).strip().lower()
-    return text[:MAX_INPUT_CHARS]
+    return display_form(text).lower()[:MAX_INPUT_CHARS]
 
 
 class Normalizer:
@@ -139,15 +149,18 @@ class Normalizer:
         return fold(text)
 
     def normalize(self, text: str) -> NormalizedText:
-        folded = fold(text)
+        display = display_form(text)
+        folded = display.lower()[:MAX_INPUT_CHARS]
         with self._lock:
-            hit = self._cache.get(folded)
+            hit = self._cache.get(display)
             if hit is not None:
-                self._cache.move_to_end(folded)
+                self._cache.move_to_end(display)
                 return hit
             result = self._analyse(folded)
+            if len(display) == len(folded):  # lower() kept every offset (it nearly always does)
+                result = replace(result, display=display)
             if self._cache_size:
-                self._cache[folded] = result
+                self._cache[display] = result
                 if len(self._cache) > self._cache_size:
                     self._cache.popitem(last=False)
             return result

@@ -30,14 +30,18 @@ class NeedMatch:
     score: float
     negated: bool
     evidence: tuple[Evidence, ...]
+    topic: str = ""  # the need as a noun phrase (資金の融資)
+    explanation: str = ""  # plain Japanese, no rule ids: 『資金が足りない』から、…と判断しました
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "label": self.label,
+            "topic": self.topic,
             "support_type": self.support_type,
             "score": self.score,
             "negated": self.negated,
+            "explanation": self.explanation,
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -76,12 +80,14 @@ class AgencyMatch:
     score: float
     reasons: tuple[str, ...]
     local_offices: tuple[LocalOffice, ...] = ()
+    explanation: str = ""  # plain Japanese, no rule ids: 資金の融資のご相談に対応する機関です…
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "name": self.name,
             "score": self.score,
+            "explanation": self.explanation,
             "reasons": list(self.reasons),
             "local_offices": [o.to_dict() for o in self.local_offices],
         }
@@ -195,10 +201,24 @@ class MatchResult:
     def clarified(self) -> bool:
         return bool(self.clarifying_questions)
 
+    @property
+    def call_first(self) -> tuple[str, ...]:
+        """The ranked agencies in the order a desk calls them: those with a window to call (a
+        local office's or their own) first, each group in rank order."""
+        own = {c.contact.agency_id for c in self.contact_points}
+
+        def reachable(a: AgencyMatch) -> bool:
+            return a.id in own or any(o.contact_points for o in a.local_offices)
+
+        ordered = [a for a in self.agencies if reachable(a)]
+        ordered += [a for a in self.agencies if not reachable(a)]
+        return tuple(a.id for a in ordered)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "matched": self.matched,
             "out_of_scope": self.out_of_scope,
+            "call_first": list(self.call_first),
             "needs": [n.to_dict() for n in self.needs],
             "support_types": [s.to_dict() for s in self.support_types],
             "agencies": [a.to_dict() for a in self.agencies],

@@ -55,6 +55,7 @@ class NeedView:
     agencies: tuple[str, ...]
     in_figure: bool = False
     general: bool = False  # gives way to a specific need said in the same text
+    topic: str = ""  # the need as a noun phrase (資金の融資), for sentences
 
 
 @dataclass(frozen=True, slots=True)

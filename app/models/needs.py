@@ -10,6 +10,7 @@ class Need(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=80)
     label: str = Field(max_length=300)
+    topic: str = Field(default="", max_length=300)  # as a noun phrase: 資金の融資
     label_en: str | None = Field(default=None, max_length=300)
     category: str = Field(max_length=100)
     support_type_code: str = Field(foreign_key="support_type.code", max_length=40)

@@ -49,10 +49,18 @@ class EvidenceOut(BaseModel):
 class NeedOut(BaseModel):
     id: str = Field(examples=["joint-research"])
     label: str = Field(examples=["共同研究したい"])
+    topic: str = Field(
+        default="", description="ニーズの名詞句（文中で使う）", examples=["共同研究"]
+    )
     support_type: str = Field(examples=["technology"])
     score: float = Field(ge=0, le=1)
     negated: bool = Field(description="「〜は必要ない」など否定された相談（順位付けには使わない）")
-    evidence: list[EvidenceOut]
+    explanation: str = Field(
+        default="",
+        description="窓口向けの説明（ルール id を含まない平易な日本語）",
+        examples=["『共同研究』から、共同研究のご相談と判断しました"],
+    )
+    evidence: list[EvidenceOut] = Field(description="根拠：一致したルールと語句")
 
 
 class SupportTypeScore(BaseModel):
@@ -65,7 +73,12 @@ class RankedAgency(BaseModel):
     id: str
     name: str
     score: float = Field(ge=0, le=1)
-    reasons: list[str] = Field(description="一致したルールと語句を示す理由")
+    explanation: str = Field(
+        default="",
+        description="窓口向けの説明（ルール id を含まない平易な日本語）",
+        examples=["資金の融資のご相談に対応する機関です（役割表の「金融支援」）"],
+    )
+    reasons: list[str] = Field(description="一致したルールと語句を示す理由（根拠）")
     local_offices: list[LocalOfficeOut] = Field(
         default=[],
         description=(
@@ -112,6 +125,13 @@ class MatchResponse(BaseModel):
         default=False,
         description="事業ではなく暮らしの用件（住宅ローン・年金など）だけが書かれている場合 true。"
         "商工業の支援機関ではなく、市町の総合窓口をご案内ください。",
+    )
+    call_first: list[str] = Field(
+        default=[],
+        description=(
+            "`agencies` の id を、電話できる窓口（地域の事務所か機関自身の窓口）がある機関から順に"
+            "並べたもの（同じ組の中は順位どおり）。窓口の画面やチャットはこの順に案内します。"
+        ),
     )
     needs: list[NeedOut]
     support_types: list[SupportTypeScore]

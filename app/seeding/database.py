@@ -290,6 +290,7 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
             Need(
                 id=need.id,
                 label=need.label,
+                topic=need.topic,
                 label_en=need.label_en,
                 category=need.category,
                 support_type_code=need.support_type.value,

@@ -193,6 +193,7 @@ class ProgrammeSeed(Strict):
 class NeedSeed(Strict):
     id: Slug
     label: ShortText
+    topic: ShortText  # the need as a noun phrase: 資金の融資 (label: 資金の融資を受けたい)
     label_en: ShortText | None = None
     category: ShortText
     support_type: SupportTypeCode

@@ -140,6 +140,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
                 agencies=tuple(need_agencies.get(n.id, [])),
                 in_figure=n.in_figure,
                 general=n.general,
+                topic=n.topic or n.label,
             )
             for n in session.exec(select(Need).order_by(col(Need.id)))
         },

@@ -201,6 +201,8 @@ def page(browser: BrowserContext, server: Server) -> Iterator[Page]:
     """A fresh tab on the console; fails the test on any script error or CSP violation."""
     tab = browser.new_page()
     problems: list[str] = []
+    confirmations: list[str] = []
+    tab.confirmations = confirmations  # type: ignore[attr-defined]
     tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
 
     def on_console(msg: ConsoleMessage) -> None:
@@ -208,6 +210,11 @@ def page(browser: BrowserContext, server: Server) -> Iterator[Page]:
             problems.append(f"console error: {msg.text}")
 
     def on_dialog(dialog: Dialog) -> None:
+        # The one dialog the page may open: the confirmation before recording a referral.
+        if dialog.type == "confirm" and "への紹介を記録します" in dialog.message:
+            confirmations.append(dialog.message)
+            dialog.accept()
+            return
         problems.append(f"dialog: {dialog.message}")
         dialog.dismiss()
 
@@ -239,16 +246,23 @@ def test_match_shows_the_agency_with_its_reason(page: Page, request: pytest.Fixt
     consult(page, "共同研究したい")
     first = page.locator("#agencies > li").first
     expect(first).to_contain_text("山口県産業技術センター")
-    # The reason names the rule and the words it matched, as text.
+    # The card says why in the desk's Japanese; rule ids stay folded under 「根拠」.
+    expect(first.locator(".why")).to_contain_text("共同研究のご相談に対応する機関です")
+    expect(first.locator(".reasons")).to_be_hidden()
+    assert "technology.joint-research" not in page.locator("#results").inner_text()
+    first.locator("summary").click()
+    expect(first.locator(".reasons")).to_be_visible()
     expect(first.locator(".reasons")).to_contain_text("technology.joint-research")
     expect(first.locator(".reasons")).to_contain_text("『共同研究』")
     expect(first.locator("input[type=radio]")).to_be_checked()
-    expect(page.locator("#needs")).to_contain_text("ルール technology.joint-research ←『共同研究』")
+    expect(page.locator("#needs")).to_contain_text(
+        "『共同研究』から、共同研究のご相談と判断しました"
+    )
     expect(page.locator("#support-types")).to_contain_text("技術支援")
     expect(page.locator("#programmes")).to_contain_text("やまぐち産業戦略研究開発等補助金")
-    expect(page.locator("#contacts")).to_contain_text("山口県産業技術センター")
-    # A contact point without a phone number says so instead of inventing one.
-    expect(page.locator("#contacts > li").first).to_contain_text("未登録")
+    # The centre's window is on its card; a field nobody registered says so, nothing invented.
+    expect(first).to_contain_text("宇部市あすとぴあ")
+    expect(first.locator("dd").first).to_have_text("未登録")
     expect(page.locator("#message")).to_contain_text("相談先の候補が")
     page.screenshot(path=artifact(request, "console-match.png"), full_page=True)
 
@@ -264,10 +278,11 @@ def test_clarifying_question_option_reruns_the_match(
     page.screenshot(path=artifact(request, "console-clarify.png"), full_page=True)
 
     questions.get_by_role("button", name="技術・研究開発").click()
-    expect(page.locator("#need-text")).to_have_value("技術の相談をしたい")
+    # The chosen topic is added to the owner's words, not put in their place.
+    expect(page.locator("#need-text")).to_have_value("相談したい。技術の相談をしたい")
     expect(page.locator("#questions")).to_be_hidden()
     expect(page.locator("#agencies > li").first).to_contain_text("山口県産業技術センター")
-    expect(page.locator("#message")).to_contain_text("「技術・研究開発」で検索し直しました")
+    expect(page.locator("#message")).to_contain_text("「技術・研究開発」を加えて検索し直しました")
 
 
 def test_out_of_scope_and_api_errors_are_explained(page: Page) -> None:
@@ -276,8 +291,13 @@ def test_out_of_scope_and_api_errors_are_explained(page: Page) -> None:
     expect(message).to_contain_text("対象外")
     expect(message).to_have_class(re.compile(r"\bwarn\b"))
     expect(page.locator("#agencies-block")).to_be_hidden()
-    # The prefecture's general desk is offered instead.
+    # The prefecture's general desk is offered instead, and no referral slip.
     expect(page.locator("#contacts")).to_contain_text("商工労働部")
+    expect(page.locator("#print-button")).to_be_hidden()
+    # Everyday life: the municipality's general window, no slip.
+    consult(page, "マイホームのローンを組みたい", municipality="萩市")
+    expect(message).to_contain_text("萩市の総合窓口")
+    expect(page.locator("#print-button")).to_be_hidden()
 
     # An API error shows the problem+json detail in Japanese.
     consult(page, "   ", municipality=None)
@@ -317,12 +337,21 @@ def test_record_a_referral_and_follow_it(
     page.check("#consent")
     expect(page.locator("#enterprise-name")).to_be_enabled()
     page.fill("#enterprise-name", "株式会社萩テック")
+    # Enter in the name field records nothing.
+    page.press("#enterprise-name", "Enter")
+    expect(page.locator("#referral-message")).to_be_hidden()
+    assert page.confirmations == []  # type: ignore[attr-defined]
     page.fill("#enterprise-contact", "0838-00-0000（担当: 山口）")
     programme = page.locator("#programmes input[type=checkbox]").first
     programme.check()
     programme_id = programme.get_attribute("value")
     programme_name = page.locator("#programmes > li .name").first.text_content() or "?"
     page.click("#record-button")
+    # Recording asks first.
+    expect(page.locator("#referral-message")).to_contain_text("紹介を記録しました")
+    assert page.confirmations == [  # type: ignore[attr-defined]
+        "地方独立行政法人山口県産業技術センター への紹介を記録します。よろしいですか？"
+    ]
 
     expect(page.locator("#referral-message")).to_contain_text("紹介を記録しました")
     row = page.locator("#referrals tbody tr").first
@@ -393,6 +422,7 @@ def test_print_view_is_a_one_page_slip(page: Page, request: pytest.FixtureReques
     expect(chosen.locator("dd")).to_have_text(["未登録", re.compile("宇部市"), "未登録"])
     expect(page.locator("#slip-programmes")).to_contain_text("やまぐち産業戦略研究開発等補助金")
     expect(page.locator("#slip-topics")).to_contain_text("「共同研究したい」というご相談")
+    expect(page.locator("#slip")).not_to_contain_text("technology.joint-research")
     page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     page.screenshot(path=artifact(request, "console-print.png"), full_page=True)
 
@@ -408,6 +438,32 @@ def test_print_view_is_a_one_page_slip(page: Page, request: pytest.FixtureReques
     long_pdf = page.pdf(format="A4", prefer_css_page_size=True)
     artifact(request, "console-slip-long.pdf").write_bytes(long_pdf)
     assert _pdf_pages(long_pdf) == 1, page.locator("#slip").inner_text()
+
+
+def test_whom_to_call_comes_first_and_the_slip_carries_the_local_office(
+    page: Page, request: pytest.FixtureRequest
+) -> None:
+    """A desk in 萩市 at 1366x768: starting a bakery with too little money. The first card names
+    萩商工会議所 with its phone above the fold; the slip prints that office's phone."""
+    page.set_viewport_size({"width": 1366, "height": 768})
+    consult(page, "パン屋を開業したいが資金が足りない", municipality="萩市")
+    first = page.locator("#agencies > li").first
+    expect(first.locator(".card-title .name")).to_have_text("萩商工会議所")
+    expect(first).to_contain_text("0838-25-3333")
+    box = first.locator("dd").first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 768, box
+    expect(page.locator("#referral-target")).to_contain_text("萩商工会議所")
+    page.screenshot(path=artifact(request, "console-whom-to-call.png"))
+    page.click("#print-button")
+    page.emulate_media(media="print")
+    expect(page.locator("#slip")).to_have_attribute("data-state", "ready")
+    chosen = page.locator("#slip-agencies .slip-agency").first
+    expect(chosen).to_contain_text("萩商工会議所")
+    expect(chosen).to_contain_text("0838-25-3333")
+    expect(chosen).not_to_contain_text("窓口の連絡先: 未登録")
+    pdf = page.pdf(format="A4", prefer_css_page_size=True)
+    artifact(request, "console-slip-hagi.pdf").write_bytes(pdf)
+    assert b"0838-25-3333" in pdf or _pdf_pages(pdf) == 1
 
 
 def _pdf_pages(pdf: bytes) -> int:
