@@ -7,8 +7,11 @@ caller's transaction: a failure leaves nothing half written.
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import BaseModel
 from sqlalchemy import delete, update
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.matching.rules import lexicon_entry_id
 from app.models import (
@@ -41,6 +44,17 @@ from app.models import (
 )
 from app.models.common import utcnow
 from app.seeding.loader import SeedBundle, seed_timestamp
+
+
+def columns_from(seed: BaseModel, table: type[SQLModel], **named: Any) -> dict[str, Any]:
+    """A table row's values from a seed entry: every field whose name is also a column of the
+    table (enums as their values), plus `named` for the columns stored under another name or
+    shape (source.section -> source_section). A field added to both the seed schema and the table
+    under one name needs no edit here."""
+    data = seed.model_dump(mode="json")
+    values = {k: v for k, v in data.items() if k in table.model_fields}
+    values.update(named)
+    return values
 
 
 def fiscal_year(label: str) -> int:
@@ -111,20 +125,13 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
     for a in ordered:
         session.merge(
             Agency(
-                id=a.id,
-                name=a.name,
-                short_name=a.short_name,
-                name_en=a.name_en,
-                aliases=list(a.aliases),
-                category=a.category,
-                role_label=a.role_label,
-                description=a.description,
-                parent_id=a.parent_id,
-                matrix_order=a.matrix_order,
-                matrix_row_label=a.matrix_row_label,
-                source_section=a.source.section,
-                source_page=a.source.page,
-                updated_at=stamp,
+                **columns_from(
+                    a,
+                    Agency,
+                    source_section=a.source.section,
+                    source_page=a.source.page,
+                    updated_at=stamp,
+                )
             )
         )
         session.flush()
@@ -259,15 +266,13 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
     for g in bundle.programmes:
         session.merge(
             Programme(
-                id=g.id,
-                name=g.name,
-                aliases=list(g.aliases),
-                kind=g.kind.value,
-                description=g.description,
-                status_note=g.status_note,
-                source_section=g.source.section,
-                source_page=g.source.page,
-                updated_at=stamp,
+                **columns_from(
+                    g,
+                    Programme,
+                    source_section=g.source.section,
+                    source_page=g.source.page,
+                    updated_at=stamp,
+                )
             )
         )
     session.flush()
@@ -288,16 +293,12 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
     for need in bundle.needs:
         session.merge(
             Need(
-                id=need.id,
-                label=need.label,
-                topic=need.topic,
-                label_en=need.label_en,
-                category=need.category,
-                support_type_code=need.support_type.value,
-                in_figure=need.in_figure,
-                general=need.general,
-                figure_order=need.figure_order,
-                source_section=need.source.section,
+                **columns_from(
+                    need,
+                    Need,
+                    support_type_code=need.support_type.value,
+                    source_section=need.source.section,
+                )
             )
         )
     session.flush()
@@ -315,28 +316,7 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
         )
     )
     for c in bundle.contact_points:
-        session.merge(
-            ContactPoint(
-                id=c.id,
-                name=c.name,
-                agency_id=c.agency_id,
-                role=c.role,
-                postal_code=c.postal_code,
-                address=c.address,
-                phones=[ph.model_dump() for ph in c.phones],
-                fax=c.fax,
-                email=c.email,
-                url=c.url,
-                hours=c.hours,
-                prefecture_wide=c.prefecture_wide,
-                general_fallback=c.general_fallback,
-                programme_id=c.programme_id,
-                source=c.source,
-                as_of=c.as_of,
-                verified=c.verified,
-                updated_at=stamp,
-            )
-        )
+        session.merge(ContactPoint(**columns_from(c, ContactPoint, updated_at=stamp)))
     session.flush()
     for c in bundle.contact_points:
         for code in dict.fromkeys(c.municipalities):

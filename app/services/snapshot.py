@@ -7,6 +7,7 @@ now and then, and a database outage leaves the last good snapshot serving.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -64,6 +65,18 @@ def _grouped(rows: Any) -> dict[Any, list[Any]]:
     return out
 
 
+def view_of(view: Any, row: Any, **named: Any) -> Any:
+    """A snapshot view from a table row: every view field that is an attribute of the row under
+    the same name, plus `named` for what is stored elsewhere or in another shape (links, renamed
+    columns). A field added to the table and the view under one name needs no edit here."""
+    values = {
+        f.name: getattr(row, f.name)
+        for f in dataclasses.fields(view)
+        if f.name not in named and hasattr(row, f.name)
+    }
+    return view(**values, **named)
+
+
 def build_snapshot(session: Session) -> DirectorySnapshot:
     version = read_version(session)
     roles = _grouped(session.exec(select(AgencyRole.agency_id, AgencyRole.support_type_code)))
@@ -104,13 +117,10 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
             for s in session.exec(select(SupportType).order_by(col(SupportType.sort_order)))
         ),
         agencies={
-            a.id: AgencyView(
-                id=a.id,
-                name=a.name,
-                short_name=a.short_name,
+            a.id: view_of(
+                AgencyView,
+                a,
                 roles=frozenset(roles.get(a.id, [])),
-                parent_id=a.parent_id,
-                role_label=a.role_label,
                 municipalities=tuple(sorted(served.get(a.id, []))),
             )
             for a in session.exec(select(Agency).order_by(col(Agency.id)))
@@ -120,50 +130,32 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
             for a in session.exec(select(Action).order_by(col(Action.number)))
         },
         programmes={
-            g.id: ProgrammeView(
-                id=g.id,
-                name=g.name,
-                kind=g.kind,
+            g.id: view_of(
+                ProgrammeView,
+                g,
                 operators=tuple(sorted(operators.get(g.id, []))),
                 actions=tuple(sorted(prog_actions.get(g.id, []))),
                 support_types=tuple(sorted(prog_types.get(g.id, []))),
-                description=g.description,
             )
             for g in session.exec(select(Programme).order_by(col(Programme.id)))
         },
         needs={
-            n.id: NeedView(
-                id=n.id,
-                label=n.label,
+            n.id: view_of(
+                NeedView,
+                n,
                 support_type=n.support_type_code,
                 actions=tuple(sorted(need_actions.get(n.id, []))),
                 agencies=tuple(need_agencies.get(n.id, [])),
-                in_figure=n.in_figure,
-                general=n.general,
                 topic=n.topic or n.label,
             )
             for n in session.exec(select(Need).order_by(col(Need.id)))
         },
         contact_points=tuple(
-            ContactPointView(
-                id=c.id,
-                name=c.name,
-                agency_id=c.agency_id,
-                role=c.role,
-                postal_code=c.postal_code,
-                address=c.address,
+            view_of(
+                ContactPointView,
+                c,
                 phones=tuple(PhoneView(p.get("label"), str(p["number"])) for p in c.phones),
-                fax=c.fax,
-                email=c.email,
-                url=c.url,
-                hours=c.hours,
                 municipalities=tuple(sorted(cp_municipalities.get(c.id, []))),
-                prefecture_wide=c.prefecture_wide,
-                general_fallback=c.general_fallback,
-                source=c.source,
-                as_of=c.as_of,
-                verified=c.verified,
-                programme_id=c.programme_id,
             )
             for c in session.exec(select(ContactPoint).order_by(col(ContactPoint.id)))
         ),
