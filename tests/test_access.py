@@ -288,3 +288,25 @@ def test_database_errors_leak_no_sql_or_trace(engine: Engine, database_url: str,
             text = resp.text.lower()
             assert "select" not in text and "traceback" not in text and "sqlite" not in text
     broken.dispose()
+
+
+def test_issuing_and_revoking_keys_are_audited(client: TestClient, engine: Engine) -> None:
+    admin_id, admin_secret = make_key(engine, "admin")
+    admin = bearer(admin_secret)
+    created = client.post(
+        "/v1/admin/api-keys",
+        headers=admin,
+        json={"scope": "front_desk", "municipality": "萩市", "label": "監査の確認"},
+    )
+    assert created.status_code == 201, created.text
+    key = created.json()
+    assert client.delete(f"/v1/admin/api-keys/{key['id']}", headers=admin).status_code == 200
+    entries = client.get(
+        "/v1/admin/audit",
+        headers=admin,
+        params={"entity_type": "api_key", "entity_id": str(key["id"])},
+    ).json()["items"]
+    assert [e["action"] for e in entries] == ["revoke", "create"]
+    assert all(e["key_id"] == admin_id for e in entries)
+    assert entries[1]["after"]["label"] == "監査の確認"
+    assert key["secret"] not in str(entries) and "secret_hash" not in str(entries)

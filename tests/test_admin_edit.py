@@ -287,13 +287,16 @@ def programme(*operators: str, **extra: Any) -> dict[str, Any]:
 
 def test_programme_lifecycle(client: TestClient, keys: Keys, agency: dict[str, Any]) -> None:
     aid = agency["id"]
-    assert_problem(
-        client.post("/v1/admin/programmes", headers=keys.editor, json=programme("yipf")), 403
-    )
-    resp = client.post("/v1/admin/programmes", headers=keys.editor, json=programme(aid, "yipf"))
+    # an editor registers programmes of its own agency only
+    for operators in (["yipf"], [aid, "yipf"]):
+        assert_problem(
+            client.post("/v1/admin/programmes", headers=keys.editor, json=programme(*operators)),
+            403,
+        )
+    resp = client.post("/v1/admin/programmes", headers=keys.editor, json=programme(aid))
     assert resp.status_code == 201, resp.text
     g = resp.json()
-    assert g["operators"] == sorted([aid, "yipf"]) and g["actions"] == [6]
+    assert g["operators"] == [aid] and g["actions"] == [6]
     public = client.get(f"/v1/programmes/{g['id']}")
     assert public.status_code == 200 and public.headers["etag"] == '"1"'
     found = client.get("/v1/programmes", params={"q": g["name"]}).json()
@@ -307,18 +310,30 @@ def test_programme_lifecycle(client: TestClient, keys: Keys, agency: dict[str, A
         json={"name": new_name, "kind": "loan", "actions": [12], "support_types": ["finance"]},
     )
     assert resp.status_code == 200, resp.text
-    assert resp.json()["actions"] == [12] and resp.json()["operators"] == sorted([aid, "yipf"])
+    assert resp.json()["actions"] == [12] and resp.json()["operators"] == [aid]
     assert client.get("/v1/programmes", params={"q": new_name}).json()["total"] == 1
-    # an editor may not drop its own agency, nor name unknown operators or actions
-    assert_problem(client.patch(url, headers=keys.editor, json={"operators": ["yipf"]}), 403)
+    # admin makes it shared with the foundation
+    shared = client.patch(url, headers=keys.admin, json={"operators": [aid, "yipf"]})
+    assert shared.status_code == 200, shared.text
+    # the editor may not remove or add another agency, nor name unknown ids
+    assert_problem(client.patch(url, headers=keys.editor, json={"operators": [aid]}), 403)
     assert_problem(
-        client.patch(url, headers=keys.editor, json={"operators": [aid, "ghost-x"]}), 422
+        client.patch(url, headers=keys.editor, json={"operators": [aid, "yipf", "chuokai"]}),
+        403,
+    )
+    assert_problem(
+        client.patch(url, headers=keys.editor, json={"operators": [aid, "yipf", "ghost-x"]}), 422
     )
     assert_problem(client.patch(url, headers=keys.editor, json={"actions": [13]}), 422)
     assert_problem(client.patch(url, headers=keys.editor, json={"kind": "gift"}), 422)
     assert_problem(
         client.patch(url, headers={**keys.editor, "If-Match": '"1"'}, json={"name": "x"}), 412
     )
+    # nor delete a programme another agency also runs
+    assert_problem(client.delete(url, headers=keys.editor), 403)
+    # the foundation's editor keeps its rights on the shared programme
+    ok = client.patch(url, headers=keys.other_editor, json={"status_note": "共同運営"})
+    assert ok.status_code == 200, ok.text
     # a non-operator editor cannot edit someone else's programme
     assert_problem(
         client.patch(
@@ -326,11 +341,27 @@ def test_programme_lifecycle(client: TestClient, keys: Keys, agency: dict[str, A
         ),
         403,
     )
-    assert client.delete(url, headers=keys.editor).status_code == 204
+    # the editor may take itself off; then the programme is no longer its to edit
+    left = client.patch(url, headers=keys.editor, json={"operators": ["yipf"]})
+    assert left.status_code == 200 and left.json()["operators"] == ["yipf"]
+    assert_problem(client.patch(url, headers=keys.editor, json={"name": "x"}), 403)
+    assert client.delete(url, headers=keys.admin).status_code == 204
     assert_problem(client.get(f"/v1/programmes/{g['id']}"), 404)
     entries = audit(client, keys, entity_type="programme", entity_id=g["id"])
-    assert [e["action"] for e in entries] == ["delete", "update", "create"]
-    assert entries[1]["before"]["kind"] == "subsidy" and entries[1]["after"]["kind"] == "loan"
+    assert [e["action"] for e in entries][:2] == ["delete", "update"]
+    assert entries[-1]["action"] == "create"
+
+
+def test_an_editor_cannot_take_over_a_shared_programme(client: TestClient, engine: Engine) -> None:
+    """The review's case: the centre's editor set itself as sole operator of a programme it
+    shares with the foundation, and locked the foundation out."""
+    itc = bearer(make_key(engine, "agency_editor", agency_id="yamaguchi-itc")[1])
+    url = "/v1/admin/programmes/technology-innovation-plan-approval"
+    before = client.get(url, headers=itc).json()["operators"]
+    assert "yamaguchi-itc" in before and len(before) > 1
+    assert_problem(client.patch(url, headers=itc, json={"operators": ["yamaguchi-itc"]}), 403)
+    assert_problem(client.delete(url, headers=itc), 403)
+    assert client.get(url, headers=itc).json()["operators"] == before
 
 
 @pytest.mark.parametrize("payload", INJECTIONS)
@@ -383,3 +414,21 @@ def test_audit_filters_and_pagination(
     assert page["total"] == 4 and len(page["items"]) == 2  # 1 create + 3 updates
     assert page["items"][0]["after"]["role_label"] == "版1"
     assert_problem(client.get("/v1/admin/audit", headers=keys.admin, params={"limit": 0}), 422)
+
+
+def test_window_flags_and_programme_windows_are_admins(
+    client: TestClient, keys: Keys, agency: dict[str, Any]
+) -> None:
+    """An editor's window may not become everyone's fallback, prefecture-wide or "confirmed", nor
+    hang on another agency's programme: those put it in front of every owner."""
+    for flag in ("general_fallback", "prefecture_wide", "verified"):
+        body = contact(agency["id"], **{flag: True})
+        assert_problem(client.post("/v1/admin/contact-points", headers=keys.editor, json=body), 403)
+    foreign = contact(agency["id"], programme_id="business-succession-desk")
+    assert_problem(client.post("/v1/admin/contact-points", headers=keys.editor, json=foreign), 403)
+    plain = client.post("/v1/admin/contact-points", headers=keys.editor, json=contact(agency["id"]))
+    assert plain.status_code == 201, plain.text
+    url = f"/v1/admin/contact-points/{plain.json()['id']}"
+    assert_problem(client.patch(url, headers=keys.editor, json={"verified": True}), 403)
+    assert client.patch(url, headers=keys.editor, json={"verified": False}).status_code == 200
+    assert client.patch(url, headers=keys.admin, json={"verified": True}).status_code == 200

@@ -19,8 +19,8 @@ term hits in one pass each, and a sequence pattern is only examined when its fir
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Any
 
 import ahocorasick
 
@@ -32,6 +32,7 @@ from app.matching.rules import (
     Rule,
     RuleError,
     RuleSet,
+    compile_rule_regex,
 )
 
 SEP = "\x1f"
@@ -60,7 +61,7 @@ class CompiledPattern:
 @dataclass(frozen=True, slots=True)
 class CompiledRegex:
     rule_index: int
-    regex: re.Pattern[str]
+    regex: Any  # an RE2 pattern (linear time): .search(text) -> match with start/end/group
 
 
 @dataclass(frozen=True)
@@ -159,7 +160,7 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
     for ri, rule in enumerate(rule_set.rules):
         for pattern in rule.patterns:
             if isinstance(pattern, RegexPattern):
-                regexes.append(CompiledRegex(ri, re.compile(pattern.regex)))
+                regexes.append(CompiledRegex(ri, compile_rule_regex(pattern.regex)))
                 continue
             seq = [pattern] if isinstance(pattern, str) else list(pattern)
             try:

@@ -302,10 +302,12 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
         ):
             continue
         first, last = owner[start_idx], owner[end_idx]
-        # An end on a particle is a word cut in two, unless Sudachi cut a kana run mid-mora
-        # (とっ|き|ょ): then the span's content tokens stand for it.
-        if last < 0 and reading[end_idx] in _MORA_TAIL:
-            last = max((i for i in owner[start_idx : end_idx + 1] if i >= 0), default=-1)
+        # An end on a particle is a word cut in two, unless Sudachi cut a run of kana it could
+        # not read (とっ|き|ょ, ゆう|し|を): then the span's kana content tokens stand for it.
+        if last < 0:
+            inside = [i for i in owner[start_idx : end_idx + 1] if i >= 0]
+            if inside and (reading[end_idx] in _MORA_TAIL or not tokens[inside[-1]].trusted):
+                last = inside[-1]
         if first < 0 or last < 0 or tokens[first].clause != tokens[last].clause:
             continue
         # A dictionary word is not cut: 新しい商品 does not hide 意匠 (アタラシ|イ・ショウ|ヒン).

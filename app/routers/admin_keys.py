@@ -36,13 +36,14 @@ def key_out(key: ApiKey) -> ApiKeyOut:
         **problem_responses(401, 403, 413, 422, 429),
     },
 )
-def create_key(body: ApiKeyCreate, session: SessionDep, _: AdminDep) -> ApiKeyCreated:
+def create_key(body: ApiKeyCreate, session: SessionDep, admin: AdminDep) -> ApiKeyCreated:
     key, secret = service.create_key(
         session,
         scope=body.scope,
         agency_id=body.agency_id,
         municipality=body.municipality,
         label=body.label,
+        actor=admin,
     )
     session.commit()
     session.refresh(key)
@@ -73,9 +74,9 @@ def list_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyOut]:
 def revoke_key(
     key_id: Annotated[int, Path(ge=1, le=2**31 - 1, examples=[2])],
     session: SessionDep,
-    _: AdminDep,
+    admin: AdminDep,
 ) -> ApiKeyOut:
-    key = service.revoke_key(session, key_id)
+    key = service.revoke_key(session, key_id, actor=admin)
     session.commit()
     session.refresh(key)
     return key_out(key)

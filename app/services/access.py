@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlmodel import Session, col, select
 
 from app.core.errors import ApiError
-from app.models import Agency, ApiKey
+from app.models import Agency, ApiKey, AuditEntry
 from app.models.common import utcnow
 from app.services.lookups import resolve_municipality
 
@@ -46,6 +46,10 @@ class Principal:
         return self.scope is Scope.admin
 
 
+# Who issued or revoked a key from the command line (python -m app.cli keys …).
+CLI_PRINCIPAL = Principal(key_id=None, prefix="cli", scope=Scope.admin)
+
+
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
@@ -57,8 +61,10 @@ def create_key(
     agency_id: str | None = None,
     municipality: str | None = None,
     label: str | None = None,
+    actor: Principal | None = None,
 ) -> tuple[ApiKey, str]:
-    """Create a key; returns the row and the secret (which is not stored anywhere)."""
+    """Create a key; returns the row and the secret (which is not stored anywhere). The issue is
+    in the audit log (by `actor`, or the command line), in the caller's transaction."""
     municipality_code: str | None = None
     if scope is Scope.agency_editor:
         if not agency_id:
@@ -88,7 +94,38 @@ def create_key(
     )
     session.add(key)
     session.flush()
+    _audit_key(session, actor, "create", key)
     return key, secret
+
+
+def _key_state(key: ApiKey) -> dict[str, object]:
+    """What the audit keeps of a key: never the secret, nor its hash."""
+    return {
+        "id": key.id,
+        "prefix": key.prefix,
+        "scope": key.scope,
+        "agency_id": key.agency_id,
+        "municipality_code": key.municipality_code,
+        "label": key.label,
+        "revoked": key.revoked_at is not None,
+    }
+
+
+def _audit_key(session: Session, actor: Principal | None, action: str, key: ApiKey) -> None:
+    who = actor or CLI_PRINCIPAL
+    session.add(
+        AuditEntry(
+            key_id=who.key_id,
+            key_prefix=who.prefix,
+            key_scope=who.scope.value,
+            action=action,
+            entity_type="api_key",
+            entity_id=str(key.id),
+            before=None,
+            after=_key_state(key),
+        )
+    )
+    session.flush()
 
 
 def list_keys(session: Session, *, include_revoked: bool = True) -> list[ApiKey]:
@@ -98,7 +135,7 @@ def list_keys(session: Session, *, include_revoked: bool = True) -> list[ApiKey]
     return list(session.exec(stmt))
 
 
-def revoke_key(session: Session, key_id: int) -> ApiKey:
+def revoke_key(session: Session, key_id: int, actor: Principal | None = None) -> ApiKey:
     key = session.get(ApiKey, key_id)
     if key is None:
         raise ApiError(404, f"API キー {key_id} は見つかりません。")
@@ -106,6 +143,7 @@ def revoke_key(session: Session, key_id: int) -> ApiKey:
         key.revoked_at = utcnow()
         session.add(key)
         session.flush()
+        _audit_key(session, actor, "revoke", key)
     return key
 
 

@@ -327,6 +327,26 @@ def _set_cp_municipalities(session: Session, cp_id: str, codes: list[str]) -> No
         session.add(ContactPointMunicipality(contact_point_id=cp_id, municipality_code=code))
 
 
+# Flags that put a window in front of every owner (the general fallback of every out-of-scope
+# answer, the prefecture-wide window, the "confirmed" mark): admin's to set.
+ADMIN_CP_FLAGS = ("general_fallback", "prefecture_wide", "verified")
+
+
+def _check_cp_rights(
+    session: Session, principal: Principal, values: dict[str, Any], current: ContactPoint | None
+) -> None:
+    if principal.is_admin:
+        return
+    for flag in ADMIN_CP_FLAGS:
+        if flag in values and values[flag] != (getattr(current, flag) if current else False):
+            raise _forbid(f"{flag} は管理者だけが設定できます。")
+    programme_id = values.get("programme_id")
+    if programme_id is not None and programme_id != (current.programme_id if current else None):
+        operators = _programme_links(session, programme_id)["operators"]
+        if not any(can_edit_agency(session, principal, op) for op in operators):
+            raise _forbid("自機関が運営する制度の窓口だけを登録できます。")
+
+
 def _cp_for_editing(session: Session, principal: Principal, cp_id: str) -> ContactPoint:
     c = get_or_404(session, ContactPoint, cp_id, "窓口")
     if not can_edit_agency(session, principal, c.agency_id):
@@ -347,6 +367,7 @@ def create_contact_point(
         raise ApiError(409, f"窓口「{body.id}」はすでに存在します。")
     values = body.model_dump(mode="json")
     _check_cp_links(session, values)
+    _check_cp_rights(session, principal, values, None)
     municipalities = values.pop("municipalities")
     c = ContactPoint(**values)
     session.add(c)
@@ -379,6 +400,7 @@ def update_contact_point(
         raise _forbid("窓口を自機関以外の機関に移すことはできません。")
     check_if_match(if_match, c.revision)
     _check_cp_links(session, changes)
+    _check_cp_rights(session, principal, changes, c)
     before = _cp_state(session, c)
     claim_revision(session, ContactPoint, c, c.revision)
     municipalities = changes.pop("municipalities", None)
@@ -497,13 +519,27 @@ def _programme_for_editing(session: Session, principal: Principal, pid: str) -> 
     return g
 
 
-def _check_programme_links(session: Session, principal: Principal, values: dict[str, Any]) -> None:
+def _check_programme_links(
+    session: Session,
+    principal: Principal,
+    values: dict[str, Any],
+    current_operators: list[str] | None = None,
+) -> None:
+    """Operators: admin may set any. An agency editor creates a programme naming only its own
+    agency, and on a shared programme adds or removes only itself: another agency's place as
+    operator is that agency's (or admin's) to change."""
     if "operators" in values:
         _require_exist(session, Agency, values["operators"], "運営機関")
-        if not principal.is_admin and principal.agency_id not in values["operators"]:
-            raise _forbid(
-                "運営機関に自機関を含めてください（自機関が運営する制度のみ編集できます）。"
-            )
+        if not principal.is_admin:
+            own = principal.agency_id
+            new = set(values["operators"])
+            if current_operators is None and new != {own}:
+                raise _forbid("制度の登録では、運営機関に自機関だけを指定してください。")
+            if current_operators is not None and (new ^ set(current_operators)) - {own}:
+                raise _forbid(
+                    "運営機関の変更は自機関の追加・削除だけができます"
+                    "（他の機関の追加・削除は、その機関か管理者にご依頼ください）。"
+                )
     if values.get("actions"):
         _require_exist(session, Action, values["actions"], "アクション番号")
 
@@ -566,7 +602,9 @@ def update_programme(
     g = _programme_for_editing(session, principal, pid)
     changes = patch.changes()
     check_if_match(if_match, g.revision)
-    _check_programme_links(session, principal, changes)
+    _check_programme_links(
+        session, principal, changes, _programme_links(session, g.id)["operators"]
+    )
     before = _programme_state(session, g)
     claim_revision(session, Programme, g, g.revision)
     links: dict[str, Any] = {
@@ -596,6 +634,11 @@ def delete_programme(
 ) -> None:
     g = _programme_for_editing(session, principal, pid)
     check_if_match(if_match, g.revision)
+    operators = set(_programme_links(session, g.id)["operators"])
+    if not principal.is_admin and operators - {principal.agency_id}:
+        raise _forbid(
+            "他の機関も運営する制度は削除できません（自機関を運営機関から外すか、管理者にご依頼ください）。"
+        )
     contacts = _count(session, ContactPoint, col(ContactPoint.programme_id) == g.id)
     if contacts:
         raise ApiError(

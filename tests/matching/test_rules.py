@@ -117,3 +117,27 @@ def test_core_imports_no_web_or_database_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_rule_regexes_run_on_a_linear_time_engine(normalizer: Normalizer, tmp_path: Path) -> None:
+    """The review's pattern (き|き)*ょうどう stalled Python's backtracking engine for seconds on 24
+    「き」; rule regexes are RE2 patterns, which match in time linear in the text, and what RE2
+    cannot do without backtracking (lookaround) is refused as invalid."""
+    import re2
+
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "t.yaml").write_text(
+        "rules:\n  - {id: t.r, need: loan, patterns: [{regex: '(き|き)*ょうどう'}]}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "lexicon.yaml").write_text("synonyms: []\n", encoding="utf-8")
+    compiled = compile_rules(load_rules(rules_dir, tmp_path / "lexicon.yaml"), normalizer)
+    assert all(isinstance(r.regex, re2._Regexp) for r in compiled.regexes)
+    assert compiled.regexes[0].regex.search("き" * 24 + "x") is None
+    assert compiled.regexes[0].regex.search("ききょうどう") is not None
+    (rules_dir / "t.yaml").write_text(
+        "rules:\n  - {id: t.r, need: loan, patterns: [{regex: '融資(?!制度)'}]}\n", encoding="utf-8"
+    )
+    with pytest.raises(RuleError, match=r"patterns\.0\.regex"):
+        load_rules(rules_dir, tmp_path / "lexicon.yaml")
