@@ -14,7 +14,7 @@ from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import re2
 import yaml
@@ -240,14 +240,6 @@ def _check_regexes(source: str, rule: Rule) -> None:
 RuleRecord = tuple[str, Mapping[str, Any]]
 LexiconRecord = tuple[str, Mapping[str, Any]]
 
-LEXICON_KINDS: tuple[str, ...] = (
-    "synonyms",
-    "negation_cues",
-    "vague_terms",
-    "private_life_terms",
-    "business_context_terms",
-    "clarifying_questions",
-)
 LexiconKind = Literal[
     "synonyms",
     "negation_cues",
@@ -256,6 +248,7 @@ LexiconKind = Literal[
     "business_context_terms",
     "clarifying_questions",
 ]
+LEXICON_KINDS: tuple[str, ...] = get_args(LexiconKind)
 # Sections whose entries are bare strings in lexicon.yaml ({"term": ...} as records).
 TERM_KINDS = frozenset({"vague_terms", "private_life_terms", "business_context_terms"})
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -152,6 +152,33 @@ def _validation_errors(exc: ValidationError, line: int, columns: dict[str, str])
     return out
 
 
+def _identified(
+    plan: ImportPlan,
+    rows: list[tuple[int, dict[str, str]]],
+    values_of: Callable[[dict[str, str]], dict[str, Any]],
+    noun: str,
+    seen: set[str],
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The rows whose cells read as values and that carry an id not seen before in the file;
+    the others become errors of the plan. `seen` collects the ids."""
+    column = f"{noun}ID"
+    for line, cells in rows:
+        try:
+            values = values_of(cells)
+        except ValueError as exc:
+            plan.errors.append(RowError(line, "担当市町", str(exc)))
+            continue
+        key = values["id"]
+        if not key:
+            detail = f"{column} がありません（新しい{noun}にも ID を付けてください）。"
+            plan.errors.append(RowError(line, column, detail))
+        elif key in seen:
+            plan.errors.append(RowError(line, column, f"{column}「{key}」が2回出てきます。"))
+        else:
+            seen.add(key)
+            yield line, values
+
+
 # --- agencies ---------------------------------------------------------------------------------
 
 AGENCY_COLUMNS = {
@@ -189,24 +216,11 @@ def plan_agencies(session: Session, principal: Principal, text: str) -> ImportPl
     header = ["機関ID", "機関名", "略称", "区分", "親機関ID", "担当市町", *[t.name for t in types]]
     plan = ImportPlan()
     seen: set[str] = set()
-    for line, cells in read_rows(text, header):
-        try:
-            values = _agency_values(session, cells, types)
-        except ValueError as exc:
-            plan.errors.append(RowError(line, "担当市町", str(exc)))
-            continue
+    rows = read_rows(text, header)
+    for line, values in _identified(
+        plan, rows, lambda c: _agency_values(session, c, types), "機関", seen
+    ):
         agency_id = values["id"]
-        if not agency_id:
-            plan.errors.append(
-                RowError(
-                    line, "機関ID", "機関ID がありません（新しい機関にも ID を付けてください）。"
-                )
-            )
-            continue
-        if agency_id in seen:
-            plan.errors.append(RowError(line, "機関ID", f"機関ID「{agency_id}」が2回出てきます。"))
-            continue
-        seen.add(agency_id)
         existing = session.get(Agency, agency_id)
         owner = values.get("parent_id") if existing is None else agency_id
         if not (owner and edits.can_edit_agency(session, principal, owner)):
@@ -327,25 +341,9 @@ def _cp_values(session: Session, cells: dict[str, str]) -> dict[str, Any]:
 
 def plan_contact_points(session: Session, principal: Principal, text: str) -> ImportPlan:
     plan = ImportPlan()
-    seen: set[str] = set()
-    for line, cells in read_rows(text, ["窓口ID", "窓口名", "機関ID"]):
-        try:
-            values = _cp_values(session, cells)
-        except ValueError as exc:
-            plan.errors.append(RowError(line, "担当市町", str(exc)))
-            continue
+    rows = read_rows(text, ["窓口ID", "窓口名", "機関ID"])
+    for line, values in _identified(plan, rows, lambda c: _cp_values(session, c), "窓口", set()):
         cp_id = values["id"]
-        if not cp_id:
-            plan.errors.append(
-                RowError(
-                    line, "窓口ID", "窓口ID がありません（新しい窓口にも ID を付けてください）。"
-                )
-            )
-            continue
-        if cp_id in seen:
-            plan.errors.append(RowError(line, "窓口ID", f"窓口ID「{cp_id}」が2回出てきます。"))
-            continue
-        seen.add(cp_id)
         existing = session.get(ContactPoint, cp_id)
         owners = {values["agency_id"]} | ({existing.agency_id} if existing else set())
         if not all(o and edits.can_edit_agency(session, principal, o) for o in owners):
