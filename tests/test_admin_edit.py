@@ -432,3 +432,26 @@ def test_window_flags_and_programme_windows_are_admins(
     assert_problem(client.patch(url, headers=keys.editor, json={"verified": True}), 403)
     assert client.patch(url, headers=keys.editor, json={"verified": False}).status_code == 200
     assert client.patch(url, headers=keys.admin, json={"verified": True}).status_code == 200
+
+
+def test_concurrent_deletes_delete_once(
+    client: TestClient, keys: Keys, agency: dict[str, Any]
+) -> None:
+    """Ten parallel DELETEs with the same If-Match: one 204 and one audit entry; the others are
+    told the row changed (412) or is gone (404), never a second success."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    created = client.post(
+        "/v1/admin/contact-points", headers=keys.admin, json=contact(agency["id"])
+    ).json()
+    url = f"/v1/admin/contact-points/{created['id']}"
+
+    def delete_once(_: int) -> int:
+        return client.delete(url, headers={**keys.admin, "If-Match": '"1"'}).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = list(pool.map(delete_once, range(10)))
+    assert codes.count(204) == 1, codes
+    assert set(codes) <= {204, 404, 412}, codes
+    entries = audit(client, keys, entity_type="contact_point", entity_id=created["id"])
+    assert [e["action"] for e in entries].count("delete") == 1

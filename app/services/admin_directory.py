@@ -271,6 +271,8 @@ def delete_agency(
             f"機関「{a.id}」は次から参照されているため削除できません: {'、'.join(used)}。",
         )
     before = _agency_state(session, a)
+    # One delete wins: the guarded revision bump makes a concurrent one a 412, not a second 204.
+    claim_revision(session, Agency, a, a.revision)
     session.execute(delete(AgencyRole).where(col(AgencyRole.agency_id) == a.id))
     session.execute(delete(AgencyMunicipality).where(col(AgencyMunicipality.agency_id) == a.id))
     session.delete(a)
@@ -430,6 +432,7 @@ def delete_contact_point(
     c = _cp_for_editing(session, principal, cp_id)
     check_if_match(if_match, c.revision)
     before = _cp_state(session, c)
+    claim_revision(session, ContactPoint, c, c.revision)
     _set_cp_municipalities(session, c.id, [])
     session.delete(c)
     session.flush()
@@ -647,6 +650,7 @@ def delete_programme(
             "先に窓口の programme_id を外してください。",
         )
     before = _programme_state(session, g)
+    claim_revision(session, Programme, g, g.revision)
     for model in (ProgrammeOperator, ProgrammeAction, ProgrammeMeasure, ProgrammeSupportType):
         session.execute(delete(model).where(col(model.programme_id) == g.id))
     session.delete(g)
