@@ -218,3 +218,17 @@ def test_send_failures_are_logged_not_raised() -> None:
     assert service.send(settings, [payload], httpx.MockTransport(refuse)) == [0]
     rejected = httpx.MockTransport(lambda r: httpx.Response(400, json={"message": "Invalid"}))
     assert service.send(settings, [payload], rejected) == [400]
+
+
+def test_a_replayed_webhook_body_is_not_answered_twice(line_client: TestClient) -> None:
+    event = {
+        **text_event("融資を受けたい", user="U" + uuid.uuid4().hex),
+        "webhookEventId": uuid.uuid4().hex,
+    }
+    body = body_of(event)
+    first = post(line_client, body)
+    assert first.status_code == 200 and len(first.json()["replies"]) == 1
+    replayed = post(line_client, body)  # the same signed body, sent again
+    assert replayed.status_code == 200 and replayed.json()["replies"] == []
+    other = {**event, "webhookEventId": uuid.uuid4().hex, "replyToken": "reply-token-2"}
+    assert len(post(line_client, body_of(other)).json()["replies"]) == 1

@@ -49,6 +49,7 @@ class LineEvent:
     reply_token: str
     user_id: str
     text: str = ""
+    event_id: str | None = None  # webhookEventId: the same event delivered again has the same
 
 
 def events(payload: Mapping[str, Any]) -> list[LineEvent]:
@@ -63,8 +64,10 @@ def events(payload: Mapping[str, Any]) -> list[LineEvent]:
         token = event.get("replyToken")
         if not isinstance(user_id, str) or not isinstance(token, str) or not user_id or not token:
             continue
+        raw_id = event.get("webhookEventId")
+        event_id = raw_id[:100] if isinstance(raw_id, str) and raw_id else None
         if event.get("type") == "follow":
-            out.append(LineEvent("follow", token, user_id))
+            out.append(LineEvent("follow", token, user_id, event_id=event_id))
             continue
         message = event.get("message")
         if (
@@ -73,7 +76,7 @@ def events(payload: Mapping[str, Any]) -> list[LineEvent]:
             and message.get("type") == "text"
             and isinstance(message.get("text"), str)
         ):
-            out.append(LineEvent("text", token, user_id, message["text"]))
+            out.append(LineEvent("text", token, user_id, message["text"], event_id))
     return out
 
 

@@ -1,7 +1,7 @@
 """Table models; importing this package registers every table on ``SQLModel.metadata``."""
 
 from app.models.access import ApiKey, AuditEntry
-from app.models.conversations import Conversation
+from app.models.conversations import Conversation, LineEventSeen
 from app.models.directory import (
     Agency,
     AgencyMunicipality,
@@ -49,6 +49,7 @@ __all__ = [
     "Kpi",
     "KpiAction",
     "LexiconEntry",
+    "LineEventSeen",
     "MatcherRule",
     "Measure",
     "Municipality",

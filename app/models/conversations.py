@@ -24,3 +24,13 @@ class Conversation(SQLModel, table=True):
     expires_at: datetime = Field(
         sa_column=Column(DateTime(timezone=True), nullable=False, index=True)
     )
+
+
+class LineEventSeen(SQLModel, table=True):
+    """A LINE webhook event already answered (its `webhookEventId`): a replayed body is
+    ignored. Rows older than LINE_EVENT_MEMORY_HOURS are deleted as new events arrive."""
+
+    __tablename__ = "line_event"
+
+    event_id: str = Field(primary_key=True, max_length=100)
+    seen_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False, index=True))

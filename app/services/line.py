@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core.config import Settings
 from app.core.errors import ApiError
 from app.dialogue import QuickReply
 from app.dialogue import line as fmt
-from app.models.conversations import Conversation
+from app.models.common import utcnow
+from app.models.conversations import Conversation, LineEventSeen
 from app.schemas.conversations import MAX_TEXT_CHARS
 from app.services import conversations
 from app.services.snapshot import Directory
@@ -53,6 +56,28 @@ def _ensure_started(session: Session, directory: Directory, ttl: float, cid: str
         session.rollback()
 
 
+LINE_EVENT_MEMORY = timedelta(hours=24)
+
+
+def first_delivery(session: Session, event_id: str) -> bool:
+    """Remember a webhook event id; False when it was seen in the last LINE_EVENT_MEMORY (a
+    replay, or LINE delivering again an event that was already answered)."""
+    now = utcnow()
+    session.execute(
+        delete(LineEventSeen).where(col(LineEventSeen.seen_at) < now - LINE_EVENT_MEMORY)
+    )
+    if session.get(LineEventSeen, event_id) is not None:
+        session.commit()
+        return False
+    session.add(LineEventSeen(event_id=event_id, seen_at=now))
+    try:
+        session.commit()
+    except IntegrityError:  # the same event in two concurrent requests: the other one answers
+        session.rollback()
+        return False
+    return True
+
+
 def answer(
     session: Session,
     directory: Directory,
@@ -60,7 +85,10 @@ def answer(
     event: fmt.LineEvent,
     observe: conversations.Observer | None = None,
 ) -> dict[str, Any] | None:
-    """The reply payload for one event (None when there is nothing to answer)."""
+    """The reply payload for one event (None when there is nothing to answer, or when the event
+    was answered before: a replayed webhook body is not answered twice)."""
+    if event.event_id is not None and not first_delivery(session, event.event_id):
+        return None
     secret = settings.LINE_CHANNEL_SECRET or ""
     ttl = settings.CONVERSATION_TTL_MINUTES
     cid = fmt.conversation_id(secret, event.user_id)
