@@ -455,3 +455,21 @@ def test_concurrent_deletes_delete_once(
     assert set(codes) <= {204, 404, 412}, codes
     entries = audit(client, keys, entity_type="contact_point", entity_id=created["id"])
     assert [e["action"] for e in entries].count("delete") == 1
+
+
+def test_concurrent_creates_of_one_id_conflict_instead_of_failing(
+    client: TestClient, keys: Keys, agency: dict[str, Any]
+) -> None:
+    """Ten parallel POSTs with the same new id: one 201, the others 409 (or 503 while SQLite's
+    file is locked), never a 500."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    body = programme(agency["id"])
+
+    def create(_: int) -> int:
+        return client.post("/v1/admin/programmes", headers=keys.admin, json=body).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = list(pool.map(create, range(10)))
+    assert codes.count(201) == 1, codes
+    assert set(codes) <= {201, 409, 503}, codes

@@ -14,6 +14,7 @@ from sqlalchemy.exc import (
     DataError,
     DBAPIError,
     DisconnectionError,
+    IntegrityError,
     InterfaceError,
     OperationalError,
 )
@@ -240,6 +241,25 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             422,
             "入力に使用できない文字（NUL 文字など）または範囲外の値が含まれています。",
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Requests are checked before they write, so a constraint that still fails at commit is
+        # a concurrent change (the same id created twice, a referenced row deleted meanwhile):
+        # a conflict to retry, not a server fault. The log names the constraint's kind only,
+        # never the statement's parameters (they may hold personal data).
+        log.info(
+            "write conflict on %s: %s",
+            request.url.path,
+            type(exc.orig).__name__ if exc.orig is not None else "IntegrityError",
+            extra={"fields": {"request_id": request_id_of(request.scope)}},
+        )
+        return problem_response(
+            409,
+            "同時に行われた別の変更と衝突したため、保存できませんでした（同じ ID の登録や、"
+            "参照先の削除など）。最新の内容を確認してから、もう一度お試しください。",
             instance=request.url.path,
         )
 
