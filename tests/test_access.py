@@ -310,3 +310,14 @@ def test_issuing_and_revoking_keys_are_audited(client: TestClient, engine: Engin
     assert all(e["key_id"] == admin_id for e in entries)
     assert entries[1]["after"]["label"] == "監査の確認"
     assert key["secret"] not in str(entries) and "secret_hash" not in str(entries)
+
+
+def test_personal_data_and_secrets_are_never_cached(client: TestClient, engine: Engine) -> None:
+    admin = bearer(make_key(engine, "admin")[1])
+    created = client.post(
+        "/v1/admin/api-keys", headers=admin, json={"scope": "front_desk", "municipality": "萩市"}
+    )
+    assert created.status_code == 201 and created.headers["cache-control"] == "no-store"
+    assert client.get("/v1/referrals", headers=admin).headers["cache-control"] == "no-store"
+    # a public read keeps its own caching
+    assert client.get("/v1/support-types").headers.get("cache-control") != "no-store"

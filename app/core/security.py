@@ -1,5 +1,6 @@
 """HTTP hardening as plain ASGI middleware: security headers, a body size limit, rate limits.
 
+- Answers that may hold personal data or a secret carry `Cache-Control: no-store`.
 - Every response carries nosniff, DENY framing, no referrer and a Content-Security-Policy. The
   API answers JSON, so its policy allows nothing but same-origin scripts, styles, images and
   fetches (enough for a console page served from this origin later); the interactive docs get a
@@ -37,6 +38,15 @@ DOCS_CSP = (
     "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/redoc")
+# Answers that may hold personal data (referrals, their CSV, conversations, LINE turns) or a
+# secret (a new API key) and the admin answers: no cache, proxy or browser may keep them.
+NO_STORE_PATHS = (
+    "/v1/referrals",
+    "/v1/exports/referrals",
+    "/v1/admin",
+    "/v1/conversations",
+    "/v1/integrations",
+)
 UNLIMITED_PATHS = ("/healthz", "/readyz")
 
 
@@ -49,8 +59,10 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         csp = API_CSP
-        if str(scope.get("path", "")).startswith(DOCS_PATHS):
+        path = str(scope.get("path", ""))
+        if path.startswith(DOCS_PATHS):
             csp = DOCS_CSP
+        extra = ((b"cache-control", b"no-store"),) if path.startswith(NO_STORE_PATHS) else ()
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -61,6 +73,7 @@ class SecurityHeadersMiddleware:
                     (b"x-frame-options", b"DENY"),
                     (b"referrer-policy", b"no-referrer"),
                     (b"content-security-policy", csp.encode()),
+                    *extra,
                 ):
                     if name not in present:
                         headers.append((name, value))
