@@ -63,7 +63,14 @@ def test_rules_reference_only_known_ids(seed_snapshot: DirectorySnapshot) -> Non
 
 
 @pytest.mark.parametrize(
-    "name", ["dev-2026-11.yaml", "speech.yaml", "heldout-2026-12.yaml", "local-offices.yaml"]
+    "name",
+    [
+        "dev-2026-11.yaml",
+        "speech.yaml",
+        "speech-2.yaml",
+        "heldout-2026-12.yaml",
+        "local-offices.yaml",
+    ],
 )
 def test_the_reported_sets_are_valid_and_labelled_with_known_ids(
     seed_snapshot: DirectorySnapshot, name: str
