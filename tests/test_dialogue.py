@@ -386,7 +386,12 @@ def test_replies_read_as_japanese(hagi_match: Matcher, text: str) -> None:
     for left, right in ("「」", "『』", "（）"):
         assert reply.count(left) == reply.count(right), reply
     assert "ルール " not in reply
-    assert "it導入" not in reply  # the owner's letter case is kept
+
+
+def test_the_owners_letter_case_is_kept(hagi_match: Matcher) -> None:
+    explanations = [n["explanation"] for n in hagi_match("IT導入の補助金を使いたい")["needs"]]
+    assert any("『IT導入』" in e for e in explanations), explanations
+    assert not any("it導入" in e for e in explanations)
 
 
 def test_succession_is_explained_as_succession(hagi_match: Matcher) -> None:

@@ -138,5 +138,7 @@ def test_unreadable_files_are_clear_422s(client: TestClient, engine: Engine) -> 
     assert_problem(post(client, admin, "agencies", b"", True), 422)
     assert_problem(post(client, admin, "agencies", "機関ID,機関名\r\n".encode(), True), 422)
     assert_problem(post(client, admin, "agencies", b"\xff\xfe\x00\x81", True, charset="utf-8"), 422)
+    assert_problem(post(client, admin, "agencies", "機関ID,機\x00関名\r\n".encode(), True), 422)
+    assert_problem(post(client, admin, "agencies", '機関ID,"機関名\r\n'.encode(), True), 422)
     assert post(client, admin, "programmes", b"x", True).status_code == 422
     assert post(client, {}, "agencies", b"x", True).status_code == 401

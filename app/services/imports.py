@@ -76,7 +76,16 @@ def decode(body: bytes, charset: str | None) -> str:
 
 
 def read_rows(text: str, header: list[str]) -> list[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(text.lstrip(BOM)))
+    try:
+        return _read_rows(text, header)
+    except csv.Error as exc:  # a NUL byte, an unterminated quote, a cell over the csv limit
+        raise ApiError(
+            422, f"CSV として読み取れません（{exc}）。エクスポートした形式で保存してください。"
+        ) from exc
+
+
+def _read_rows(text: str, header: list[str]) -> list[tuple[int, dict[str, str]]]:
+    reader = csv.reader(io.StringIO(text.lstrip(BOM)), strict=True)
     try:
         found = next(reader)
     except StopIteration:
