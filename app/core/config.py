@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -39,10 +39,57 @@ class Settings(BaseSettings):
         default=0.5,
         description="How often a worker asks the database whether the directory changed",
     )
+    # A request that needs PostgreSQL answers within about 5 s whatever the database does (see
+    # docs/operations.md): in flight, DB_RESPONSE_TIMEOUT_SECONDS; new, pool wait + ping + connect.
     DB_CONNECT_TIMEOUT_SECONDS: int = Field(
-        default=5,
+        default=3,
         ge=2,
-        description="PostgreSQL connect timeout; an unreachable database answers 503, not a hang",
+        description="PostgreSQL connect timeout (libpq's minimum is 2 s); then 503",
+    )
+    DB_RESPONSE_TIMEOUT_SECONDS: float = Field(
+        default=4.0,
+        gt=0,
+        description="Longest wait for any answer from PostgreSQL on an open connection (a frozen "
+        "proxy, a network partition, a database stuck on I/O); then the connection is closed "
+        "and the request answers 503. Keep it above DB_STATEMENT_TIMEOUT_SECONDS",
+    )
+    DB_STATEMENT_TIMEOUT_SECONDS: float = Field(
+        default=3.0,
+        ge=0,
+        description="PostgreSQL statement_timeout: the server cancels a longer statement "
+        "(503); 0 = no limit",
+    )
+    DB_LOCK_TIMEOUT_SECONDS: float = Field(
+        default=2.0,
+        ge=0,
+        description="PostgreSQL lock_timeout: a write waiting longer for a row or table lock "
+        "fails (503); 0 = no limit",
+    )
+    DB_POOL_TIMEOUT_SECONDS: float = Field(
+        default=2.0,
+        gt=0,
+        description="Longest wait for a free pooled connection when all are in use; then 503",
+    )
+    DB_PING_TIMEOUT_SECONDS: float = Field(
+        default=1.0,
+        gt=0,
+        description="Longest wait for the ping that checks a pooled connection before use; a "
+        "silent one is dropped with the rest of the pool and a new connection is opened",
+    )
+    DB_KEEPALIVES_IDLE_SECONDS: int = Field(
+        default=10, ge=1, description="TCP keepalive: idle seconds before the first probe"
+    )
+    DB_KEEPALIVES_INTERVAL_SECONDS: int = Field(
+        default=3, ge=1, description="TCP keepalive: seconds between probes"
+    )
+    DB_KEEPALIVES_COUNT: int = Field(
+        default=3, ge=1, description="TCP keepalive: unanswered probes before the link is dead"
+    )
+    DB_TCP_USER_TIMEOUT_SECONDS: float = Field(
+        default=5.0,
+        ge=0,
+        description="TCP_USER_TIMEOUT: sent data unacknowledged this long closes the link; 0 = "
+        "the system's default",
     )
     SQLITE_BUSY_TIMEOUT_SECONDS: float = Field(
         default=10.0,
@@ -68,6 +115,17 @@ class Settings(BaseSettings):
     LINE_API_BASE: str = Field(
         default="https://api.line.me", description="Base URL of the LINE Messaging API"
     )
+
+    @model_validator(mode="after")
+    def _response_outlasts_statement(self) -> Settings:
+        # A slow statement on a live server must be cancelled by the server (statement_timeout)
+        # before the client gives up on the connection, or the server keeps running it.
+        statement = self.DB_STATEMENT_TIMEOUT_SECONDS
+        if statement and statement >= self.DB_RESPONSE_TIMEOUT_SECONDS:
+            raise ValueError(
+                "DB_RESPONSE_TIMEOUT_SECONDS must be greater than DB_STATEMENT_TIMEOUT_SECONDS"
+            )
+        return self
 
 
 @lru_cache

@@ -1,69 +1,195 @@
-"""Engine and session. One engine per process; SQLite gets foreign keys and a busy timeout."""
+"""Engine and session. One engine per process; SQLite gets foreign keys and a busy timeout,
+PostgreSQL a deadline on everything that waits for the database (`DatabaseLimits`)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+import psycopg
 from fastapi import Depends
+from psycopg.abc import PQGen
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import InvalidatePoolError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
-from app.core.config import get_settings
+from app.core.config import Settings, get_settings
 
 log = logging.getLogger("madoguchi.db")
+RV = TypeVar("RV")
+# How often psycopg's wait loop wakes to check for signals (its own default).
+WAIT_INTERVAL = 0.1
+
+
+class BoundedConnection(psycopg.Connection[Any]):
+    """A psycopg connection that waits at most `response_timeout` seconds for any answer.
+
+    libpq has no deadline on an open connection: when the database, a proxy or the network
+    freezes without closing the socket (the kernel at the other end still acknowledges, so
+    keepalives and TCP_USER_TIMEOUT see nothing wrong), a query waits forever. Every wait of a
+    psycopg connection goes through `wait()`, so the deadline is set there; on expiry the
+    connection is closed (its outcome is unknown: never reuse it) and OperationalError raised,
+    which the pool treats as a disconnect and the API answers with 503."""
+
+    response_timeout: float | None = None
+
+    def wait(
+        self, gen: PQGen[RV], interval: float = WAIT_INTERVAL, timeout: float | None = None
+    ) -> RV:
+        limit = timeout if timeout is not None else self.response_timeout
+        try:
+            return super().wait(gen, interval=interval, timeout=limit)
+        except psycopg.OperationalError as exc:
+            if limit is None or not self._timed_out(exc):
+                raise
+            self.close()
+            raise psycopg.OperationalError(
+                f"PostgreSQL did not answer within {limit:g} s; the connection was closed"
+            ) from exc
+
+    @staticmethod
+    def _timed_out(exc: BaseException) -> bool:
+        # psycopg's wait functions raise an internal subclass of OperationalError on timeout.
+        return type(exc).__name__ == "_WaitTimeout"
+
+
+@dataclass(frozen=True)
+class DatabaseLimits:
+    """How long anything may wait on PostgreSQL (the DB_* settings, docs/operations.md)."""
+
+    connect: int
+    response: float | None
+    statement: float
+    lock: float
+    pool: float
+    ping: float
+    keepalives_idle: int
+    keepalives_interval: int
+    keepalives_count: int
+    tcp_user_timeout: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, serving: bool) -> DatabaseLimits:
+        """`serving`: the limits of the engine that answers requests. Tools (migrations,
+        seeding, benchmark data) keep the connect timeout and keepalives but no statement,
+        lock or response deadline: a migration of a large table may rightly take minutes."""
+        return cls(
+            connect=settings.DB_CONNECT_TIMEOUT_SECONDS,
+            response=settings.DB_RESPONSE_TIMEOUT_SECONDS if serving else None,
+            statement=settings.DB_STATEMENT_TIMEOUT_SECONDS if serving else 0,
+            lock=settings.DB_LOCK_TIMEOUT_SECONDS if serving else 0,
+            pool=settings.DB_POOL_TIMEOUT_SECONDS,
+            ping=settings.DB_PING_TIMEOUT_SECONDS,
+            keepalives_idle=settings.DB_KEEPALIVES_IDLE_SECONDS,
+            keepalives_interval=settings.DB_KEEPALIVES_INTERVAL_SECONDS,
+            keepalives_count=settings.DB_KEEPALIVES_COUNT,
+            tcp_user_timeout=settings.DB_TCP_USER_TIMEOUT_SECONDS,
+        )
+
+    def connect_args(self) -> dict[str, Any]:
+        """libpq parameters: connect timeout, keepalives, and the server-side timeouts."""
+        options = [
+            f"-c statement_timeout={round(self.statement * 1000)}",
+            f"-c lock_timeout={round(self.lock * 1000)}",
+        ]
+        return {
+            "connect_timeout": self.connect,
+            "keepalives": 1,
+            "keepalives_idle": self.keepalives_idle,
+            "keepalives_interval": self.keepalives_interval,
+            "keepalives_count": self.keepalives_count,
+            "tcp_user_timeout": round(self.tcp_user_timeout * 1000),
+            "options": " ".join(options),
+        }
+
+
+def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
+    path = url.split("///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a committed transaction survives a crash of the process
+        # (kill -9), not necessarily a power loss of the machine.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    return engine
+
+
+def _postgres_engine(url: str, limits: DatabaseLimits) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=limits.pool,
+        connect_args=limits.connect_args(),
+    )
+
+    @event.listens_for(engine, "do_connect")
+    def _bounded_connect(_dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        conn = BoundedConnection.connect(*cargs, **cparams)
+        conn.response_timeout = limits.response
+        return conn
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_connection: Any, record: Any) -> None:
+        record.info["fresh"] = True
+
+    @event.listens_for(engine, "checkout")
+    def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # Pessimistic disconnect handling with a short deadline of its own (SQLAlchemy's
+        # pool_pre_ping would wait the full response timeout): a pooled connection that does
+        # not answer within DB_PING_TIMEOUT_SECONDS is dropped with the rest of the pool, and
+        # the pool opens a new one (bounded by the connect timeout).
+        if record.info.pop("fresh", False):
+            return
+        dbapi_connection.response_timeout = limits.ping
+        try:
+            dbapi_connection.execute("SELECT 1")
+        except psycopg.Error as exc:
+            raise InvalidatePoolError(f"pooled connection failed its ping: {exc}") from exc
+        finally:
+            dbapi_connection.response_timeout = limits.response
+
+    return engine
 
 
 def make_engine(
-    url: str, *, connect_timeout: int | None = None, busy_timeout: float | None = None
+    url: str,
+    *,
+    connect_timeout: int | None = None,
+    busy_timeout: float | None = None,
+    serving: bool = False,
 ) -> Engine:
     """An engine whose failures are bounded: a dead PostgreSQL fails a connect within
     `connect_timeout` seconds (DB_CONNECT_TIMEOUT_SECONDS), a locked SQLite file within
-    `busy_timeout` seconds (SQLITE_BUSY_TIMEOUT_SECONDS); pooled PostgreSQL connections are
-    pinged before use, so a database restart costs no request."""
+    `busy_timeout` seconds (SQLITE_BUSY_TIMEOUT_SECONDS). With `serving` (the engine that
+    answers requests), PostgreSQL also gets statement and lock timeouts and a deadline on every
+    answer (`DatabaseLimits`), so a silent database costs a request its 503, not a hang."""
     settings = get_settings()
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         timeout = busy_timeout if busy_timeout is not None else settings.SQLITE_BUSY_TIMEOUT_SECONDS
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": timeout})
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a committed transaction survives a crash of the process
-            # (kill -9), not necessarily a power loss of the machine.
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        return engine
-    seconds = (
-        connect_timeout if connect_timeout is not None else settings.DB_CONNECT_TIMEOUT_SECONDS
-    )
-    connect_args: dict[str, Any] = {}
-    if url.startswith(("postgresql", "postgres")):
-        connect_args["connect_timeout"] = seconds
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
-        pool_timeout=10,
-        connect_args=connect_args,
-    )
+        return _sqlite_engine(url, timeout)
+    limits = DatabaseLimits.from_settings(settings, serving=serving)
+    if connect_timeout is not None:
+        limits = replace(limits, connect=connect_timeout)
+    return _postgres_engine(url, limits)
 
 
 @lru_cache
 def get_engine() -> Engine:
-    return make_engine(get_settings().DATABASE_URL)
+    return make_engine(get_settings().DATABASE_URL, serving=True)
 
 
 def get_session() -> Iterator[Session]:

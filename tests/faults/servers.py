@@ -11,9 +11,13 @@ import asyncio
 import contextlib
 import os
 import secrets
+import signal
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +26,10 @@ from sqlalchemy.engine import URL, make_url
 
 from app.benchmarks.servers import ServerProcess, free_port, prepare_database, start_server
 
+FORWARDER = Path(__file__).with_name("forwarder.py")
+
 __all__ = [
+    "ForwarderProcess",
     "ServerProcess",
     "TcpProxy",
     "admin_headers",
@@ -171,6 +178,35 @@ class TcpProxy:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=10)
         self._loop.close()
+
+    def url_for(self, url: URL) -> URL:
+        return url.set(host="127.0.0.1", port=self.port)
+
+
+class ForwarderProcess:
+    """`forwarder.py` in a process of its own: `freeze()` stops it (SIGSTOP) with every
+    connection open, `thaw()` continues it (SIGCONT)."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.port = free_port()
+        self._proc = subprocess.Popen(
+            [sys.executable, str(FORWARDER), str(self.port), target_host, str(target_port)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._proc.stdout is not None
+        assert self._proc.stdout.readline().strip() == "listening"
+
+    def freeze(self) -> None:
+        os.kill(self._proc.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self._proc.pid, signal.SIGCONT)
+
+    def close(self) -> None:
+        self.thaw()
+        self._proc.terminate()
+        self._proc.wait(timeout=10)
 
     def url_for(self, url: URL) -> URL:
         return url.set(host="127.0.0.1", port=self.port)

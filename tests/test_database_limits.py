@@ -1,0 +1,81 @@
+"""The deadlines on PostgreSQL (docs/operations.md): server-side statement and lock timeouts on
+the serving engine only, and a client-side deadline on every answer that closes a silent
+connection instead of waiting for it. The stall itself is tested end to end in
+tests/faults/test_database_stall.py."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from app.core.config import Settings
+from app.core.db import DatabaseLimits, _postgres_engine, make_engine
+
+POSTGRES = os.environ.get("TEST_DATABASE_URL", "")
+needs_postgres = pytest.mark.skipif(
+    not POSTGRES.startswith("postgresql"), reason="TEST_DATABASE_URL is not PostgreSQL"
+)
+
+
+def test_the_response_deadline_must_outlast_the_statement_timeout() -> None:
+    with pytest.raises(ValidationError, match="DB_RESPONSE_TIMEOUT_SECONDS"):
+        Settings(DB_STATEMENT_TIMEOUT_SECONDS=5, DB_RESPONSE_TIMEOUT_SECONDS=4)
+    # no server-side limit: any client deadline is allowed
+    assert Settings(DB_STATEMENT_TIMEOUT_SECONDS=0, DB_RESPONSE_TIMEOUT_SECONDS=1)
+
+
+def test_tools_get_no_statement_or_response_deadline() -> None:
+    settings = Settings()
+    tools = DatabaseLimits.from_settings(settings, serving=False)
+    serving = DatabaseLimits.from_settings(settings, serving=True)
+    assert tools.response is None and serving.response == settings.DB_RESPONSE_TIMEOUT_SECONDS
+    assert "statement_timeout=0" in tools.connect_args()["options"]
+    assert serving.connect_args()["keepalives"] == 1
+
+
+@needs_postgres
+def test_the_serving_engine_sets_the_server_side_timeouts() -> None:
+    settings = Settings()
+    serving = make_engine(POSTGRES, serving=True)
+    tool = make_engine(POSTGRES)
+    try:
+        with serving.connect() as conn:
+            statement = conn.execute(text("SHOW statement_timeout")).scalar_one()
+            lock = conn.execute(text("SHOW lock_timeout")).scalar_one()
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match="statement timeout"):
+                conn.execute(text("SELECT pg_sleep(30)"))
+            assert time.monotonic() - started < settings.DB_RESPONSE_TIMEOUT_SECONDS
+        assert statement == f"{settings.DB_STATEMENT_TIMEOUT_SECONDS:g}s"
+        assert lock == f"{settings.DB_LOCK_TIMEOUT_SECONDS:g}s"
+        with tool.connect() as conn:
+            assert conn.execute(text("SHOW statement_timeout")).scalar_one() == "0"
+    finally:
+        serving.dispose()
+        tool.dispose()
+
+
+@needs_postgres
+def test_a_silent_answer_closes_the_connection_and_the_pool_opens_a_new_one() -> None:
+    # No server-side limit here, so the only thing that ends the wait is the client deadline.
+    limits = DatabaseLimits.from_settings(
+        Settings(DB_STATEMENT_TIMEOUT_SECONDS=0, DB_RESPONSE_TIMEOUT_SECONDS=0.5), serving=True
+    )
+    engine = _postgres_engine(POSTGRES, limits)
+    try:
+        with engine.connect() as conn:
+            first_pid = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            started = time.monotonic()
+            with pytest.raises(OperationalError, match=r"did not answer within 0\.5 s") as caught:
+                conn.execute(text("SELECT pg_sleep(5)"))
+            assert time.monotonic() - started < 3
+            assert caught.value.connection_invalidated
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != first_pid
+    finally:
+        engine.dispose()
