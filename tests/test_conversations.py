@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterator
@@ -337,3 +338,19 @@ def test_openapi_documents_the_conversation_operations(client: TestClient) -> No
     example = message["responses"]["200"]["content"]["application/json"]["example"]
     assert example["kind"] == "referral" and example["match"]["matched"] is True
     assert any(t["name"] == "会話 (conversations)" for t in schema["tags"])
+
+
+def test_names_phones_and_addresses_never_reach_the_stored_conversation(
+    client: TestClient, engine: Engine
+) -> None:
+    cid = start(client)["id"]
+    turn = say(client, cid, "山田太郎です。萩市椿東1234-5でパン屋を開業したい。090-1234-5678")
+    assert turn["match"] is not None and turn["match"]["matched"]  # masking kept the request
+    row = stored(engine, cid)
+    assert row is not None
+    kept = json.dumps([row.state, row.transcript], ensure_ascii=False)
+    for personal in ("山田", "太郎", "椿東", "1234", "090"):
+        assert personal not in kept
+    assert "〈氏名〉" in kept and "パン屋" in kept
+    shown = client.get(f"/v1/conversations/{cid}").json()
+    assert "山田" not in json.dumps(shown, ensure_ascii=False)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from app.core.config import Settings
 from app.core.db import DatabaseLimits, _postgres_engine, make_engine
@@ -77,5 +78,15 @@ def test_a_silent_answer_closes_the_connection_and_the_pool_opens_a_new_one() ->
             assert caught.value.connection_invalidated
         with engine.connect() as conn:
             assert conn.execute(text("SELECT pg_backend_pid()")).scalar_one() != first_pid
+    finally:
+        engine.dispose()
+
+
+def test_error_messages_never_carry_the_statement_parameters(tmp_path: Path) -> None:
+    engine = make_engine(POSTGRES or f"sqlite:///{tmp_path / 'params.db'}")
+    try:
+        with engine.connect() as conn, pytest.raises(DBAPIError) as caught:
+            conn.execute(text("SELECT * FROM no_such_table WHERE x = :who"), {"who": "山田太郎"})
+        assert "山田太郎" not in str(caught.value)
     finally:
         engine.dispose()

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -232,3 +233,19 @@ def test_a_replayed_webhook_body_is_not_answered_twice(line_client: TestClient) 
     assert replayed.status_code == 200 and replayed.json()["replies"] == []
     other = {**event, "webhookEventId": uuid.uuid4().hex, "replyToken": "reply-token-2"}
     assert len(post(line_client, body_of(other)).json()["replies"]) == 1
+
+
+def test_what_a_line_user_writes_is_never_logged(
+    line_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = f"U{uuid.uuid4().hex}"
+    secret_words = "山田太郎です、パン屋を開業したい 090-1234-5678"
+    with caplog.at_level(logging.DEBUG):
+        resp = post(line_client, body_of(text_event(secret_words, user, "tok-log")))
+    assert resp.status_code == 200
+    logged = "\n".join(
+        f"{record.getMessage()} {getattr(record, 'fields', '')}" for record in caplog.records
+    )
+    assert "line reply" in logged  # the turn was logged, without the text
+    for personal in ("山田", "パン屋", "090-1234"):
+        assert personal not in logged

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from partners import assert_problem, bearer, make_key
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -108,14 +109,24 @@ def test_malformed_json_is_422(client: TestClient) -> None:
     assert resp.headers["content-type"].startswith("application/problem+json")
 
 
-def test_misses_are_counted_without_personal_data(client: TestClient) -> None:
-    text = "今日の天気 090-1234-5678 taro@example.jp"
+def test_misses_are_counted_without_personal_data_and_only_admin_reads_them(
+    client: TestClient, engine: Engine
+) -> None:
+    text = "山田太郎です。今日の天気は？萩市椿東1234-5、090-1234-5678 taro@example.jp"
     match(client, text=text)
     match(client, text=text)
-    stats = client.get("/v1/match/stats").json()
+    assert_problem(client.get("/v1/match/stats"), 401)
+    desk = bearer(make_key(engine, "front_desk", municipality="萩市")[1])
+    assert_problem(client.get("/v1/match/stats", headers=desk), 403)
+    admin = bearer(make_key(engine, "admin")[1])
+    resp = client.get("/v1/match/stats", headers=admin)
+    assert resp.headers["cache-control"] == "no-store"
+    stats = resp.json()
     entry = next(e for e in stats["top"] if "天気" in e["text"])
     assert entry["kind"] == "unmatched" and entry["count"] >= 2
-    assert "090" not in entry["text"] and "example.jp" not in entry["text"]
+    for personal in ("山田", "太郎", "椿東", "1234", "090", "taro", "example.jp"):
+        assert personal not in entry["text"], entry["text"]
+    assert "〈氏名〉" in entry["text"] and "〈住所〉" in entry["text"]
     assert stats["totals"]["unmatched"] >= 2
 
 

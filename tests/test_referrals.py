@@ -431,3 +431,59 @@ def test_a_concurrent_retry_that_loses_the_insert_race_gets_the_winner(
         )
     assert replayed and out.id == winner.json()["id"] and len(calls) == 2
     assert client.get("/v1/referrals", headers=bearer(secret)).json()["total"] == 1
+
+
+PERSONAL_TEXT = "山田太郎です。萩市椿東1234-5、090-1111-2222 に連絡を。大学と共同研究したい"
+PERSONAL_NOTE = "山田様（taro.yamada@example.jp）に連絡済み"
+PERSONAL_STRINGS = ("山田", "太郎", "椿東", "1234-5", "090-1111", "taro.yamada", "example.jp")
+
+
+def _assert_masked(text: str) -> None:
+    for personal in PERSONAL_STRINGS:
+        assert personal not in text, text
+
+
+def test_erasure_also_masks_what_was_typed_into_the_text_and_the_notes(
+    client: TestClient, keys: Keys
+) -> None:
+    rid = create(client, keys.desk, text=PERSONAL_TEXT)["id"]
+    url = f"/v1/referrals/{rid}"
+    changed = client.patch(
+        url, headers=keys.editor, json={"status": "accepted", "note": PERSONAL_NOTE}
+    )
+    assert changed.status_code == 200, changed.text
+    kept = client.get(url, headers=keys.desk).json()  # consent given: kept as typed until erased
+    assert kept["text"] == PERSONAL_TEXT and kept["history"][-1]["note"] == PERSONAL_NOTE
+
+    assert client.delete(f"{url}/personal-data", headers=keys.desk).status_code == 200
+    erased = client.get(url, headers=keys.admin).json()
+    _assert_masked(erased["text"])
+    assert "〈氏名〉" in erased["text"] and "〈住所〉" in erased["text"]
+    assert "〈電話番号〉" in erased["text"] and "共同研究" in erased["text"]
+    notes = [event["note"] for event in erased["history"] if event["note"]]
+    assert notes and all("〈メール〉" in note for note in notes)
+    for note in notes:
+        _assert_masked(note)
+    csv_text = "\n".join(",".join(row) for row in _referrals_csv(client, keys.desk))
+    _assert_masked(csv_text)
+
+
+def test_without_consent_personal_data_is_masked_before_it_is_stored(
+    client: TestClient, keys: Keys
+) -> None:
+    created = create(
+        client,
+        keys.desk,
+        text=PERSONAL_TEXT,
+        consent=False,
+        enterprise_name=None,
+        enterprise_contact=None,
+    )
+    _assert_masked(created["text"])
+    assert "共同研究" in created["text"]
+    url = f"/v1/referrals/{created['id']}"
+    changed = client.patch(
+        url, headers=keys.editor, json={"status": "accepted", "note": PERSONAL_NOTE}
+    )
+    assert changed.status_code == 200
+    _assert_masked(changed.json()["history"][-1]["note"])

@@ -112,7 +112,11 @@ def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
     path = url.split("///", 1)[-1]
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": busy_timeout})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": busy_timeout},
+        hide_parameters=True,
+    )
 
     @event.listens_for(engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -134,6 +138,7 @@ def _postgres_engine(url: str, limits: DatabaseLimits) -> Engine:
         max_overflow=10,
         pool_timeout=limits.pool,
         connect_args=limits.connect_args(),
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "do_connect")
@@ -163,6 +168,10 @@ def _postgres_engine(url: str, limits: DatabaseLimits) -> Engine:
             dbapi_connection.response_timeout = limits.response
 
     return engine
+
+
+# Every engine hides statement parameters from its error messages (hide_parameters): they hold
+# what people typed (names, contacts), and error messages end up in logs.
 
 
 def make_engine(

@@ -46,6 +46,7 @@ NO_STORE_PATHS = (
     "/v1/admin",
     "/v1/conversations",
     "/v1/integrations",
+    "/v1/match/stats",
 )
 UNLIMITED_PATHS = ("/healthz", "/readyz")
 

@@ -1,7 +1,8 @@
 """Counting what the matcher could not place, to learn new rules from real phrasing.
 
 Stores at most ``max_entries`` distinct texts (least recently seen evicted), each truncated
-to 100 characters after masking e-mail addresses, URLs, phone-like strings and digits.
+to 100 characters after masking person names, addresses, e-mail addresses, URLs, phone-like
+strings and digits.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
-from app.matching.normalize import fold
+from app.matching.normalize import display_form, fold
+from app.matching.pii import mask_personal_data
 
 MissKind = Literal["unmatched", "clarified"]
 MAX_TEXT = 100
@@ -24,8 +26,9 @@ _DIGITS = re.compile(r"\d")
 
 
 def mask(text: str) -> str:
-    """Fold (NFKC, spaces, lower case) and mask personal-looking strings."""
-    text = fold(text)
+    """Mask personal data (names, addresses, phones, e-mail: `mask_personal_data`), fold
+    (NFKC, spaces, lower case), then mask what is left that looks personal, and every digit."""
+    text = fold(mask_personal_data(display_form(text)))
     text = _URL.sub("<url>", text)
     text = _EMAIL.sub("<email>", text)
     text = _PHONE.sub("<phone>", text)

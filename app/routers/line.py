@@ -129,5 +129,9 @@ def webhook(
         )
     else:
         for reply in replies:
-            log.info("line reply not sent (LINE_REPLY_ENABLED is off)", extra={"fields": reply})
+            # The reply may quote what the user wrote: never its text in the log.
+            log.info(
+                "line reply not sent (LINE_REPLY_ENABLED is off)",
+                extra={"fields": {"messages": len(reply.get("messages", []))}},
+            )
     return {"replies": replies, "sent": sent}

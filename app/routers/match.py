@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Query, Request
 
 from app.core.errors import problem_responses
 from app.core.observability import MATCH_LATENCY, MATCH_OUTCOMES
+from app.routers.auth import AdminDep
 from app.routers.deps import DirectoryDep
 from app.schemas import examples
 from app.schemas.examples import example_response
@@ -67,14 +68,19 @@ async def match(
     response_model=MatchStats,
     summary="該当なし・聞き返しになった相談の集計",
     description=(
+        "admin の API キーが必要です。"
         "ルールで拾えなかった相談（unmatched）と聞き返しになった相談（clarified）を頻度順に返します。"
-        "本文は正規化のうえ数字・電話番号・メールアドレスを伏せ、100文字までに切り詰めています（個人情報は保存しません）。"
+        "本文は数える前に氏名・住所・電話番号・メールアドレス・URL を〈氏名〉などに置き換え、"
+        "正規化のうえ数字を伏せ、100文字までに切り詰めています（個人情報は保存しません）。"
         "プロセスごとのメモリ上の集計で、再起動で消えます。"
     ),
-    responses={**example_response(examples.MATCH_STATS), **problem_responses(422)},
+    responses={
+        **example_response(examples.MATCH_STATS),
+        **problem_responses(401, 403, 422),
+    },
 )
 def match_stats(
-    request: Request, limit: Annotated[int, Query(ge=1, le=200)] = 50
+    request: Request, _: AdminDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> dict[str, object]:
     stats: dict[str, object] = request.app.state.match_misses.stats(limit)
     return stats

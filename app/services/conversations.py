@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 from app.core.errors import ApiError
 from app.dialogue import DialogueState, Turn, opening, take_turn
 from app.matching import MatchResult
+from app.matching.pii import mask_personal_data
 from app.models.common import utcnow
 from app.models.conversations import Conversation
 from app.services.matching import resolve_municipality_code, run_match
@@ -138,6 +139,8 @@ def post_message(
     now = utcnow()
     conv = get_live(session, conversation_id, now)
     code = conv.municipality_code
+    # The state and transcript are stored: names, addresses, phones and e-mail never reach them.
+    text = mask_personal_data(text)
     turn: Turn = take_turn(
         DialogueState.from_dict(conv.state),
         text,

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from app.core.concurrency import check_if_match, claim_revision
 from app.core.errors import ApiError
 from app.core.pagination import Page, PageParams
+from app.matching.pii import mask_personal_data
 from app.models import Agency, Municipality, Need, Programme, Referral, ReferralEvent
 from app.models.common import utcnow
 from app.schemas.referrals import (
@@ -137,6 +138,17 @@ def _event(
     )
 
 
+def _keeps_personal_data(r: Referral) -> bool:
+    """Personal data typed into a referral's text and notes (names, addresses, phones,
+    e-mail) is kept only while the owner's consent holds and it has not been erased; otherwise
+    it is masked before it is stored."""
+    return r.consent and r.personal_data_erased_at is None
+
+
+def _stored_text(r: Referral, text: str | None) -> str | None:
+    return text if text is None or _keeps_personal_data(r) else mask_personal_data(text)
+
+
 def _fingerprint(body: ReferralCreate) -> str:
     return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
 
@@ -219,6 +231,7 @@ def create_referral(
         idempotency_key=idempotency_key,
         request_fingerprint=fingerprint if idempotency_key is not None else None,
     )
+    referral.text = _stored_text(referral, referral.text) or ""
     session.add(referral)
     try:
         session.flush()
@@ -279,7 +292,7 @@ def change_status(
         kind="status_changed",
         from_status=current.value,
         to_status=status.value,
-        note=note,
+        note=_stored_text(r, note),
     )
     session.commit()
     session.refresh(r)
@@ -293,8 +306,17 @@ def erase_personal_data(session: Session, principal: Principal, referral_id: int
     r.enterprise_contact = None
     if r.personal_data_erased_at is None:
         r.personal_data_erased_at = utcnow()
+    # What was typed into the request and the notes goes too (GET, history, CSV read these).
+    r.text = mask_personal_data(r.text)
     session.add(r)
     assert r.id is not None
+    for earlier in session.exec(
+        select(ReferralEvent).where(
+            col(ReferralEvent.referral_id) == r.id, col(ReferralEvent.note).is_not(None)
+        )
+    ):
+        earlier.note = mask_personal_data(earlier.note or "")
+        session.add(earlier)
     _event(
         session,
         principal,
