@@ -26,7 +26,7 @@ seed: migrate
 
 run: migrate
 	$(BIN)/python -m app.seeding --if-empty
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-proxy-headers
 
 lint: install
 	$(BIN)/ruff check app tests alembic
@@ -105,7 +105,7 @@ soak: install
 
 serve-prod: migrate
 	$(BIN)/python -m app.seeding --if-empty
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $${WORKERS:-2} --timeout-worker-healthcheck 30 --no-access-log
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $${WORKERS:-2} --timeout-worker-healthcheck 30 --no-access-log --no-proxy-headers
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

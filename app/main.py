@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine
@@ -34,8 +37,11 @@ from app.routers import (
     programmes,
     referrals,
 )
+from app.services import conversations as conversations_service
 from app.services.matching import matcher_builder
 from app.services.snapshot import DirectoryCache, ExtraBuilder
+
+log = logging.getLogger("madoguchi.app")
 
 DESCRIPTION = """
 **madoguchi（まどぐち）** は、山口県の商工業支援機関のためのワンストップ紹介 API です。
@@ -72,14 +78,29 @@ def create_app(
     settings = settings or get_settings()
     factory = session_factory or (lambda: Session(get_engine()))
 
+    async def purge_conversations(every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            try:
+                removed = await run_in_threadpool(conversations_service.purge_expired_now, factory)
+            except Exception as exc:
+                log.warning("purging expired conversations failed: %s", type(exc).__name__)
+            else:
+                if removed:
+                    log.info("purged expired conversations", extra={"fields": {"n": removed}})
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cache = app.state.directory_cache
         cache.load()
         cache.start()  # background version checks: requests never wait on the database
+        every = settings.CONVERSATION_PURGE_SECONDS
+        purger = asyncio.create_task(purge_conversations(every)) if every > 0 else None
         try:
             yield
         finally:
+            if purger is not None:
+                purger.cancel()
             cache.stop()
 
     app = FastAPI(

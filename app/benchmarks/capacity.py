@@ -296,6 +296,7 @@ def bench_env(database_url: str, admin_key: str) -> dict[str, str]:
     env.update(
         DATABASE_URL=database_url,
         RATE_LIMIT_PER_MINUTE="0",
+        CONVERSATIONS_PER_MINUTE="0",
         BOOTSTRAP_ADMIN_KEY=admin_key,
         LOG_LEVEL="info",
         PYTHONUNBUFFERED="1",

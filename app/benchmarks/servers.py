@@ -120,6 +120,7 @@ def start_server(
         {
             "DATABASE_URL": database_url,
             "RATE_LIMIT_PER_MINUTE": "0",
+            "CONVERSATIONS_PER_MINUTE": "0",
             "LOG_LEVEL": "info",
             "PYTHONUNBUFFERED": "1",
         }
@@ -141,6 +142,8 @@ def start_server(
         str(WORKER_HEALTHCHECK_SECONDS),
         "--log-level",
         "warning",
+        # the client address is the app's business (FORWARDED_ALLOW_IPS), not uvicorn's
+        "--no-proxy-headers",
     ]
     if not access_log:
         cmd.append("--no-access-log")

@@ -31,6 +31,29 @@ class Settings(BaseSettings):
         default=6000,
         description="Requests per minute allowed per API key and per client IP (0 = no limit)",
     )
+    CONVERSATIONS_PER_MINUTE: int = Field(
+        default=30,
+        ge=0,
+        description="New chatbot conversations per minute per client IP (0 = no limit)",
+    )
+    REDIS_URL: str | None = Field(
+        default=None,
+        description="redis://host:port/db: rate-limit counters shared by every worker (else in "
+        "each worker's memory)",
+    )
+    REDIS_KEY_PREFIX: str = Field(
+        default="madoguchi",
+        description="Prefix of this deployment's keys in Redis (two deployments, two prefixes)",
+    )
+    FORWARDED_ALLOW_IPS: str = Field(
+        default="",
+        description="Comma-separated proxy addresses or networks whose X-Forwarded-For is "
+        "trusted for the client address; empty = none (behind no proxy)",
+    )
+    METRICS_ALLOW_IPS: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses or networks that may read /metrics; * = anyone",
+    )
     BOOTSTRAP_ADMIN_KEY: str | None = Field(
         default=None,
         description="When set, an admin API key with exactly this secret is accepted",
@@ -101,6 +124,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Minutes a chatbot conversation lives after its last message (then 404)",
     )
+    CONVERSATION_PURGE_SECONDS: float = Field(
+        default=300,
+        ge=0,
+        description="How often each worker deletes expired conversations (0 = only when a "
+        "conversation starts)",
+    )
     LINE_CHANNEL_SECRET: str | None = Field(
         default=None,
         description="LINE channel secret; enables POST /v1/integrations/line/webhook (else 404)",
@@ -115,6 +144,10 @@ class Settings(BaseSettings):
     LINE_API_BASE: str = Field(
         default="https://api.line.me", description="Base URL of the LINE Messaging API"
     )
+
+    @property
+    def forwarded_allow_ips(self) -> list[str]:
+        return [ip.strip() for ip in self.FORWARDED_ALLOW_IPS.split(",") if ip.strip()]
 
     @model_validator(mode="after")
     def _response_outlasts_statement(self) -> Settings:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.headers import security_headers
 from app.core.observability import request_id_of
 
 PROBLEM_JSON = "application/problem+json"
@@ -303,11 +304,13 @@ def internal_error(request: Request, exc: BaseException) -> JSONResponse:
         exc_info=exc,
         extra={"fields": {"request_id": request_id}},
     )
+    # Starlette answers this outside every middleware: the security headers are added here.
+    headers = {name.decode(): value.decode() for name, value in security_headers(request.url.path)}
     return problem_response(
         500,
         DEFAULT_DETAILS[500],
         instance=request.url.path,
-        headers={"X-Request-ID": request_id},
+        headers={**headers, "X-Request-ID": request_id},
     )
 
 

@@ -1,54 +1,42 @@
-"""HTTP hardening as plain ASGI middleware: security headers, a body size limit, rate limits.
+"""HTTP hardening as plain ASGI middleware: security headers, the client address, a body size
+limit, rate limits.
 
-- Answers that may hold personal data or a secret carry `Cache-Control: no-store`.
-- Every response carries nosniff, DENY framing, no referrer and a Content-Security-Policy. The
-  API answers JSON, so its policy allows nothing but same-origin scripts, styles, images and
-  fetches (enough for a console page served from this origin later); the interactive docs get a
-  policy that also allows the CDN and the inline bootstrap script of Swagger UI / ReDoc.
+- Every response carries the security headers of app/core/headers.py, and a `Location` never
+  echoes the request's `Host` (it is made relative).
+- The client address comes from `X-Forwarded-For` only when the connection comes from a proxy
+  listed in FORWARDED_ALLOW_IPS (none by default); the server itself is started without proxy
+  handling (`uvicorn --no-proxy-headers`), so an invented address cannot dodge a limit.
 - A body larger than MAX_BODY_BYTES is refused with 413, whether it announces its size in
   Content-Length or streams it (the received bytes are counted).
-- RATE_LIMIT_PER_MINUTE requests per sliding minute per client IP and per presented bearer token,
-  counted in memory in each worker process (so with N workers the effective limit is up to N
-  times higher). 0 turns the limit off. Health checks are not counted.
+- RATE_LIMIT_PER_MINUTE requests per moving minute per client IP and per presented bearer token,
+  and CONVERSATIONS_PER_MINUTE new chatbot conversations per client IP, counted by the `limits`
+  package: in Redis when REDIS_URL is set (one budget shared by every worker and machine), else
+  in each worker's memory. 0 turns a limit off. Health checks are not counted. When Redis does
+  not answer, requests are let through (and the outage logged): a limit is not worth an outage.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import logging
 import math
 import time
-from collections import deque
 from typing import Any
 
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.storage import storage_from_string
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.errors import DEFAULT_DETAILS, problem_response
+from app.core.headers import security_headers
 
-API_CSP = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
-    "frame-ancestors 'none'"
-)
-DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
-    "font-src 'self' https://fonts.gstatic.com; connect-src 'self'; worker-src blob:; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs", "/redoc")
-# Answers that may hold personal data (referrals, their CSV, conversations, LINE turns) or a
-# secret (a new API key) and the admin answers: no cache, proxy or browser may keep them.
-NO_STORE_PATHS = (
-    "/v1/referrals",
-    "/v1/exports/referrals",
-    "/v1/admin",
-    "/v1/conversations",
-    "/v1/integrations",
-    "/v1/match/stats",
-)
 UNLIMITED_PATHS = ("/healthz", "/readyz")
+CONVERSATION_START = ("POST", "/v1/conversations")
+log = logging.getLogger("madoguchi.security")
 
 
 class SecurityHeadersMiddleware:
@@ -59,29 +47,37 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = API_CSP
-        path = str(scope.get("path", ""))
-        if path.startswith(DOCS_PATHS):
-            csp = DOCS_CSP
-        extra = ((b"cache-control", b"no-store"),) if path.startswith(NO_STORE_PATHS) else ()
+        extra = security_headers(str(scope.get("path", "")))
+        host = next((v for k, v in scope.get("headers", []) if k == b"host"), None)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = [
+                    (
+                        name,
+                        _relative_location(value, host) if name.lower() == b"location" else value,
+                    )
+                    for name, value in message.get("headers", [])
+                ]
                 present = {name.lower() for name, _ in headers}
-                for name, value in (
-                    (b"x-content-type-options", b"nosniff"),
-                    (b"x-frame-options", b"DENY"),
-                    (b"referrer-policy", b"no-referrer"),
-                    (b"content-security-policy", csp.encode()),
-                    *extra,
-                ):
-                    if name not in present:
-                        headers.append((name, value))
+                headers += [(name, value) for name, value in extra if name not in present]
                 message = {**message, "headers": headers}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def _relative_location(value: bytes, host: bytes | None) -> bytes:
+    """A redirect to this server names only the path: the `Host` a client sent is not echoed
+    back (a cache or a link checker could otherwise be sent anywhere)."""
+    for scheme in (b"http://", b"https://"):
+        if value.startswith(scheme):
+            rest = value[len(scheme) :]
+            if host is not None and rest.startswith(host):
+                path = rest[len(host) :]
+                if path[:1] in (b"", b"/", b"?"):
+                    return path if path.startswith(b"/") else b"/" + path
+    return value
 
 
 class BodyTooLarge(HTTPException):
@@ -137,43 +133,37 @@ class BodySizeLimitMiddleware:
             await problem_response(413, detail, instance=scope.get("path"))(scope, receive, send)
 
 
-class SlidingWindow:
-    """At most `limit` events per `window` seconds per key, counted in memory."""
-
-    def __init__(self, limit: int, window: float = 60.0, max_keys: int = 100_000) -> None:
-        self.limit = limit
-        self.window = window
-        self.max_keys = max_keys
-        self._events: dict[str, deque[float]] = {}
-
-    def hit(self, key: str, now: float | None = None) -> float:
-        """Record one event; returns 0 if allowed, else the seconds until one is allowed."""
-        now = time.monotonic() if now is None else now
-        events = self._events.get(key)
-        if events is None:
-            if len(self._events) >= self.max_keys:
-                self._evict(now)
-            events = self._events[key] = deque()
-        cutoff = now - self.window
-        while events and events[0] <= cutoff:
-            events.popleft()
-        if len(events) >= self.limit:
-            return max(events[0] + self.window - now, 0.001)
-        events.append(now)
-        return 0.0
-
-    def _evict(self, now: float) -> None:
-        cutoff = now - self.window
-        for key in [k for k, ev in self._events.items() if not ev or ev[-1] <= cutoff]:
-            del self._events[key]
-        if len(self._events) >= self.max_keys:
-            self._events.clear()
-
-
 class RateLimitMiddleware:
-    def __init__(self, app: ASGIApp, per_minute: int) -> None:
+    """Moving one-minute windows (the `limits` package), in Redis or in memory."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        conversations_per_minute: int = 0,
+        storage_uri: str = "memory://",
+        key_prefix: str = "madoguchi",
+    ) -> None:
         self.app = app
-        self.windows = SlidingWindow(per_minute) if per_minute > 0 else None
+        self.requests = RateLimitItemPerMinute(per_minute) if per_minute > 0 else None
+        self.conversations = (
+            RateLimitItemPerMinute(conversations_per_minute, namespace="conversation")
+            if conversations_per_minute > 0
+            else None
+        )
+        options: dict[str, Any] = {}
+        if storage_uri.startswith(("redis://", "rediss://")):
+            # redis-py's asyncio client; a Redis that does not answer costs at most 0.25 s.
+            options = {
+                "implementation": "redispy",
+                "key_prefix": key_prefix,
+                "socket_timeout": 0.25,
+                "socket_connect_timeout": 0.25,
+            }
+        self.limiter = MovingWindowRateLimiter(
+            storage_from_string(f"async+{storage_uri}", **options)
+        )
+        self._outage_logged_at = -math.inf
 
     @staticmethod
     def _token(scope: Scope) -> str | None:
@@ -184,18 +174,44 @@ class RateLimitMiddleware:
                     return hashlib.sha256(raw[7:].strip().encode()).hexdigest()[:32]
         return None
 
+    def _checks(self, scope: Scope) -> list[tuple[RateLimitItem, str, str]]:
+        client: Any = scope.get("client")
+        ip = client[0] if client else "unknown"
+        checks: list[tuple[RateLimitItem, str, str]] = []
+        if self.requests is not None:
+            checks.append((self.requests, "ip", ip))
+            token = self._token(scope)
+            if token is not None:
+                checks.append((self.requests, "key", token))
+        if (
+            self.conversations is not None
+            and (scope["method"], scope["path"]) == CONVERSATION_START
+        ):
+            checks.append((self.conversations, "ip", ip))
+        return checks
+
+    async def _wait(self, checks: list[tuple[RateLimitItem, str, str]]) -> float:
+        """0 when every check allows the request, else the seconds until all would."""
+        wait = 0.0
+        try:
+            for item, kind, who in checks:
+                if not await self.limiter.hit(item, kind, who):
+                    stats = await self.limiter.get_window_stats(item, kind, who)
+                    wait = max(wait, stats.reset_time - time.time(), 1.0)
+        except Exception as exc:
+            now = time.monotonic()
+            if now - self._outage_logged_at > 30:
+                self._outage_logged_at = now
+                log.warning("rate limit storage unavailable, not limiting: %s", type(exc).__name__)
+            return 0.0
+        return wait
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.windows is None or scope["type"] != "http" or scope.get("path") in UNLIMITED_PATHS:
+        if scope["type"] != "http" or scope.get("path") in UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
-        client: Any = scope.get("client")
-        keys = [f"ip:{client[0] if client else 'unknown'}"]
-        token = self._token(scope)
-        if token is not None:
-            keys.append(f"key:{token}")
-        wait = 0.0
-        for key in keys:
-            wait = max(wait, self.windows.hit(key))
+        checks = self._checks(scope)
+        wait = await self._wait(checks) if checks else 0.0
         if wait > 0:
             response = problem_response(
                 429,
@@ -208,8 +224,36 @@ class RateLimitMiddleware:
         await self.app(scope, receive, send)
 
 
+def client_allowed(host: str | None, allowed: str) -> bool:
+    """Whether `host` is in the comma-separated addresses or networks of `allowed` (* = all)."""
+    entries = [entry.strip() for entry in allowed.split(",") if entry.strip()]
+    if "*" in entries:
+        return True
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    for entry in entries:
+        try:
+            if address in ipaddress.ip_network(entry, strict=False):
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 def install_security(app: Any, settings: Any) -> None:
-    """Add the middleware in order: headers outermost, then rate limits, then the body limit."""
+    """Add the middleware in order: headers outermost, then the client address, rate limits,
+    the body limit."""
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
-    app.add_middleware(RateLimitMiddleware, per_minute=settings.RATE_LIMIT_PER_MINUTE)
+    app.add_middleware(
+        RateLimitMiddleware,
+        per_minute=settings.RATE_LIMIT_PER_MINUTE,
+        conversations_per_minute=settings.CONVERSATIONS_PER_MINUTE,
+        storage_uri=settings.REDIS_URL or "memory://",
+        key_prefix=settings.REDIS_KEY_PREFIX,
+    )
+    trusted = settings.forwarded_allow_ips
+    if trusted:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
     app.add_middleware(SecurityHeadersMiddleware)

@@ -59,11 +59,19 @@ def migrated_and_seeded(url: str, bundle: SeedBundle) -> Engine:
 
 
 def app_on(engine: Engine, url: str, **settings: Any) -> FastAPI:
-    """The app on `engine`, with no snapshot polling delay and no rate limits unless given."""
+    """The app on `engine`, with no snapshot polling delay, no rate limits and /metrics open
+    unless given."""
     app = create_app(
         Settings(
             DATABASE_URL=url,
-            **{"SNAPSHOT_CHECK_SECONDS": 0.0, "RATE_LIMIT_PER_MINUTE": 0, **settings},
+            **{
+                "SNAPSHOT_CHECK_SECONDS": 0.0,
+                "RATE_LIMIT_PER_MINUTE": 0,
+                "CONVERSATIONS_PER_MINUTE": 0,
+                # TestClient's client is "testclient", not an address
+                "METRICS_ALLOW_IPS": "*",
+                **settings,
+            },
         ),
         session_factory=lambda: Session(engine),
     )

@@ -45,11 +45,19 @@ def ttl(minutes: float) -> timedelta:
 
 
 def purge_expired(session: Session, now: datetime | None = None) -> int:
-    """Delete conversations past their expiry (called opportunistically when one starts)."""
+    """Delete conversations past their expiry (when one starts, and on a schedule)."""
     result = session.execute(
         delete(Conversation).where(col(Conversation.expires_at) <= (now or utcnow()))
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def purge_expired_now(session_factory: Callable[[], Session]) -> int:
+    """One scheduled purge (a worker runs it every CONVERSATION_PURGE_SECONDS)."""
+    with session_factory() as session:
+        removed = purge_expired(session)
+        session.commit()
+        return removed
 
 
 def make_matcher(

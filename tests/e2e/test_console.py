@@ -113,6 +113,7 @@ def server(seed_bundle: SeedBundle) -> Iterator[Server]:
         "DATABASE_URL": url,
         "BOOTSTRAP_ADMIN_KEY": ADMIN_SECRET,
         "RATE_LIMIT_PER_MINUTE": "0",
+        "CONVERSATIONS_PER_MINUTE": "0",
         "SNAPSHOT_CHECK_SECONDS": "0",
         "LOG_LEVEL": "warning",
     }

@@ -1,0 +1,50 @@
+"""The security headers of every response, in one place: the middleware adds them to every
+answer, and the handler of unexpected errors (which runs outside every middleware) adds them to
+its 500.
+
+- nosniff, DENY framing, no referrer and a Content-Security-Policy. The API answers JSON, so its
+  policy allows nothing but same-origin scripts, styles, images and fetches (the console is
+  served from this origin); the interactive docs get a policy that also allows the CDN and the
+  inline bootstrap script of Swagger UI / ReDoc.
+- Answers that may hold personal data or a secret carry `Cache-Control: no-store`.
+"""
+
+from __future__ import annotations
+
+API_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+DOCS_CSP = (
+    "default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    "img-src 'self' data: https://fastapi.tiangolo.com https://cdn.redoc.ly; "
+    "font-src 'self' https://fonts.gstatic.com; connect-src 'self'; worker-src blob:; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/redoc")
+# Answers that may hold personal data (referrals, their CSV, conversations, LINE turns, what the
+# matcher counted) or a secret (a new API key) and the admin answers: no cache may keep them.
+NO_STORE_PATHS = (
+    "/v1/referrals",
+    "/v1/exports/referrals",
+    "/v1/admin",
+    "/v1/conversations",
+    "/v1/integrations",
+    "/v1/match/stats",
+)
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The headers every answer on `path` carries (names in lower case)."""
+    csp = DOCS_CSP if path.startswith(DOCS_PATHS) else API_CSP
+    headers = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"no-referrer"),
+        (b"content-security-policy", csp.encode()),
+    ]
+    if path.startswith(NO_STORE_PATHS):
+        headers.append((b"cache-control", b"no-store"))
+    return headers
