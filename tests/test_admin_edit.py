@@ -473,3 +473,45 @@ def test_concurrent_creates_of_one_id_conflict_instead_of_failing(
         codes = list(pool.map(create, range(10)))
     assert codes.count(201) == 1, codes
     assert set(codes) <= {201, 409, 503}, codes
+
+
+def test_concurrent_patches_without_if_match_all_apply(
+    client: TestClient, keys: Keys, agency: dict[str, Any]
+) -> None:
+    """Ten parallel PATCHes without If-Match: each is applied to the revision current when it
+    lands (last writer wins), so all succeed and the revision moves by ten, never a 412."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    created = client.post(
+        "/v1/admin/contact-points", headers=keys.admin, json=contact(agency["id"])
+    ).json()
+    url = f"/v1/admin/contact-points/{created['id']}"
+    before = client.get(url, headers=keys.admin).json()["revision"]
+
+    def patch(i: int) -> int:
+        return client.patch(url, headers=keys.admin, json={"hours": f"平日 {i} 時から"}).status_code
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        codes = list(pool.map(patch, range(10)))
+    assert codes == [200] * 10, codes
+    after = client.get(url, headers=keys.admin).json()
+    assert after["revision"] == before + 10
+
+
+def test_a_lost_race_is_retried_without_if_match_and_refused_with_it() -> None:
+    from app.core.concurrency import RevisionConflict, last_writer_wins
+
+    calls: list[str | None] = []
+
+    @last_writer_wins
+    def write(if_match: str | None) -> str:
+        calls.append(if_match)
+        if len(calls) < 3:
+            raise RevisionConflict()
+        return "applied"
+
+    assert write(None) == "applied" and len(calls) == 3
+    calls.clear()
+    with pytest.raises(RevisionConflict):
+        write('"4"')
+    assert calls == ['"4"']

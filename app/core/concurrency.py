@@ -1,12 +1,17 @@
 """Optimistic concurrency: an ETag from a row's `revision`, checked against `If-Match`.
 
 If-Match is optional: a write without it is applied to the current revision (last writer wins,
-as with any client that does not care). A write whose If-Match names no current ETag gets 412.
+as with any client that does not care): when a concurrent writer moves the row between its read
+and its guarded update, it reads again and re-applies (`last_writer_wins`), so it never gets
+412. A write whose If-Match names no current ETag gets 412.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 from fastapi import Header, Response
 from sqlalchemy import update
@@ -26,6 +31,43 @@ IfMatch = Annotated[
         ),
     ),
 ]
+
+
+P = ParamSpec("P")
+T = TypeVar("T")
+# How often a write without If-Match re-reads and re-applies before giving up with 412 (only
+# under a storm of concurrent writers on one row).
+UNCONDITIONAL_ATTEMPTS = 20
+
+
+class RevisionConflict(ApiError):
+    """A concurrent writer moved the row between this write's read and its guarded update."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            412,
+            "このデータは同時に他の更新で変更されました。GET で最新の内容を取得してからやり直してください。",
+        )
+
+
+def last_writer_wins(operation: Callable[P, T]) -> Callable[P, T]:
+    """For a service write taking `if_match`: without If-Match, a `RevisionConflict` means
+    "read again and re-apply" (the operation rolled back; it re-reads the row); with If-Match
+    it stays 412, since the client asked for that revision and no other."""
+    signature = inspect.signature(operation)
+
+    @functools.wraps(operation)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        if_match = signature.bind(*args, **kwargs).arguments.get("if_match")
+        for attempt in range(UNCONDITIONAL_ATTEMPTS):
+            try:
+                return operation(*args, **kwargs)
+            except RevisionConflict:
+                if if_match is not None or attempt == UNCONDITIONAL_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    return wrapper
 
 
 def etag(revision: int) -> str:
@@ -74,8 +116,5 @@ def claim_revision(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
-        raise ApiError(
-            412,
-            "このデータは同時に他の更新で変更されました。GET で最新の内容を取得してからやり直してください。",
-        )
+        raise RevisionConflict()
     session.expire(row)

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func
 from sqlmodel import Session, SQLModel, col, select
 
-from app.core.concurrency import check_if_match, claim_revision
+from app.core.concurrency import check_if_match, claim_revision, last_writer_wins
 from app.core.errors import ApiError
 from app.models import (
     Action,
@@ -157,6 +157,7 @@ def get_agency(session: Session, principal: Principal, agency_id: str) -> Agency
     return agency_out(session, a)
 
 
+@last_writer_wins
 def update_agency(
     session: Session, principal: Principal, agency_id: str, patch: AgencyPatch, if_match: str | None
 ) -> AgencyEditOut:
@@ -223,6 +224,7 @@ def create_agency(session: Session, principal: Principal, body: AgencyCreate) ->
     return out
 
 
+@last_writer_wins
 def put_agency_roles(
     session: Session, principal: Principal, agency_id: str, roles: list[str], if_match: str | None
 ) -> AgencyEditOut:
@@ -248,6 +250,7 @@ def put_agency_roles(
     return out
 
 
+@last_writer_wins
 def delete_agency(
     session: Session, principal: Principal, agency_id: str, if_match: str | None
 ) -> None:
@@ -389,6 +392,7 @@ def create_contact_point(
     return out
 
 
+@last_writer_wins
 def update_contact_point(
     session: Session,
     principal: Principal,
@@ -426,6 +430,7 @@ def update_contact_point(
     return out
 
 
+@last_writer_wins
 def delete_contact_point(
     session: Session, principal: Principal, cp_id: str, if_match: str | None
 ) -> None:
@@ -595,6 +600,7 @@ def create_programme(
     return out
 
 
+@last_writer_wins
 def update_programme(
     session: Session,
     principal: Principal,
@@ -632,6 +638,7 @@ def update_programme(
     return out
 
 
+@last_writer_wins
 def delete_programme(
     session: Session, principal: Principal, pid: str, if_match: str | None
 ) -> None:

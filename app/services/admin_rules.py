@@ -29,7 +29,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
-from app.core.concurrency import check_if_match, claim_revision
+from app.core.concurrency import check_if_match, claim_revision, last_writer_wins
 from app.core.errors import ApiError
 from app.core.pagination import Page, PageParams
 from app.matching import CompiledRules, RuleError, compile_rules, match_need
@@ -528,6 +528,7 @@ def create_rule(
     return out
 
 
+@last_writer_wins
 def update_rule(
     session: Session,
     principal: Principal,
@@ -572,6 +573,7 @@ def update_rule(
     return out
 
 
+@last_writer_wins
 def delete_rule(
     session: Session,
     principal: Principal,
@@ -691,6 +693,7 @@ def create_entry(
     return out
 
 
+@last_writer_wins
 def update_entry(
     session: Session,
     principal: Principal,
@@ -732,6 +735,7 @@ def update_entry(
     return out
 
 
+@last_writer_wins
 def delete_entry(
     session: Session,
     principal: Principal,

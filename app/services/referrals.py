@@ -16,7 +16,7 @@ from sqlalchemy import false, func, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.core.concurrency import check_if_match, claim_revision
+from app.core.concurrency import check_if_match, claim_revision, last_writer_wins
 from app.core.errors import ApiError
 from app.core.pagination import Page, PageParams
 from app.matching.pii import mask_personal_data
@@ -254,6 +254,7 @@ def get_referral(session: Session, principal: Principal, referral_id: int) -> Re
     return _detail(session, _get_visible(session, principal, referral_id))
 
 
+@last_writer_wins
 def change_status(
     session: Session,
     principal: Principal,
