@@ -7,6 +7,7 @@ Built from the database at startup (and again whenever the data changes) by
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,24 +67,26 @@ class PhoneView:
 
 @dataclass(frozen=True, slots=True)
 class ContactPointView:
+    """A contact point: what the matcher reads of it, typed, and the rest of what the API shows
+    (address, hours, source ...) as `details`: names and values, so that a field added to the
+    contact point reaches every answer without an edit here. The names tuple is one object
+    shared by every view."""
+
     id: str
     name: str
     agency_id: str
-    role: str | None
-    postal_code: str | None
-    address: str | None
     phones: tuple[PhoneView, ...]
-    fax: str | None
-    email: str | None
-    url: str | None
-    hours: str | None
     municipalities: tuple[str, ...]
     prefecture_wide: bool
     general_fallback: bool
-    source: str
-    as_of: str | None
     verified: bool
     programme_id: str | None = None  # a window of one programme, not of the agency as a whole
+    detail_names: tuple[str, ...] = ()
+    detail_values: tuple[Any, ...] = ()
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return dict(zip(self.detail_names, self.detail_values, strict=True))
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,3 +19,9 @@ def json_field(default_factory: Any = list) -> Any:
 
 def timestamp_field() -> Any:
     return Field(default_factory=utcnow, sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+def shared_values(row: Any, fields: Any) -> dict[str, Any]:
+    """The values of a table row for the fields of its shared fields class (ContactPointFields
+    ...), to build the API's shapes from without naming each field."""
+    return {name: getattr(row, name) for name in fields.model_fields}

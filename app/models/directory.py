@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Field, SQLModel
 
 from app.models.common import json_field, timestamp_field
+from app.models.types import Email, PhoneNumber, PostalCode, ShortText, Slug, Url
 
 
 class SupportType(SQLModel, table=True):
@@ -71,26 +72,42 @@ class Municipality(SQLModel, table=True):
     source: str = Field(max_length=1000)
 
 
-class ContactPoint(SQLModel, table=True):
+class ContactPointFields(SQLModel):
+    """A contact point's own fields, one definition for every shape it takes: the table
+    (ContactPoint), the seed (ContactPointSeed), the API's answers (ContactPointOut, ...EditOut)
+    and requests (ContactPointCreate, the generated ContactPointPatch), the matcher's view and the
+    CSV export and import (whose column headers are the `title`s). A new field is added here and
+    in a migration, and nowhere else.
+
+    Not here: the phones (a JSON list in the table, objects in the API) and the 市町 served (a link
+    table): each shape adds them in its own form."""
+
+    id: Slug = Field(primary_key=True, max_length=80, title="窓口ID")
+    name: ShortText = Field(max_length=300, title="窓口名")
+    agency_id: Slug = Field(foreign_key="agency.id", index=True, max_length=80, title="機関ID")
+    role: ShortText | None = Field(default=None, max_length=300, title="担当")
+    postal_code: PostalCode | None = Field(default=None, max_length=8, title="郵便番号")
+    address: ShortText | None = Field(default=None, max_length=300, title="住所")
+    fax: PhoneNumber | None = Field(default=None, max_length=20, title="FAX")
+    email: Email | None = Field(default=None, max_length=254, title="メール")
+    url: Url | None = Field(default=None, max_length=500, title="URL")
+    hours: ShortText | None = Field(default=None, max_length=300, title="受付時間")
+    prefecture_wide: bool = Field(default=False, title="県全域")
+    general_fallback: bool = Field(default=False, title="総合窓口")
+    programme_id: Slug | None = Field(
+        default=None, foreign_key="programme.id", max_length=80, title="制度ID"
+    )
+    source: ShortText = Field(max_length=500, title="出典", description="この情報の出典")
+    as_of: ShortText | None = Field(
+        default=None, max_length=40, title="時点", description="出典の時点"
+    )
+    verified: bool = Field(default=False, title="確認済み", description="機関本人による確認済みか")
+
+
+class ContactPoint(ContactPointFields, table=True):
     __tablename__ = "contact_point"
 
-    id: str = Field(primary_key=True, max_length=80)
-    name: str = Field(max_length=300)
-    agency_id: str = Field(foreign_key="agency.id", index=True, max_length=80)
-    role: str | None = Field(default=None, max_length=300)
-    postal_code: str | None = Field(default=None, max_length=8)
-    address: str | None = Field(default=None, max_length=300)
     phones: list[dict[str, Any]] = json_field()
-    fax: str | None = Field(default=None, max_length=20)
-    email: str | None = Field(default=None, max_length=254)
-    url: str | None = Field(default=None, max_length=500)
-    hours: str | None = Field(default=None, max_length=300)
-    prefecture_wide: bool = False
-    general_fallback: bool = False
-    programme_id: str | None = Field(default=None, foreign_key="programme.id", max_length=80)
-    source: str = Field(max_length=500)
-    as_of: str | None = Field(default=None, max_length=40)
-    verified: bool = False
     revision: int = 1
     updated_at: datetime = timestamp_field()
 

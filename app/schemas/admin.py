@@ -6,25 +6,24 @@ Fields left out of a PATCH are not changed; `null` clears a nullable field.
 
 from __future__ import annotations
 
+import copy
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, cast, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from sqlmodel._compat import SQLModelConfig
 
+from app.models.directory import ContactPointFields
 from app.schemas.access import UtcModel
-from app.schemas.directory import PhoneOut
+from app.schemas.directory import ContactPointOut
 from app.seeding.schema import (
-    Email,
     LongText,
     MunicipalityCode,
-    PhoneNumber,
     PhoneSeed,
-    PostalCode,
     ProgrammeKind,
     ShortText,
     Slug,
     SupportTypeCode,
-    Url,
 )
 
 Aliases = Annotated[list[ShortText], Field(max_length=30)]
@@ -46,6 +45,41 @@ class EditModel(BaseModel):
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_unset=True)
+
+
+def partial_model(
+    name: str,
+    fields_of: type[BaseModel],
+    *,
+    examples: list[dict[str, Any]],
+    **extra: Any,
+) -> type[EditModel]:
+    """The PATCH model of an entity, generated from its shared fields (and `extra`, the fields
+    each shape adds in its own form): every field optional and validated as on create; a field
+    that cannot be null on create cannot be set to null either."""
+    fields: dict[str, Any] = {}
+    required: list[str] = []
+    for field_name, info in fields_of.model_fields.items():
+        if field_name == "id":
+            continue  # the id is in the path
+        optional = copy.copy(info)
+        optional.default = None
+        annotation: Any = info.annotation
+        fields[field_name] = (annotation | None, optional)
+        if not _admits_none(info.annotation):
+            required.append(field_name)
+    for field_name, annotation in extra.items():
+        fields[field_name] = (annotation | None, None)
+        required.append(field_name)
+    model = create_model(name, __base__=EditModel, **fields)
+    model._required = tuple(required)
+    model.model_config["json_schema_extra"] = cast(Any, {"examples": examples})
+    model.model_rebuild(force=True)
+    return cast(type[EditModel], model)
+
+
+def _admits_none(annotation: Any) -> bool:
+    return annotation is None or type(None) in get_args(annotation)
 
 
 # ---------------------------------------------------------------- agencies
@@ -136,8 +170,12 @@ Phones = Annotated[list[PhoneSeed], Field(max_length=10)]
 Municipalities = Annotated[list[MunicipalityCode], Field(max_length=19)]
 
 
-class ContactPointCreate(EditModel):
-    model_config = ConfigDict(
+class ContactPointCreate(ContactPointFields, EditModel):
+    """A new contact point: the shared fields (ContactPointFields), its phones and 市町."""
+
+    model_config = SQLModelConfig(
+        extra="forbid",
+        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -153,80 +191,32 @@ class ContactPointCreate(EditModel):
                     "verified": False,
                 }
             ]
-        }
+        },
     )
 
-    id: Slug
-    name: ShortText
-    agency_id: Slug
-    role: ShortText | None = None
-    postal_code: PostalCode | None = None
-    address: ShortText | None = None
     phones: Phones = []
-    fax: PhoneNumber | None = None
-    email: Email | None = None
-    url: Url | None = None
-    hours: ShortText | None = None
     municipalities: Municipalities = []
-    prefecture_wide: bool = False
-    general_fallback: bool = False
-    programme_id: Slug | None = None
-    source: ShortText = "機関による登録"
-    as_of: ShortText | None = None
-    verified: bool = False
+    source: ShortText = Field(default="機関による登録", max_length=500, title="出典")
 
 
-class ContactPointPatch(EditModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"hours": "平日9時〜17時"}]})
-    _required = (
-        "name",
-        "agency_id",
-        "phones",
-        "municipalities",
-        "prefecture_wide",
-        "general_fallback",
-        "source",
-        "verified",
+if TYPE_CHECKING:
+
+    class ContactPointPatch(EditModel):
+        """The fields of ContactPointCreate, each optional (generated below)."""
+
+else:
+    ContactPointPatch = partial_model(
+        "ContactPointPatch",
+        ContactPointFields,
+        phones=Phones,
+        municipalities=Municipalities,
+        examples=[{"hours": "平日9時〜17時"}],
     )
 
-    name: ShortText | None = None
-    agency_id: Slug | None = None
-    role: ShortText | None = None
-    postal_code: PostalCode | None = None
-    address: ShortText | None = None
-    phones: Phones | None = None
-    fax: PhoneNumber | None = None
-    email: Email | None = None
-    url: Url | None = None
-    hours: ShortText | None = None
-    municipalities: Municipalities | None = None
-    prefecture_wide: bool | None = None
-    general_fallback: bool | None = None
-    programme_id: Slug | None = None
-    source: ShortText | None = None
-    as_of: ShortText | None = None
-    verified: bool | None = None
 
+class ContactPointEditOut(ContactPointOut, UtcModel):
+    """A contact point as its editor sees it: with its revision (the ETag) and last change."""
 
-class ContactPointEditOut(UtcModel):
-    id: str
-    name: str
-    agency_id: str
-    role: str | None = None
-    postal_code: str | None = None
-    address: str | None = None
-    phones: list[PhoneOut]
-    fax: str | None = None
-    email: str | None = None
-    url: str | None = None
-    hours: str | None = None
-    municipalities: list[str]
-    prefecture_wide: bool
-    general_fallback: bool
-    programme_id: str | None = None
-    source: str
-    as_of: str | None = None
-    verified: bool
     revision: int
     updated_at: datetime
 

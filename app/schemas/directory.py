@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from app.models.directory import ContactPointFields
 
 
 class SupportTypeOut(BaseModel):
@@ -47,27 +49,11 @@ class PhoneOut(BaseModel):
     number: str = Field(examples=["083-933-3185"])
 
 
-class ContactPointOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class ContactPointOut(ContactPointFields):
+    """A contact point as the API gives it: its fields, its phones, the 市町 it serves."""
 
-    id: str
-    name: str
-    agency_id: str
-    role: str | None = None
-    postal_code: str | None = None
-    address: str | None = None
-    phones: list[PhoneOut] = []
-    fax: str | None = None
-    email: str | None = None
-    url: str | None = None
-    hours: str | None = None
+    phones: list[PhoneOut] = Field(default=[])
     municipalities: list[str] = Field(default=[], description="担当する市町の JIS コード")
-    prefecture_wide: bool
-    general_fallback: bool
-    programme_id: str | None = None
-    source: str = Field(description="この情報の出典")
-    as_of: str | None = Field(default=None, description="出典の時点")
-    verified: bool = Field(description="機関本人による確認済みか")
 
 
 class ProgrammeRef(BaseModel):

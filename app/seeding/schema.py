@@ -12,17 +12,31 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{1,79}$")]
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=300, strip_whitespace=True)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000, strip_whitespace=True)]
+from app.models.directory import ContactPointFields
+from app.models.types import (
+    Email,
+    LongText,
+    MunicipalityCode,
+    PhoneNumber,
+    PostalCode,
+    ShortText,
+    Slug,
+    Url,
+)
+
+__all__ = [
+    "Email",
+    "LongText",
+    "MunicipalityCode",
+    "PhoneNumber",
+    "PostalCode",
+    "ShortText",
+    "Slug",
+    "Url",
+]
+
 FiscalYear = Annotated[str, StringConstraints(pattern=r"^H(2[5-9]|3[0-1])$")]
 MeasureRef = Annotated[str, StringConstraints(pattern=r"^(1[0-2]|[1-9])\.[1-9]$")]
-# Contact formats, shared with the admin API's request models.
-PhoneNumber = Annotated[str, StringConstraints(pattern=r"^[0-9][0-9-]{8,14}$")]
-PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4}$")]
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
-Url = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://\S+$")]
-MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^35\d{3}$")]
 
 SUPPORT_TYPE_CODES = (
     "startup",
@@ -216,22 +230,9 @@ class PhoneSeed(Strict):
     number: PhoneNumber
 
 
-class ContactPointSeed(Strict):
-    id: Slug
-    name: ShortText
-    agency_id: Slug
-    role: ShortText | None = None
-    postal_code: PostalCode | None = None
-    address: ShortText | None = None
+class ContactPointSeed(ContactPointFields, Strict):  # type: ignore[misc]  # both configs merge
+    """A contact point of seed/contact-points.yaml: the shared fields (ContactPointFields) plus
+    its phones and the 市町 it serves. (Strict's configuration applies: no unknown field.)"""
+
     phones: list[PhoneSeed] = []
-    fax: PhoneNumber | None = None
-    email: Email | None = None
-    url: Url | None = None
-    hours: ShortText | None = None
     municipalities: list[MunicipalityCode] = []
-    prefecture_wide: bool = False
-    general_fallback: bool = False
-    programme_id: Slug | None = None
-    source: ShortText
-    as_of: ShortText | None = None
-    verified: bool = False

@@ -20,6 +20,8 @@ from app.models import (
     ProgrammeOperator,
     SupportType,
 )
+from app.models.common import shared_values
+from app.models.directory import ContactPointFields
 from app.schemas.directory import (
     AgencyDetail,
     AgencyRef,
@@ -124,25 +126,12 @@ def list_agencies(
 
 
 def contact_point_out(c: ContactPoint, municipalities: list[str]) -> ContactPointOut:
-    return ContactPointOut(
-        id=c.id,
-        name=c.name,
-        agency_id=c.agency_id,
-        role=c.role,
-        postal_code=c.postal_code,
-        address=c.address,
-        phones=[PhoneOut(label=p.get("label"), number=str(p["number"])) for p in c.phones],
-        fax=c.fax,
-        email=c.email,
-        url=c.url,
-        hours=c.hours,
-        municipalities=municipalities,
-        prefecture_wide=c.prefecture_wide,
-        general_fallback=c.general_fallback,
-        programme_id=c.programme_id,
-        source=c.source,
-        as_of=c.as_of,
-        verified=c.verified,
+    return ContactPointOut.model_validate(
+        {
+            **shared_values(c, ContactPointFields),
+            "phones": [PhoneOut(label=p.get("label"), number=str(p["number"])) for p in c.phones],
+            "municipalities": municipalities,
+        }
     )
 
 

@@ -38,6 +38,8 @@ from app.models import (
     Referral,
     SupportType,
 )
+from app.models.common import shared_values
+from app.models.directory import ContactPointFields
 from app.schemas.referrals import STATUS_LABELS, ReferralStatus
 
 BOM = "\ufeff"
@@ -272,28 +274,31 @@ def _phones(phones: list[dict[str, Any]]) -> str:
     )
 
 
+def _columns_of(fields: Any, inserted: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Field name -> CSV header: the shared fields by their `title`, in their order, with
+    `inserted` (name: (header, after which field)) for the fields each shape adds itself."""
+    columns: dict[str, str] = {}
+    for name, info in fields.model_fields.items():
+        columns[name] = info.title or name
+        for extra, (header, after) in inserted.items():
+            if after == name:
+                columns[extra] = header
+    return columns
+
+
+# The columns of 窓口.csv, export and import alike; the export adds the agency's name.
+CONTACT_POINT_COLUMNS = _columns_of(
+    ContactPointFields,
+    {"phones": ("電話", "address"), "municipalities": ("担当市町", "hours")},
+)
+CONTACT_POINT_FLAGS = tuple(
+    name for name, info in ContactPointFields.model_fields.items() if info.annotation is bool
+)
+
+
 def contact_points_export(engine: Engine) -> CsvExport:
-    header = [
-        "窓口ID",
-        "窓口名",
-        "機関ID",
-        "機関名",
-        "担当",
-        "郵便番号",
-        "住所",
-        "電話",
-        "FAX",
-        "メール",
-        "URL",
-        "受付時間",
-        "担当市町",
-        "県全域",
-        "総合窓口",
-        "制度ID",
-        "出典",
-        "時点",
-        "確認済み",
-    ]
+    header = list(CONTACT_POINT_COLUMNS.values())
+    header.insert(header.index("機関ID") + 1, "機関名")
 
     def rows() -> Iterator[list[object]]:
         with Session(engine) as s:
@@ -312,27 +317,19 @@ def contact_points_export(engine: Engine) -> CsvExport:
                 )
             )
             for c in batch:
-                yield [
-                    c.id,
-                    c.name,
-                    c.agency_id,
+                values = {
+                    **shared_values(c, ContactPointFields),
+                    "phones": _phones(c.phones),
+                    "municipalities": SEPARATOR.join(
+                        municipality_names.get(m, m) for m in munis.get(c.id, [])
+                    ),
+                }
+                row: list[object] = [values[name] for name in CONTACT_POINT_COLUMNS]
+                row.insert(
+                    list(CONTACT_POINT_COLUMNS).index("agency_id") + 1,
                     agency_names.get(c.agency_id, ""),
-                    c.role,
-                    c.postal_code,
-                    c.address,
-                    _phones(c.phones),
-                    c.fax,
-                    c.email,
-                    c.url,
-                    c.hours,
-                    SEPARATOR.join(municipality_names.get(m, m) for m in munis.get(c.id, [])),
-                    c.prefecture_wide,
-                    c.general_fallback,
-                    c.programme_id,
-                    c.source,
-                    c.as_of,
-                    c.verified,
-                ]
+                )
+                yield row
 
     return CsvExport("contact-points.csv", "窓口.csv", header, rows())
 

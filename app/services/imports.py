@@ -26,7 +26,13 @@ from app.schemas.admin import AgencyCreate, AgencyPatch, ContactPointCreate, Con
 from app.services import admin_directory as edits
 from app.services.access import Principal
 from app.services.audit import DEFER_COMMIT
-from app.services.exports import BOM, MARK, SEPARATOR
+from app.services.exports import (
+    BOM,
+    CONTACT_POINT_COLUMNS,
+    CONTACT_POINT_FLAGS,
+    MARK,
+    SEPARATOR,
+)
 
 MAX_ROWS = 5000
 PLAN_PREFIX = "やまぐち商工業推進計画 "
@@ -313,27 +319,8 @@ def apply_agencies(session: Session, principal: Principal, plan: ImportPlan) -> 
 
 # --- contact points ---------------------------------------------------------------------------
 
-CP_COLUMNS = {
-    "id": "窓口ID",
-    "name": "窓口名",
-    "agency_id": "機関ID",
-    "role": "担当",
-    "postal_code": "郵便番号",
-    "address": "住所",
-    "phones": "電話",
-    "fax": "FAX",
-    "email": "メール",
-    "url": "URL",
-    "hours": "受付時間",
-    "municipalities": "担当市町",
-    "prefecture_wide": "県全域",
-    "general_fallback": "総合窓口",
-    "programme_id": "制度ID",
-    "source": "出典",
-    "as_of": "時点",
-    "verified": "確認済み",
-}
-_CP_FLAGS = ("prefecture_wide", "general_fallback", "verified")
+CP_COLUMNS = CONTACT_POINT_COLUMNS
+_CP_FLAGS = CONTACT_POINT_FLAGS
 
 
 def _cp_values(session: Session, cells: dict[str, str]) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from app.models import (
     ProgrammeSupportType,
     SupportType,
 )
+from app.models.directory import ContactPointFields
 from app.services.search import SearchIndex
 
 log = logging.getLogger("madoguchi.snapshot")
@@ -63,6 +64,14 @@ def _grouped(rows: Any) -> dict[Any, list[Any]]:
     for key, value in rows:
         out[key].append(value)
     return out
+
+
+# The shared fields of a contact point that the matcher does not read itself: it passes them on.
+CONTACT_DETAILS = tuple(
+    name
+    for name in ContactPointFields.model_fields
+    if name not in {f.name for f in dataclasses.fields(ContactPointView)}
+)
 
 
 def view_of(view: Any, row: Any, **named: Any) -> Any:
@@ -156,6 +165,8 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
                 c,
                 phones=tuple(PhoneView(p.get("label"), str(p["number"])) for p in c.phones),
                 municipalities=tuple(sorted(cp_municipalities.get(c.id, []))),
+                detail_names=CONTACT_DETAILS,
+                detail_values=tuple(getattr(c, name) for name in CONTACT_DETAILS),
             )
             for c in session.exec(select(ContactPoint).order_by(col(ContactPoint.id)))
         ),

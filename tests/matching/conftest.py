@@ -41,20 +41,13 @@ def contact(cid: str, agency: str, munis: tuple[str, ...] = (), **kw: object) ->
         "id": cid,
         "name": f"{cid} 窓口",
         "agency_id": agency,
-        "role": None,
-        "postal_code": None,
-        "address": None,
         "phones": (),
-        "fax": None,
-        "email": None,
-        "url": None,
-        "hours": None,
         "municipalities": munis,
         "prefecture_wide": not munis,
         "general_fallback": False,
-        "source": "test",
-        "as_of": None,
         "verified": False,
+        "detail_names": ("source",),
+        "detail_values": ("test",),
     }
     fields.update(kw)
     return ContactPointView(**fields)  # type: ignore[arg-type]

@@ -12,7 +12,7 @@ def test_masks_personal_strings() -> None:
     out = mask("連絡は taro@example.jp か 083-933-3110 へ。会員番号12345 https://x.example/a")
     assert "taro" not in out and "example" not in out
     assert "083" not in out and "12345" not in out
-    assert "<email>" in out and "<phone>" in out and "#" in out
+    assert "〈メール〉" in out and "〈電話番号〉" in out and "#" in out
 
 
 def test_counts_by_normalized_text_and_kind() -> None:

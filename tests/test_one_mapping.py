@@ -1,0 +1,49 @@
+"""One mapping per entity (issue: whom to call): a contact point's fields are declared once, in
+ContactPointFields, and every shape of a contact point carries them, so that a new field is one
+edit plus a migration. (Adding one was tried: see the closing note of 2026-12-01.)"""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import inspect
+from sqlalchemy.engine import Engine
+
+from app.models import ContactPoint
+from app.models.directory import ContactPointFields
+from app.schemas.admin import ContactPointCreate, ContactPointEditOut, ContactPointPatch
+from app.schemas.directory import ContactPointOut, MatchedContactPoint
+from app.seeding.schema import ContactPointSeed
+from app.services.exports import CONTACT_POINT_COLUMNS
+
+SHARED = set(ContactPointFields.model_fields)
+
+
+def test_every_shape_of_a_contact_point_has_the_shared_fields(engine: Engine) -> None:
+    for shape in (
+        ContactPointOut,
+        ContactPointEditOut,
+        MatchedContactPoint,
+        ContactPointCreate,
+        ContactPointSeed,
+    ):
+        assert set(shape.model_fields) >= SHARED, shape.__name__
+    assert SHARED - {"id"} <= set(ContactPointPatch.model_fields)
+    columns = {c["name"] for c in inspect(engine).get_columns(ContactPoint.__tablename__)}
+    assert columns >= SHARED
+    assert set(CONTACT_POINT_COLUMNS) >= SHARED
+    assert len(set(CONTACT_POINT_COLUMNS.values())) == len(CONTACT_POINT_COLUMNS)  # headers unique
+
+
+def test_the_answers_carry_every_shared_field(client: TestClient) -> None:
+    listed = client.get("/v1/contact-points", params={"municipality": "萩市"}).json()["items"]
+    assert listed and all(set(item) >= SHARED for item in listed)
+    matched = client.post("/v1/match", json={"text": "パン屋を開業したい", "municipality": "萩市"})
+    answer = matched.json()
+    windows = answer["contact_points"] + [
+        cp for a in answer["agencies"] for o in a["local_offices"] for cp in o["contact_points"]
+    ]
+    assert windows and all(set(cp) >= SHARED for cp in windows)
+    header = (
+        client.get("/v1/exports/contact-points.csv").content.decode("utf-8-sig").splitlines()[0]
+    )
+    assert all(title in header for title in CONTACT_POINT_COLUMNS.values())
