@@ -47,3 +47,24 @@ def test_the_answers_carry_every_shared_field(client: TestClient) -> None:
         client.get("/v1/exports/contact-points.csv").content.decode("utf-8-sig").splitlines()[0]
     )
     assert all(title in header for title in CONTACT_POINT_COLUMNS.values())
+
+
+def test_every_shape_of_an_agency_has_the_shared_fields(engine: Engine, client: TestClient) -> None:
+    from app.models import Agency
+    from app.models.directory import AgencyFields
+    from app.schemas.admin import AgencyCreate, AgencyEditOut, AgencyPatch
+    from app.schemas.directory import AgencyDetail, AgencySummary
+    from app.seeding.schema import AgencySeed
+    from app.services.exports import AGENCY_COLUMNS
+
+    shared = set(AgencyFields.model_fields)
+    for shape in (AgencySummary, AgencyDetail, AgencyEditOut, AgencyCreate, AgencySeed):
+        assert shared <= set(shape.model_fields), shape.__name__
+    # an agency's kind and place in the tree are fixed once created; the rest may be patched
+    assert shared - {"id", "category", "parent_id"} <= set(AgencyPatch.model_fields)
+    assert shared <= {c["name"] for c in inspect(engine).get_columns(Agency.__tablename__)}
+    assert shared <= set(AGENCY_COLUMNS)
+    listed = client.get("/v1/agencies", params={"limit": 100}).json()["items"]
+    assert listed and all(shared <= set(item) for item in listed)
+    header = client.get("/v1/exports/agencies.csv").content.decode("utf-8-sig").splitlines()[0]
+    assert all(title in header for title in AGENCY_COLUMNS.values())

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Field, SQLModel
 
 from app.models.common import json_field, timestamp_field
-from app.models.types import Email, PhoneNumber, PostalCode, ShortText, Slug, Url
+from app.models.types import Email, LongText, PhoneNumber, PostalCode, ShortText, Slug, Url
 
 
 class SupportType(SQLModel, table=True):
@@ -21,18 +21,31 @@ class SupportType(SQLModel, table=True):
     sort_order: int
 
 
-class Agency(SQLModel, table=True):
+class AgencyFields(SQLModel):
+    """An agency's own fields, one definition for every shape it takes: the table (Agency), the
+    seed (AgencySeed), the API's answers (AgencySummary, AgencyDetail, AgencyEditOut) and
+    requests (AgencyCreate, the generated AgencyPatch) and the CSV export and import (headers:
+    the `title`s). A new field is added here and in a migration.
+
+    Not here: aliases (JSON), roles (the role matrix), the 市町 a local office serves (a link
+    table), the plan's matrix position and source: each shape adds them in its own form."""
+
+    id: Slug = Field(primary_key=True, max_length=80, title="機関ID")
+    name: ShortText = Field(max_length=300, index=True, title="機関名")
+    short_name: ShortText = Field(max_length=300, title="略称")
+    name_en: ShortText | None = Field(default=None, max_length=300, title="英語名")
+    category: ShortText = Field(max_length=80, title="区分")
+    role_label: ShortText | None = Field(default=None, max_length=300, title="役割")
+    parent_id: Slug | None = Field(
+        default=None, foreign_key="agency.id", max_length=80, title="親機関ID"
+    )
+    description: LongText | None = Field(default=None, max_length=4000, title="説明")
+
+
+class Agency(AgencyFields, table=True):
     __tablename__ = "agency"
 
-    id: str = Field(primary_key=True, max_length=80)
-    name: str = Field(max_length=300, index=True)
-    short_name: str = Field(max_length=300)
-    name_en: str | None = Field(default=None, max_length=300)
     aliases: list[str] = json_field()
-    category: str = Field(max_length=80)
-    role_label: str | None = Field(default=None, max_length=300)
-    description: str | None = Field(default=None, max_length=4000)
-    parent_id: str | None = Field(default=None, foreign_key="agency.id", max_length=80)
     matrix_order: int | None = None
     matrix_row_label: str | None = Field(default=None, max_length=300)
     source_section: str = Field(max_length=300)

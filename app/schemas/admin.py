@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, cast, get_args
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from sqlmodel._compat import SQLModelConfig
 
-from app.models.directory import ContactPointFields
+from app.models.directory import AgencyFields, ContactPointFields
 from app.schemas.access import UtcModel
 from app.schemas.directory import ContactPointOut
 from app.seeding.schema import (
@@ -52,6 +52,7 @@ def partial_model(
     fields_of: type[BaseModel],
     *,
     examples: list[dict[str, Any]],
+    exclude: tuple[str, ...] = (),
     **extra: Any,
 ) -> type[EditModel]:
     """The PATCH model of an entity, generated from its shared fields (and `extra`, the fields
@@ -60,7 +61,7 @@ def partial_model(
     fields: dict[str, Any] = {}
     required: list[str] = []
     for field_name, info in fields_of.model_fields.items():
-        if field_name == "id":
+        if field_name == "id" or field_name in exclude:
             continue  # the id is in the path
         optional = copy.copy(info)
         optional.default = None
@@ -85,27 +86,16 @@ def _admits_none(annotation: Any) -> bool:
 # ---------------------------------------------------------------- agencies
 
 
-class AgencyPatch(EditModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [{"role_label": "中小企業に対する中核的支援機関", "aliases": ["財団"]}]
-        }
-    )
-    _required = ("name", "short_name", "aliases", "municipalities")
-
-    name: ShortText | None = None
-    short_name: ShortText | None = None
-    name_en: ShortText | None = None
-    role_label: ShortText | None = None
-    description: LongText | None = None
-    aliases: Aliases | None = None
-    municipalities: Annotated[list[MunicipalityCode], Field(max_length=19)] | None = Field(
-        default=None, description="地域の事務所が担当する市町の JIS コード（[] は県全域）"
-    )
+AgencyMunicipalities = Annotated[list[MunicipalityCode], Field(max_length=19)]
 
 
-class AgencyCreate(EditModel):
-    model_config = ConfigDict(
+class AgencyCreate(AgencyFields, EditModel):
+    """A new agency or local office: the shared fields (AgencyFields), its aliases, roles and
+    the 市町 it serves."""
+
+    model_config = SQLModelConfig(
+        extra="forbid",
+        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -120,23 +110,32 @@ class AgencyCreate(EditModel):
                     "source_section": "第3章 アクション6 ３ ベンチャー企業への創業支援",
                 }
             ]
-        }
+        },
     )
 
-    id: Slug
-    name: ShortText
-    short_name: ShortText
-    name_en: ShortText | None = None
     aliases: Aliases = []
-    category: ShortText
-    role_label: ShortText | None = None
-    description: LongText | None = None
-    parent_id: Slug | None = None
     roles: Annotated[list[SupportTypeCode], Field(max_length=6)] = []
-    municipalities: Annotated[list[MunicipalityCode], Field(max_length=19)] = Field(
+    municipalities: AgencyMunicipalities = Field(
         default=[], description="地域の事務所が担当する市町の JIS コード（[] は県全域）"
     )
     source_section: ShortText = "管理者による登録"
+
+
+if TYPE_CHECKING:
+
+    class AgencyPatch(EditModel):
+        """The fields of AgencyCreate but its kind and parent, each optional (generated below)."""
+
+else:
+    # An agency's kind and its place in the tree are fixed once created (roles: PUT .../roles).
+    AgencyPatch = partial_model(
+        "AgencyPatch",
+        AgencyFields,
+        exclude=("category", "parent_id"),
+        aliases=Aliases,
+        municipalities=AgencyMunicipalities,
+        examples=[{"role_label": "中小企業に対する中核的支援機関", "aliases": ["財団"]}],
+    )
 
 
 class AgencyRolesPut(BaseModel):
@@ -147,16 +146,10 @@ class AgencyRolesPut(BaseModel):
     roles: Annotated[list[SupportTypeCode], Field(max_length=6)]
 
 
-class AgencyEditOut(UtcModel):
-    id: str
-    name: str
-    short_name: str
-    name_en: str | None = None
+class AgencyEditOut(AgencyFields, UtcModel):
+    """An agency as its editor sees it: with its revision (the ETag) and last change."""
+
     aliases: list[str]
-    category: str
-    role_label: str | None = None
-    description: str | None = None
-    parent_id: str | None = None
     roles: list[str]
     municipalities: list[str]
     source_section: str

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from app.models.directory import ContactPointFields
+from app.models.directory import AgencyFields, ContactPointFields
 
 
 class SupportTypeOut(BaseModel):
@@ -25,14 +25,9 @@ class AgencyRef(BaseModel):
     name: str = Field(examples=["地方独立行政法人山口県産業技術センター"])
 
 
-class AgencySummary(BaseModel):
-    id: str = Field(examples=["yamaguchi-itc"])
-    name: str = Field(examples=["地方独立行政法人山口県産業技術センター"])
-    short_name: str = Field(examples=["山口県産業技術センター"])
-    name_en: str | None = None
-    category: str
-    role_label: str | None = Field(default=None, examples=["中小企業に対する中核的技術支援機関"])
-    parent_id: str | None = None
+class AgencySummary(AgencyFields):
+    """An agency in a list: its fields, its roles and the 市町 it serves."""
+
     roles: list[str] = Field(
         description="役割表で○のある支援の種類コード", examples=[["startup", "technology"]]
     )
@@ -77,7 +72,6 @@ class LocalOfficeOut(BaseModel):
 
 class AgencyDetail(AgencySummary):
     aliases: list[str]
-    description: str | None = None
     matrix_row_label: str | None = None
     source: SourceOut
     parent: AgencyRef | None = None

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.models.directory import ContactPointFields
+from app.models.directory import AgencyFields, ContactPointFields
 from app.models.types import (
     Email,
     LongText,
@@ -92,16 +92,11 @@ class SupportTypeSeed(Strict):
     order: int = Field(ge=1, le=6)
 
 
-class AgencySeed(Strict):
-    id: Slug
-    name: ShortText
-    short_name: ShortText
-    name_en: ShortText | None = None
+class AgencySeed(AgencyFields, Strict):  # type: ignore[misc]  # both configs merge
+    """An agency of seed/agencies.yaml: the shared fields (AgencyFields) plus what the seed says
+    of it in its own form."""
+
     aliases: list[ShortText] = []
-    category: ShortText
-    role_label: ShortText | None = None
-    description: LongText | None = None
-    parent_id: Slug | None = None
     # The 市町 a local office serves (JIS codes); [] for a prefecture-wide body.
     municipalities: list[MunicipalityCode] = []
     matrix_order: int | None = Field(default=None, ge=1)

@@ -36,6 +36,8 @@ from app.models import (
     Referral,
     SupportType,
 )
+from app.models.common import shared_values
+from app.models.directory import AgencyFields
 from app.schemas.admin import (
     AgencyCreate,
     AgencyEditOut,
@@ -110,21 +112,16 @@ def _set_agency_municipalities(session: Session, agency_id: str, codes: list[str
 
 
 def agency_out(session: Session, a: Agency) -> AgencyEditOut:
-    return AgencyEditOut(
-        id=a.id,
-        name=a.name,
-        short_name=a.short_name,
-        name_en=a.name_en,
-        aliases=list(a.aliases),
-        category=a.category,
-        role_label=a.role_label,
-        description=a.description,
-        parent_id=a.parent_id,
-        roles=_agency_roles(session, a.id),
-        municipalities=_agency_municipalities(session, a.id),
-        source_section=a.source_section,
-        revision=a.revision,
-        updated_at=a.updated_at,
+    return AgencyEditOut.model_validate(
+        {
+            **shared_values(a, AgencyFields),
+            "aliases": list(a.aliases),
+            "roles": _agency_roles(session, a.id),
+            "municipalities": _agency_municipalities(session, a.id),
+            "source_section": a.source_section,
+            "revision": a.revision,
+            "updated_at": a.updated_at,
+        }
     )
 
 
@@ -194,15 +191,8 @@ def create_agency(session: Session, principal: Principal, body: AgencyCreate) ->
     if body.parent_id is not None:
         _require_exist(session, Agency, [body.parent_id], "親機関")
     a = Agency(
-        id=body.id,
-        name=body.name,
-        short_name=body.short_name,
-        name_en=body.name_en,
+        **shared_values(body, AgencyFields),
         aliases=list(body.aliases),
-        category=body.category,
-        role_label=body.role_label,
-        description=body.description,
-        parent_id=body.parent_id,
         source_section=body.source_section,
     )
     session.add(a)

@@ -21,7 +21,7 @@ from app.models import (
     SupportType,
 )
 from app.models.common import shared_values
-from app.models.directory import ContactPointFields
+from app.models.directory import AgencyFields, ContactPointFields
 from app.schemas.directory import (
     AgencyDetail,
     AgencyRef,
@@ -85,17 +85,13 @@ def _agency_order(a: Agency) -> tuple[int, str]:
 
 
 def _summary(a: Agency, roles: list[str], served: list[str]) -> AgencySummary:
-    return AgencySummary(
-        id=a.id,
-        name=a.name,
-        short_name=a.short_name,
-        name_en=a.name_en,
-        category=a.category,
-        role_label=a.role_label,
-        parent_id=a.parent_id,
-        roles=roles,
-        in_role_matrix=a.matrix_order is not None,
-        municipalities=served,
+    return AgencySummary.model_validate(
+        {
+            **shared_values(a, AgencyFields),
+            "roles": roles,
+            "in_role_matrix": a.matrix_order is not None,
+            "municipalities": served,
+        }
     )
 
 
@@ -171,7 +167,6 @@ def get_agency(session: Session, agency_id: str) -> AgencyDetail:
     return AgencyDetail(
         **summary.model_dump(),
         aliases=list(a.aliases),
-        description=a.description,
         matrix_row_label=a.matrix_row_label,
         source=SourceOut(section=a.source_section, page=a.source_page),
         parent=AgencyRef(id=parent.id, name=parent.name) if parent else None,

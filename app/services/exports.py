@@ -39,7 +39,7 @@ from app.models import (
     SupportType,
 )
 from app.models.common import shared_values
-from app.models.directory import ContactPointFields
+from app.models.directory import AgencyFields, ContactPointFields
 from app.schemas.referrals import STATUS_LABELS, ReferralStatus
 
 BOM = "\ufeff"
@@ -128,23 +128,39 @@ def _source(section: str, page: int | None) -> str:
 # --- agencies ---------------------------------------------------------------------------------
 
 
+def _columns_of(fields: Any, inserted: dict[str, tuple[str, str]]) -> dict[str, str]:
+    """Field name -> CSV header: the shared fields by their `title`, in their order, with
+    `inserted` (name: (header, after which field)) for the fields each shape adds itself."""
+    columns: dict[str, str] = {}
+    for name, info in fields.model_fields.items():
+        columns[name] = info.title or name
+        for extra, (header, after) in inserted.items():
+            if after == name:
+                columns[extra] = header
+    return columns
+
+
+# The columns of 支援機関.csv, export and import alike; the export adds the role matrix's marks
+# (one column per support type) and the plan's source.
+AGENCY_COLUMNS = _columns_of(AgencyFields, {"municipalities": ("担当市町", "parent_id")})
+# The columns of 窓口.csv, export and import alike; the export adds the agency's name.
+CONTACT_POINT_COLUMNS = _columns_of(
+    ContactPointFields,
+    {"phones": ("電話", "address"), "municipalities": ("担当市町", "hours")},
+)
+CONTACT_POINT_FLAGS = tuple(
+    name for name, info in ContactPointFields.model_fields.items() if info.annotation is bool
+)
+
+
 def agencies_export(engine: Engine) -> CsvExport:
     with Session(engine) as session:
         types = _support_types(session)
-    header = [
-        "機関ID",
-        "機関名",
-        "略称",
-        "英語名",
-        "区分",
-        "役割",
-        *[t.name for t in types],
-        "役割表の機関",
-        "親機関ID",
-        "担当市町",
-        "説明",
-        "出典",
-    ]
+    # the role matrix's ○ per support type, after the agency's role
+    marks = [t.name for t in types] + ["役割表の機関"]
+    header = [*AGENCY_COLUMNS.values(), "出典"]
+    at = header.index(AGENCY_COLUMNS["role_label"]) + 1
+    header[at:at] = marks
 
     def rows() -> Iterator[list[object]]:
         with Session(engine) as s:
@@ -167,20 +183,16 @@ def agencies_export(engine: Engine) -> CsvExport:
             )
             for a in batch:
                 held = set(roles.get(a.id, []))
-                yield [
-                    a.id,
-                    a.name,
-                    a.short_name,
-                    a.name_en,
-                    a.category,
-                    a.role_label,
-                    *[t.code in held for t in types],
-                    a.matrix_order is not None,
-                    a.parent_id,
-                    SEPARATOR.join(municipality_names.get(m, m) for m in served.get(a.id, [])),
-                    a.description,
-                    _source(a.source_section, a.source_page),
-                ]
+                values = {
+                    **shared_values(a, AgencyFields),
+                    "municipalities": SEPARATOR.join(
+                        municipality_names.get(m, m) for m in served.get(a.id, [])
+                    ),
+                }
+                row: list[object] = [values[name] for name in AGENCY_COLUMNS]
+                row.append(_source(a.source_section, a.source_page))
+                row[at:at] = [*[t.code in held for t in types], a.matrix_order is not None]
+                yield row
 
     return CsvExport("agencies.csv", "支援機関.csv", header, rows())
 
@@ -272,28 +284,6 @@ def _phones(phones: list[dict[str, Any]]) -> str:
     return " / ".join(
         f"{p['label']}: {p['number']}" if p.get("label") else str(p["number"]) for p in phones
     )
-
-
-def _columns_of(fields: Any, inserted: dict[str, tuple[str, str]]) -> dict[str, str]:
-    """Field name -> CSV header: the shared fields by their `title`, in their order, with
-    `inserted` (name: (header, after which field)) for the fields each shape adds itself."""
-    columns: dict[str, str] = {}
-    for name, info in fields.model_fields.items():
-        columns[name] = info.title or name
-        for extra, (header, after) in inserted.items():
-            if after == name:
-                columns[extra] = header
-    return columns
-
-
-# The columns of 窓口.csv, export and import alike; the export adds the agency's name.
-CONTACT_POINT_COLUMNS = _columns_of(
-    ContactPointFields,
-    {"phones": ("電話", "address"), "municipalities": ("担当市町", "hours")},
-)
-CONTACT_POINT_FLAGS = tuple(
-    name for name, info in ContactPointFields.model_fields.items() if info.annotation is bool
-)
 
 
 def contact_points_export(engine: Engine) -> CsvExport:

@@ -27,6 +27,9 @@ from app.services import admin_directory as edits
 from app.services.access import Principal
 from app.services.audit import DEFER_COMMIT
 from app.services.exports import (
+    AGENCY_COLUMNS as EXPORTED_AGENCY_COLUMNS,
+)
+from app.services.exports import (
     BOM,
     CONTACT_POINT_COLUMNS,
     CONTACT_POINT_FLAGS,
@@ -197,15 +200,7 @@ def _identified(
 # --- agencies ---------------------------------------------------------------------------------
 
 AGENCY_COLUMNS = {
-    "id": "機関ID",
-    "name": "機関名",
-    "short_name": "略称",
-    "name_en": "英語名",
-    "category": "区分",
-    "role_label": "役割",
-    "parent_id": "親機関ID",
-    "description": "説明",
-    "municipalities": "担当市町",
+    **EXPORTED_AGENCY_COLUMNS,
     "source_section": "出典",
     "roles": "役割表の○",
 }
