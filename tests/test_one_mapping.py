@@ -68,3 +68,25 @@ def test_every_shape_of_an_agency_has_the_shared_fields(engine: Engine, client: 
     assert listed and all(shared <= set(item) for item in listed)
     header = client.get("/v1/exports/agencies.csv").content.decode("utf-8-sig").splitlines()[0]
     assert all(title in header for title in AGENCY_COLUMNS.values())
+
+
+def test_every_shape_of_a_programme_has_the_shared_fields(
+    engine: Engine, client: TestClient
+) -> None:
+    from app.models import Programme
+    from app.models.programmes import ProgrammeFields
+    from app.schemas.admin import ProgrammeCreate, ProgrammeEditOut, ProgrammePatch
+    from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
+    from app.seeding.schema import ProgrammeSeed
+    from app.services.exports import PROGRAMME_COLUMNS
+
+    shared = set(ProgrammeFields.model_fields)
+    for shape in (ProgrammeOut, ProgrammeDetail, ProgrammeEditOut, ProgrammeCreate, ProgrammeSeed):
+        assert shared <= set(shape.model_fields), shape.__name__
+    assert shared - {"id"} <= set(ProgrammePatch.model_fields)
+    assert shared <= {c["name"] for c in inspect(engine).get_columns(Programme.__tablename__)}
+    assert shared <= set(PROGRAMME_COLUMNS)
+    listed = client.get("/v1/programmes", params={"limit": 50}).json()["items"]
+    assert listed and all(shared <= set(item) for item in listed)
+    header = client.get("/v1/exports/programmes.csv").content.decode("utf-8-sig").splitlines()[0]
+    assert all(title in header for title in PROGRAMME_COLUMNS.values())

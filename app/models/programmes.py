@@ -4,20 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import AutoString, Field, SQLModel
 
 from app.models.common import json_field, timestamp_field
+from app.models.types import LongText, ProgrammeKind, ShortText, Slug
 
 
-class Programme(SQLModel, table=True):
+class ProgrammeFields(SQLModel):
+    """A programme's own fields, one definition for every shape it takes: the table (Programme),
+    the seed (ProgrammeSeed), the API's answers (ProgrammeOut, ProgrammeEditOut) and requests
+    (ProgrammeCreate, the generated ProgrammePatch) and the CSV export (headers: the `title`s).
+    A new field is added here and in a migration.
+
+    Not here: aliases (JSON), operators, actions, measures and support types (link tables) and
+    the source: each shape adds them in its own form."""
+
+    id: Slug = Field(primary_key=True, max_length=80, title="制度ID")
+    name: ShortText = Field(max_length=300, index=True, title="制度名")
+    # stored as text (not a database enum): a new kind needs no migration
+    kind: ProgrammeKind = Field(sa_type=AutoString(length=40), index=True, title="種類")
+    description: LongText = Field(max_length=4000, title="説明")
+    status_note: ShortText | None = Field(default=None, max_length=300, title="経緯・状況")
+
+
+class Programme(ProgrammeFields, table=True):
     __tablename__ = "programme"
 
-    id: str = Field(primary_key=True, max_length=80)
-    name: str = Field(max_length=300, index=True)
     aliases: list[str] = json_field()
-    kind: str = Field(max_length=40, index=True)
-    description: str = Field(max_length=4000)
-    status_note: str | None = Field(default=None, max_length=300)
     source_section: str = Field(max_length=300)
     source_page: int | None = None
     revision: int = 1

@@ -4,6 +4,7 @@ door it comes in by."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import StringConstraints
@@ -16,3 +17,19 @@ PostalCode = Annotated[str, StringConstraints(pattern=r"^\d{3}-\d{4}$")]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")]
 Url = Annotated[str, StringConstraints(max_length=500, pattern=r"^https?://\S+$")]
 MunicipalityCode = Annotated[str, StringConstraints(pattern=r"^35\d{3}$")]
+
+
+class ProgrammeKind(StrEnum):
+    subsidy = "subsidy"
+    loan = "loan"
+    guarantee = "guarantee"
+    investment = "investment"
+    tax_incentive = "tax_incentive"
+    consultation = "consultation"
+    expert_dispatch = "expert_dispatch"
+    seminar_training = "seminar_training"
+    certification = "certification"
+    matching_event = "matching_event"
+    facility = "facility"
+    network_council = "network_council"
+    other = "other"

@@ -14,13 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from sqlmodel._compat import SQLModelConfig
 
 from app.models.directory import AgencyFields, ContactPointFields
+from app.models.programmes import ProgrammeFields
 from app.schemas.access import UtcModel
 from app.schemas.directory import ContactPointOut
 from app.seeding.schema import (
-    LongText,
     MunicipalityCode,
     PhoneSeed,
-    ProgrammeKind,
     ShortText,
     Slug,
     SupportTypeCode,
@@ -71,7 +70,8 @@ def partial_model(
             required.append(field_name)
     for field_name, annotation in extra.items():
         fields[field_name] = (annotation | None, None)
-        required.append(field_name)
+        if not _admits_none(annotation):
+            required.append(field_name)
     model = create_model(name, __base__=EditModel, **fields)
     model._required = tuple(required)
     model.model_config["json_schema_extra"] = cast(Any, {"examples": examples})
@@ -221,8 +221,16 @@ ActionNumbers = Annotated[list[ActionNumber], Field(max_length=12)]
 SupportTypes = Annotated[list[SupportTypeCode], Field(max_length=6)]
 
 
-class ProgrammeCreate(EditModel):
-    model_config = ConfigDict(
+SourcePage = Annotated[int, Field(ge=1, le=10_000)]
+
+
+class ProgrammeCreate(ProgrammeFields, EditModel):
+    """A new programme: the shared fields (ProgrammeFields), its aliases, source, operators and
+    links to the plan."""
+
+    model_config = SQLModelConfig(
+        extra="forbid",
+        str_strip_whitespace=True,
         json_schema_extra={
             "examples": [
                 {
@@ -240,56 +248,40 @@ class ProgrammeCreate(EditModel):
                     "support_types": ["technology"],
                 }
             ]
-        }
+        },
     )
 
-    id: Slug
-    name: ShortText
     aliases: Aliases = []
-    kind: ProgrammeKind
-    description: LongText
-    status_note: ShortText | None = None
     source_section: ShortText = "機関による登録"
-    source_page: Annotated[int, Field(ge=1, le=10_000)] | None = None
+    source_page: SourcePage | None = None
     operators: Operators = []
     actions: ActionNumbers = []
     support_types: SupportTypes = []
 
 
-class ProgrammePatch(EditModel):
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"aliases": ["中小企業制度融資(設備投資拡大支援資金等)"]}]}
+if TYPE_CHECKING:
+
+    class ProgrammePatch(EditModel):
+        """The fields of ProgrammeCreate, each optional (generated below)."""
+
+else:
+    ProgrammePatch = partial_model(
+        "ProgrammePatch",
+        ProgrammeFields,
+        aliases=Aliases,
+        source_section=ShortText,
+        source_page=SourcePage | None,
+        operators=Operators,
+        actions=ActionNumbers,
+        support_types=SupportTypes,
+        examples=[{"aliases": ["中小企業制度融資(設備投資拡大支援資金等)"]}],
     )
-    _required = (
-        "name",
-        "aliases",
-        "kind",
-        "description",
-        "source_section",
-        "operators",
-        "actions",
-        "support_types",
-    )
-
-    name: ShortText | None = None
-    aliases: Aliases | None = None
-    kind: ProgrammeKind | None = None
-    description: LongText | None = None
-    status_note: ShortText | None = None
-    source_section: ShortText | None = None
-    source_page: Annotated[int, Field(ge=1, le=10_000)] | None = None
-    operators: Operators | None = None
-    actions: ActionNumbers | None = None
-    support_types: SupportTypes | None = None
 
 
-class ProgrammeEditOut(UtcModel):
-    id: str
-    name: str
+class ProgrammeEditOut(ProgrammeFields, UtcModel):
+    """A programme as its editor sees it: with its revision (the ETag) and last change."""
+
     aliases: list[str]
-    kind: str
-    description: str
-    status_note: str | None = None
     source_section: str
     source_page: int | None = None
     operators: list[str]

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from app.models.programmes import ProgrammeFields
 from app.schemas.directory import AgencyRef, ContactPointOut, SourceOut
 
 
-class ProgrammeOut(BaseModel):
-    id: str = Field(examples=["yamaguchi-sme-development-grant"])
-    name: str = Field(examples=["やまぐち地域中小企業育成事業助成金"])
+class ProgrammeOut(ProgrammeFields):
+    """A programme as the API gives it: its fields, aliases, operators and links to the plan."""
+
     aliases: list[str]
-    kind: str = Field(examples=["subsidy"])
-    description: str
-    status_note: str | None = None
     operators: list[AgencyRef]
     actions: list[int]
     measures: list[str] = Field(description="アクション番号.取組方針番号", examples=[["6.2"]])

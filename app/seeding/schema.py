@@ -13,12 +13,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.models.directory import AgencyFields, ContactPointFields
+from app.models.programmes import ProgrammeFields
 from app.models.types import (
     Email,
     LongText,
     MunicipalityCode,
     PhoneNumber,
     PostalCode,
+    ProgrammeKind,
     ShortText,
     Slug,
     Url,
@@ -30,6 +32,7 @@ __all__ = [
     "MunicipalityCode",
     "PhoneNumber",
     "PostalCode",
+    "ProgrammeKind",
     "ShortText",
     "Slug",
     "Url",
@@ -55,22 +58,6 @@ class SupportTypeCode(StrEnum):
     business_activity = "business_activity"
     management_stability = "management_stability"
     finance = "finance"
-
-
-class ProgrammeKind(StrEnum):
-    subsidy = "subsidy"
-    loan = "loan"
-    guarantee = "guarantee"
-    investment = "investment"
-    tax_incentive = "tax_incentive"
-    consultation = "consultation"
-    expert_dispatch = "expert_dispatch"
-    seminar_training = "seminar_training"
-    certification = "certification"
-    matching_event = "matching_event"
-    facility = "facility"
-    network_council = "network_council"
-    other = "other"
 
 
 class Strict(BaseModel):
@@ -185,17 +172,15 @@ class KpiSeed(Strict):
     source: SourceRef
 
 
-class ProgrammeSeed(Strict):
-    id: Slug
-    name: ShortText
+class ProgrammeSeed(ProgrammeFields, Strict):  # type: ignore[misc]  # both configs merge
+    """A programme of seed/programmes.yaml: the shared fields (ProgrammeFields) plus its links
+    to the plan and its operators."""
+
     aliases: list[ShortText] = []
-    kind: ProgrammeKind
     operators: list[Slug] = []
     actions: list[int] = []
     measures: list[MeasureRef] = []
     support_types: list[SupportTypeCode] = []
-    description: LongText
-    status_note: ShortText | None = None
     source: SourceRef
 
 

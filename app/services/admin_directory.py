@@ -38,6 +38,7 @@ from app.models import (
 )
 from app.models.common import shared_values
 from app.models.directory import AgencyFields
+from app.models.programmes import ProgrammeFields
 from app.schemas.admin import (
     AgencyCreate,
     AgencyEditOut,
@@ -481,18 +482,16 @@ def _programme_links(session: Session, pid: str) -> dict[str, list[Any]]:
 
 
 def programme_out(session: Session, g: Programme) -> ProgrammeEditOut:
-    return ProgrammeEditOut(
-        id=g.id,
-        name=g.name,
-        aliases=list(g.aliases),
-        kind=g.kind,
-        description=g.description,
-        status_note=g.status_note,
-        source_section=g.source_section,
-        source_page=g.source_page,
-        revision=g.revision,
-        updated_at=g.updated_at,
-        **_programme_links(session, g.id),
+    return ProgrammeEditOut.model_validate(
+        {
+            **shared_values(g, ProgrammeFields),
+            "aliases": list(g.aliases),
+            "source_section": g.source_section,
+            "source_page": g.source_page,
+            "revision": g.revision,
+            "updated_at": g.updated_at,
+            **_programme_links(session, g.id),
+        }
     )
 
 

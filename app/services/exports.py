@@ -40,6 +40,7 @@ from app.models import (
 )
 from app.models.common import shared_values
 from app.models.directory import AgencyFields, ContactPointFields
+from app.models.programmes import ProgrammeFields
 from app.schemas.referrals import STATUS_LABELS, ReferralStatus
 
 BOM = "\ufeff"
@@ -200,14 +201,13 @@ def agencies_export(engine: Engine) -> CsvExport:
 # --- programmes -------------------------------------------------------------------------------
 
 
+# The columns of 制度.csv that are the programme's own (the links to agencies and the plan follow).
+PROGRAMME_COLUMNS = _columns_of(ProgrammeFields, {"aliases": ("別名", "name")})
+
+
 def programmes_export(engine: Engine) -> CsvExport:
     header = [
-        "制度ID",
-        "制度名",
-        "別名",
-        "種類",
-        "説明",
-        "経緯・状況",
+        *PROGRAMME_COLUMNS.values(),
         "運営機関ID",
         "運営機関名",
         "アクション",
@@ -257,13 +257,12 @@ def programmes_export(engine: Engine) -> CsvExport:
             for g in batch:
                 ops = operators.get(g.id, [])
                 codes = sorted(types.get(g.id, []), key=lambda c: type_order.get(c, 99))
+                values = {
+                    **shared_values(g, ProgrammeFields),
+                    "aliases": SEPARATOR.join(g.aliases),
+                }
                 yield [
-                    g.id,
-                    g.name,
-                    SEPARATOR.join(g.aliases),
-                    g.kind,
-                    g.description,
-                    g.status_note,
+                    *(values[name] for name in PROGRAMME_COLUMNS),
                     SEPARATOR.join(ops),
                     SEPARATOR.join(agency_names.get(a, a) for a in ops),
                     SEPARATOR.join(

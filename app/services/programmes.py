@@ -20,6 +20,8 @@ from app.models import (
     ProgrammeOperator,
     ProgrammeSupportType,
 )
+from app.models.common import shared_values
+from app.models.programmes import ProgrammeFields
 from app.schemas.directory import AgencyRef, SourceOut
 from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
 from app.services.directory import _contact_points_out, ensure_support_type, get_or_404_as_422
@@ -61,18 +63,16 @@ def _links(session: Session, ids: list[str]) -> dict[str, dict[str, list[Any]]]:
 
 
 def _out(g: Programme, links: dict[str, list[Any]]) -> ProgrammeOut:
-    return ProgrammeOut(
-        id=g.id,
-        name=g.name,
-        aliases=list(g.aliases),
-        kind=g.kind,
-        description=g.description,
-        status_note=g.status_note,
-        operators=links.get("operators", []),
-        actions=links.get("actions", []),
-        measures=links.get("measures", []),
-        support_types=links.get("support_types", []),
-        source=SourceOut(section=g.source_section, page=g.source_page),
+    return ProgrammeOut.model_validate(
+        {
+            **shared_values(g, ProgrammeFields),
+            "aliases": list(g.aliases),
+            "operators": links.get("operators", []),
+            "actions": links.get("actions", []),
+            "measures": links.get("measures", []),
+            "support_types": links.get("support_types", []),
+            "source": SourceOut(section=g.source_section, page=g.source_page),
+        }
     )
 
 
