@@ -35,7 +35,13 @@ from app.matching.compiler import (
     VAGUE_READING,
     CompiledRules,
 )
-from app.matching.normalize import MAX_INPUT_CHARS, NormalizedText, Token
+from app.matching.normalize import (
+    MAX_INPUT_CHARS,
+    NormalizedText,
+    Token,
+    alternative_spellings,
+    display_form,
+)
 from app.matching.result import (
     ActionMatch,
     AgencyMatch,
@@ -270,6 +276,11 @@ def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
     return scan
 
 
+# What comes before たくない when it is something that would happen to the owner (passive or
+# a misfortune): されたくない, 盗まれたくない, 潰れたくない.
+_SUFFERED = frozenset({"され", "られ", "まれ", "ぶれ", "潰れ"})
+
+
 def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) -> None:
     """Negation cues in the folded text; a cue sits at the first content token it covers (or
     that follows it), in that token's clause."""
@@ -278,6 +289,10 @@ def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) ->
     tokens = nt.tokens
     for end, (length, kind) in compiled.cue_automaton.iter(nt.text):
         begin = end - length + 1
+        # 〜されたくない, 潰れたくない: a wish that something not happen to the owner (to be
+        # copied, to go under), which asks for help; not a refusal of it.
+        if nt.text.startswith("たく", begin) and nt.text[max(0, begin - 2) : begin] in _SUFFERED:
+            continue
         at = next((i for i, t in enumerate(tokens) if t.end > begin), len(tokens))
         clause = tokens[at].clause if at < len(tokens) else nt.clause_count - 1
         cues.append(_Cue(clause, at, bool(kind & KIND_CONTRAST)))
@@ -396,7 +411,9 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     for c in scan.cues:
         if not c.contrast and c.clause in nt.questions:
             continue
-        if c.clause > 0 and not any(h.clause == c.clause and h.end < c.start for h in hits):
+        # (A hit that begins before the cue says something, even when the cue is its own last
+        # word: 会社が|もたない.)
+        if c.clause > 0 and not any(h.clause == c.clause and h.start < c.start for h in hits):
             targets.append((c.clause - 1, len(tokens)))
         targets.append((c.clause, c.start))
     for h in hits:
@@ -409,6 +426,34 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     wanted = {h.clause for h in hits if not h.negated and h.clause in asks}
     background = frozenset(range(nt.clause_count)) - asks if wanted else frozenset()
     return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business)
+
+
+def best_analysis(text: str, compiled: CompiledRules) -> tuple[NormalizedText, Analysis]:
+    """Stage 1 on the text as typed and on its alternative spellings (kana-only text in
+    hiragana, romaji in kana: `alternative_spellings`); the one whose rule hits cover more of
+    the text wins, the text as typed on a tie. The evidence keeps the owner's characters where
+    the spelling kept the offsets."""
+    nt = compiled.normalizer.normalize(text)
+    best = (nt, analyse(nt, compiled))
+    best_cover = _coverage(*best)
+    for spelling in alternative_spellings(display_form(text)):
+        alt = compiled.normalizer.normalize(spelling)
+        if len(alt.text) == len(nt.text):
+            alt = replace(alt, display=nt.display)
+        candidate = (alt, analyse(alt, compiled))
+        cover = _coverage(*candidate)
+        if cover > best_cover:
+            best, best_cover = candidate, cover
+    return best
+
+
+def _coverage(nt: NormalizedText, analysis: Analysis) -> int:
+    """Characters of the text inside a wanted (not negated) rule hit."""
+    covered: set[int] = set()
+    for h in analysis.hits:
+        if not h.negated and h.start < len(nt.tokens) and h.end < len(nt.tokens):
+            covered.update(range(nt.tokens[h.start].begin, nt.tokens[h.end].end))
+    return len(covered)
 
 
 def _regex_hits(nt: NormalizedText, compiled: CompiledRules, hits: list[_Hit]) -> None:
@@ -732,8 +777,7 @@ def match_need(
     (`analyse`), the needs (`score_needs`), support types, actions, agencies, programmes, the
     clarifying questions and the contact points."""
     limit = max(1, min(int(limit), 50))
-    nt = compiled.normalizer.normalize(text)
-    analysis = analyse(nt, compiled)
+    nt, analysis = best_analysis(text, compiled)
     need_rows = score_needs(analysis, compiled, snapshot)
     positive = [n for n in need_rows if not n.negated]
     index = snapshot_index(snapshot)

@@ -58,7 +58,7 @@ _DESIRE_NORMS = frozenset(
 # (a te-form 欲しい, normalized to て欲しい below, is a wish too)
 # Dialect and old forms of the same word, folded at the token level for rule terms and texts
 # alike: 足らん = 足りない (足る + ず), 要らん = 要らない, おる = いる.
-_NORM_FOLDS = {"ず": "ない", "足る": "足りる", "居る": "いる", "おる": "いる"}
+_NORM_FOLDS = {"ず": "ない", "無い": "ない", "足る": "足りる", "居る": "いる", "おる": "いる"}
 _QUESTION_PARTICLES = frozenset({"か", "かな", "かね", "かしら", "っけ", "かい"})
 _QUESTION_PUNCT = frozenset("?？")
 _COMMAS = frozenset("、，,")
@@ -127,6 +127,44 @@ def display_form(text: str) -> str:
     (IT導入 stays IT導入; the matcher reads the lower-cased `fold`)."""
     text = unicodedata.normalize("NFKC", text[: MAX_INPUT_CHARS * 2])
     return _WS.sub(" ", text).strip()[:MAX_INPUT_CHARS]
+
+
+_KATAKANA_LETTER = re.compile(r"[\u30a1-\u30f6]")
+_HIRAGANA_LETTER = re.compile(r"[\u3041-\u3096]")
+_ROMAJI_WORD = re.compile(r"[A-Za-z]{2,}")
+_KATA_TO_HIRA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+
+
+def alternative_spellings(display: str) -> list[str]:
+    """Other spellings of an owner's text that the analyser reads better, tried beside it:
+
+    - kana-only text typed in katakana (ﾐｾｦﾕｽﾞﾘﾀｲｯﾃ, セツビトウシノユウシヲ): the same text in
+      hiragana, where Sudachi finds the verbs and particles (katakana loanwords are read better
+      as they are, so both are tried). Same length, so offsets stay valid for the evidence.
+    - romaji words (iryou kiki no buhin wo つくりたい): each word that is Hepburn romaji and
+      spells back to itself (iryou, jidousha; not site, web or LINE) in hiragana.
+
+    `display` is the NFKC form (display_form)."""
+    alternatives: list[str] = []
+    if not _KANJI.search(display):
+        katakana = len(_KATAKANA_LETTER.findall(display))
+        if katakana >= 4 and katakana >= len(_HIRAGANA_LETTER.findall(display)):
+            alternatives.append(display.translate(_KATA_TO_HIRA))
+    words = _ROMAJI_WORD.findall(display)
+    if len(words) >= 2:
+        import jaconv
+
+        def kana(match: re.Match[str]) -> str:
+            word = match.group(0)
+            converted = jaconv.alphabet2kana(word.lower())
+            if jaconv.kana2alphabet(converted) == word.lower() and not converted.startswith("っ"):
+                return str(converted)
+            return word
+
+        romaji = _ROMAJI_WORD.sub(kana, display)
+        if romaji != display:
+            alternatives.append(romaji)
+    return alternatives
 
 
 def fold(text: str) -> str:

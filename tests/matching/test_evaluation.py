@@ -68,6 +68,7 @@ def test_rules_reference_only_known_ids(seed_snapshot: DirectorySnapshot) -> Non
         "dev-2026-11.yaml",
         "speech.yaml",
         "speech-2.yaml",
+        "speech-3.yaml",
         "dev-2026-12.yaml",
         "heldout-2026-12b.yaml",
         "local-offices.yaml",
