@@ -78,7 +78,7 @@ PROGRAMME_ORDER_DECAY = 0.02  # per place down a rule's list of programmes
 SPECIFICITY_BONUS = 0.05  # per extra token of the matched pattern
 # A hit in a clause that only gives background (売上が落ちて、) weighs this much of itself when
 # another clause says what the owner wants (〜したい, 〜してほしい).
-BACKGROUND_FACTOR = 0.85
+BACKGROUND_FACTOR = 0.7
 # The terms of a sequence pattern stand at most this many words apart.
 MAX_SEQUENCE_GAP = 6
 # A general need (経営の相談) said beside a specific one weighs this much of its score.
@@ -423,6 +423,7 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
                 cl == h.clause and (at > h.end or h.start < at == h.end) for cl, at in targets
             )
     asks = nt.desires | nt.questions  # 〜したい, 〜してください, 〜はありますか
+    hits = [h for h in hits if h.clause in asks or not compiled.rules[h.rule_index].wanted_only]
     wanted = {h.clause for h in hits if not h.negated and h.clause in asks}
     background = frozenset(range(nt.clause_count)) - asks if wanted else frozenset()
     return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business)

@@ -103,6 +103,10 @@ class Rule(Strict):
     ] = {}
     weight: float = Field(default=0.6, gt=0, le=1)
     negation: Negation = Negation.scoped
+    # The hit counts only in a clause that says what the owner wants (〜したい, 〜してほしい) or
+    # asks (〜ますか): [店, やる] is a plan in 店をやりたい and only a description of the present
+    # in 店をやっています (background to some other request).
+    wanted_only: bool = False
 
 
 class Synonym(Strict):

@@ -165,6 +165,7 @@ class RulePatch(EditModel):
         "agency_boosts",
         "weight",
         "negation",
+        "wanted_only",
     )
 
     theme: Theme | None = None
@@ -179,6 +180,7 @@ class RulePatch(EditModel):
     ) = None
     weight: float | None = Field(default=None, gt=0, le=1)
     negation: Negation | None = None
+    wanted_only: bool | None = None
 
 
 # ---------------------------------------------------------------- lexicon
