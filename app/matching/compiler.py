@@ -153,6 +153,11 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
             term_ids[tokens] = tid
             for variant in classes.get(tokens, {tokens}) | {tokens}:
                 add_key(variant, KIND_TERM, tid)
+            # the verb typed in kana (こうじょうを|たてたい): Sudachi's normalized form is then
+            # the kana dictionary form, which is keyed too
+            kana = normalizer.kana_verb(text)
+            if kana:
+                add_key((kana,), KIND_TERM, tid)
         return tid
 
     by_first: dict[int, list[CompiledPattern]] = {}

@@ -40,6 +40,7 @@ from app.matching.normalize import (
     NormalizedText,
     Token,
     alternative_spellings,
+    devoiced,
     display_form,
 )
 from app.matching.result import (
@@ -310,8 +311,21 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
         return
     owner = nt.reading_tokens
     tokens = nt.tokens
-    for end_idx, key in automaton.iter(reading):
+    # As read, and without voicing marks: a compound is read with them where its parts are
+    # not (資金繰り is しきんぐり, its parts シキン+クリ). Same length, same offsets.
+    # Rendaku never voices a word's first sound, so a match found only in the devoiced form must
+    # begin as read and differ inside (シキ[グ]リ), not at its start (ガイテン is no カイテン).
+    plain = devoiced(reading)
+    found = [(end_idx, key, False) for end_idx, key in automaton.iter(reading)]
+    if plain != reading:
+        found += [(end_idx, key, True) for end_idx, key in automaton.iter(plain)]
+    for end_idx, key, via_plain in found:
         start_idx = end_idx - compiled.reading_lengths[key] + 1
+        if via_plain and (
+            reading[start_idx] != plain[start_idx]
+            or reading[start_idx : end_idx + 1] == plain[start_idx : end_idx + 1]
+        ):
+            continue
         if reading[start_idx] in _MORA_TAIL or (
             end_idx + 1 < len(reading) and reading[end_idx + 1] in _MORA_TAIL
         ):

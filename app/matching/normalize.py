@@ -72,6 +72,22 @@ def to_katakana(text: str) -> str:
     return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
+_KATAKANA_TO_HIRAGANA = {c + 0x60: c for c in range(0x3041, 0x3097)}
+_HIRAGANA_WORD = re.compile(r"^[\u3041-\u3096ー]{2,}$")
+_INFLECTING_POS = frozenset({"動詞", "形容詞"})
+# Voiced and semi-voiced kana to their plain forms: ガ→カ, ブ/プ→フ.
+_DEVOICE = str.maketrans(
+    "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴ",
+    "カキクケコサシスセソタチツテトハヒフヘホハヒフヘホウ",
+)
+
+
+def devoiced(reading: str) -> str:
+    """A katakana reading without voicing marks: compounds gain them (資金繰り is read
+    シキングリ, its parts シキン+クリ), so the text's reading is also matched in this form."""
+    return reading.translate(_DEVOICE)
+
+
 @dataclass(frozen=True, slots=True)
 class Token:
     surface: str
@@ -215,6 +231,20 @@ class Normalizer:
         if any(t.pos not in _NOUN_POS for t in nt.tokens):
             return ""
         return nt.reading if KATAKANA.match(nt.reading) else ""
+
+    def kana_verb(self, text: str) -> str:
+        """For a rule term that is one verb or adjective (建てる, 調べる), its dictionary form in
+        hiragana (たてる): what Sudachi gives as the normalized form of that word typed in kana,
+        which it cannot tie to one kanji. '' for any other term."""
+        with self._lock:
+            morphemes = list(self._tokenizer.tokenize(fold(text)))
+        if len(morphemes) != 1 or morphemes[0].part_of_speech()[0] not in _INFLECTING_POS:
+            return ""
+        with self._lock:
+            dictionary = list(self._tokenizer.tokenize(morphemes[0].dictionary_form()))
+        reading = "".join(m.reading_form() for m in dictionary)
+        kana = reading.translate(_KATAKANA_TO_HIRAGANA)
+        return kana if _HIRAGANA_WORD.match(kana) and kana != morphemes[0].normalized_form() else ""
 
     def is_suru_noun(self, text: str) -> bool:
         """Whether a rule term is one noun that takes する (起業, 開業, 融資)."""
