@@ -211,6 +211,12 @@ def test_a_frozen_database_costs_each_request_a_bounded_503_and_loses_nothing(
             server.stop()
             forwarder.close()
 
+        refused = [a for a in answers if a.status == 503]
+        print(
+            f"stall: {len(answers)} answers, {len(refused)} x 503, slowest "
+            f"{max(a.finished - a.started for a in answers):.2f} s (bound {BOUND} s), "
+            f"slowest 503 {max(a.finished - a.started for a in refused):.2f} s"
+        )
         acknowledged = {a.key for a in answers if a.kind == "write" and a.status == 201}
         engine = create_engine(url)
         try:
