@@ -175,6 +175,9 @@ class EvalReport:
     # often the top agency has a local office with a phone (items with a 市町 that matched).
     local_office: Metric = field(default_factory=Metric)
     local_phone: Metric = field(default_factory=Metric)
+    # ... and how often the first agency of `call_first` (the order a desk calls in) has a window
+    # with a phone: a local office's, or its own for a prefecture-wide body.
+    call_phone: Metric = field(default_factory=Metric)
 
     @property
     def passed(self) -> bool:
@@ -205,6 +208,10 @@ class EvalReport:
             "top_agency_local_phone": {
                 "value": round(self.local_phone.value, 4),
                 "total": self.local_phone.total,
+            },
+            "call_first_phone": {
+                "value": round(self.call_phone.value, 4),
+                "total": self.call_phone.total,
             },
             "nearest_need@3": {
                 "all": {"value": round(self.nearest_all.value, 4), "total": self.nearest_all.total},
@@ -263,6 +270,11 @@ def _check_one(
         report.local_phone.hits += any(
             cm.contact.phones for o in r.agencies[0].local_offices for cm in o.contact_points
         )
+        first = next(a for a in r.agencies if a.id == r.call_first[0])
+        report.call_phone.total += 1
+        report.call_phone.hits += any(
+            cm.contact.phones for o in first.local_offices for cm in o.contact_points
+        ) or any(c.contact.phones for c in r.contact_points if c.contact.agency_id == first.id)
     if e.local_offices:
         got_offices = [o.id for a in r.agencies[:3] for o in a.local_offices]
         report.local_office.total += 1
@@ -427,9 +439,11 @@ def _main(argv: list[str] | None = None) -> int:
         fr = report.fully_right
         print(f"  fully right              {fr.value:.3f}  ({fr.hits}/{fr.total})")
         lo, lp = report.local_office, report.local_phone
+        cp = report.call_phone
         print(
             f"  local office@3 {lo.value:.3f} ({lo.hits}/{lo.total}); top agency has a local "
-            f"office with a phone {lp.value:.3f} ({lp.hits}/{lp.total})"
+            f"office with a phone {lp.value:.3f} ({lp.hits}/{lp.total}); the first agency a "
+            f"desk calls (call_first) has a window with a phone {cp.value:.3f} ({cp.hits}/{cp.total})"
         )
         na, nu = report.nearest_all, report.nearest_unmatched
         print(
