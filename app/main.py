@@ -20,6 +20,7 @@ from app.core.observability import RequestContextMiddleware, configure_logging
 from app.core.openapi import complete_openapi
 from app.core.security import install_security
 from app.matching import MissCounter
+from app.matching.pii import mask_personal_data
 from app.routers import (
     admin_directory,
     admin_keys,
@@ -93,6 +94,8 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         cache = app.state.directory_cache
         cache.load()
+        # The masker's dictionary is loaded now, not on the first miss of a request.
+        await run_in_threadpool(mask_personal_data, "準備")
         cache.start()  # background version checks: requests never wait on the database
         every = settings.CONVERSATION_PURGE_SECONDS
         purger = asyncio.create_task(purge_conversations(every)) if every > 0 else None

@@ -515,3 +515,22 @@ def test_a_lost_race_is_retried_without_if_match_and_refused_with_it() -> None:
     with pytest.raises(RevisionConflict):
         write('"4"')
     assert calls == ['"4"']
+
+
+def test_a_lost_race_inside_a_batch_fails_the_batch() -> None:
+    """In a CSV import every row is one transaction: the conflict's rollback undid the rows
+    before, so the row is not retried alone (the import answers 412 and writes nothing)."""
+    from types import SimpleNamespace
+
+    from app.core.concurrency import BATCH, RevisionConflict, last_writer_wins
+
+    calls: list[int] = []
+
+    @last_writer_wins
+    def write(session: object, if_match: str | None) -> str:
+        calls.append(1)
+        raise RevisionConflict()
+
+    with pytest.raises(RevisionConflict):
+        write(SimpleNamespace(info={BATCH: True}), None)
+    assert calls == [1]

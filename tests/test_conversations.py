@@ -354,3 +354,16 @@ def test_names_phones_and_addresses_never_reach_the_stored_conversation(
     assert "〈氏名〉" in kept and "パン屋" in kept
     shown = client.get(f"/v1/conversations/{cid}").json()
     assert "山田" not in json.dumps(shown, ensure_ascii=False)
+
+
+def test_the_chatbot_matches_the_words_as_written_and_stores_them_masked(
+    client: TestClient, engine: Engine
+) -> None:
+    cid = start(client)["id"]
+    turn = say(client, cid, "田中です。ゆうしを受けたいので相談したい。090-1111-2222")
+    needs = [n["id"] for n in (turn["match"] or {}).get("needs", [])]
+    assert "loan" in needs
+    row = stored(engine, cid)
+    assert row is not None
+    kept = json.dumps([row.state, row.transcript], ensure_ascii=False)
+    assert "田中" not in kept and "090-1111" not in kept and "ゆうし" in kept

@@ -90,3 +90,19 @@ def test_error_messages_never_carry_the_statement_parameters(tmp_path: Path) -> 
         assert "山田太郎" not in str(caught.value)
     finally:
         engine.dispose()
+
+
+@needs_postgres
+def test_a_pooled_connection_is_handed_over_idle_after_its_ping() -> None:
+    from psycopg.pq import TransactionStatus
+
+    engine = make_engine(POSTGRES, serving=True)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        with engine.connect() as conn:  # the same connection, pinged at checkout
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
+            assert dbapi.info.transaction_status == TransactionStatus.IDLE
+    finally:
+        engine.dispose()

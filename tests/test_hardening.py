@@ -156,6 +156,9 @@ def test_metrics_are_for_the_allowed_addresses_only(engine: Engine, database_url
         assert_problem(outside.get("/metrics"), 403)
     with make_client(engine, database_url, ("127.0.0.1", 1)) as local:
         assert local.get("/metrics").status_code == 200
+    # a local reverse proxy that is not configured: the client is unknown, not local
+    with make_client(engine, database_url, ("127.0.0.1", 1)) as proxied:
+        assert_problem(proxied.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}), 403)
     allowed = {"METRICS_ALLOW_IPS": "10.0.0.0/8"}
     with make_client(engine, database_url, ("10.1.2.3", 1), **allowed) as scraper:
         assert scraper.get("/metrics").status_code == 200

@@ -102,3 +102,43 @@ def test_responsible_bodies_resolve_through_aliases(seed_bundle: SeedBundle) -> 
     }
     # The plan's generic phrases are not single bodies; everything else must resolve.
     assert labels - aliases <= {"支援機関", "産学公"}
+
+
+def test_migration_0010_fits_older_sqlite_values_to_the_shared_field_limits(tmp_path: Path) -> None:
+    """SQLite kept an as_of longer than its column; the answers now check the length, so the
+    migration cuts it rather than let GET /v1/contact-points fail."""
+    from sqlalchemy import create_engine, text
+
+    from alembic import command
+    from app.devtools.fresh import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0009")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO agency (id, name, short_name, aliases, category, source_section, "
+                "revision, updated_at) VALUES ('old-agency', '旧機関', '旧', '[]', :category, "
+                "'test', 1, '2026-01-01 00:00:00')"
+            ),
+            {"category": "区" * 100},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO contact_point (id, name, agency_id, phones, prefecture_wide, "
+                "general_fallback, source, as_of, verified, revision, updated_at) VALUES "
+                "('old-window', '旧窓口', 'old-agency', '[]', 0, 0, 'test', :as_of, 0, 1, "
+                "'2026-01-01 00:00:00')"
+            ),
+            {
+                "as_of": "2019年4月1日時点の市の広報誌と窓口の掲示による（担当課に電話で確認済み、翌年度も同じ内容）"
+            },
+        )
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as conn:
+        as_of = conn.execute(text("SELECT as_of FROM contact_point")).scalar_one()
+        category = conn.execute(text("SELECT category FROM agency")).scalar_one()
+    engine.dispose()
+    assert len(as_of) == 40 and as_of.startswith("2019年4月1日")
+    assert len(category) == 80

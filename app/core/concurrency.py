@@ -40,6 +40,10 @@ T = TypeVar("T")
 UNCONDITIONAL_ATTEMPTS = 20
 
 
+# Set on a session (session.info[BATCH] = True) while several edits run as one transaction.
+BATCH = "madoguchi.batch"
+
+
 class RevisionConflict(ApiError):
     """A concurrent writer moved the row between this write's read and its guarded update."""
 
@@ -58,12 +62,18 @@ def last_writer_wins(operation: Callable[P, T]) -> Callable[P, T]:
 
     @functools.wraps(operation)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
-        if_match = signature.bind(*args, **kwargs).arguments.get("if_match")
+        arguments = signature.bind(*args, **kwargs).arguments
+        if_match = arguments.get("if_match")
+        session = arguments.get("session")
+        # In a batch (a CSV import: one transaction for every row) the conflict's rollback has
+        # undone the rows before this one: retrying this row alone would lose them. The whole
+        # batch fails instead.
+        in_batch = session is not None and session.info.get(BATCH)
         for attempt in range(UNCONDITIONAL_ATTEMPTS):
             try:
                 return operation(*args, **kwargs)
             except RevisionConflict:
-                if if_match is not None or attempt == UNCONDITIONAL_ATTEMPTS - 1:
+                if if_match is not None or in_batch or attempt == UNCONDITIONAL_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 

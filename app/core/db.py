@@ -15,7 +15,7 @@ from fastapi import Depends
 from psycopg.abc import PQGen
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InvalidatePoolError, SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from app.core.config import Settings, get_settings
@@ -155,15 +155,21 @@ def _postgres_engine(url: str, limits: DatabaseLimits) -> Engine:
     def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         # Pessimistic disconnect handling with a short deadline of its own (SQLAlchemy's
         # pool_pre_ping would wait the full response timeout): a pooled connection that does
-        # not answer within DB_PING_TIMEOUT_SECONDS is dropped with the rest of the pool, and
-        # the pool opens a new one (bounded by the connect timeout).
+        # not answer within DB_PING_TIMEOUT_SECONDS is dropped and the pool opens a new one
+        # (bounded by the connect timeout).
         if record.info.pop("fresh", False):
             return
+        # In autocommit, so that the ping opens no transaction (the connection is handed over
+        # idle, as SQLAlchemy's own pre-ping leaves it).
         dbapi_connection.response_timeout = limits.ping
         try:
+            dbapi_connection.autocommit = True
             dbapi_connection.execute("SELECT 1")
+            dbapi_connection.autocommit = False
         except psycopg.Error as exc:
-            raise InvalidatePoolError(f"pooled connection failed its ping: {exc}") from exc
+            # This connection is dropped and a new one opened; the rest of the pool stays (a
+            # slow ping under load must not make every connection reconnect at once).
+            raise DisconnectionError(f"pooled connection failed its ping: {exc}") from exc
         finally:
             dbapi_connection.response_timeout = limits.response
 

@@ -462,13 +462,15 @@ def best_analysis(text: str, compiled: CompiledRules) -> tuple[NormalizedText, A
     return best
 
 
-def _coverage(nt: NormalizedText, analysis: Analysis) -> int:
-    """Characters of the text inside a wanted (not negated) rule hit."""
+def _coverage(nt: NormalizedText, analysis: Analysis) -> tuple[int, int]:
+    """Characters of the text inside a rule hit (wanted or negated), then the hits found
+    negated: a spelling that also reads a refusal (ユウシハイリマセン as ゆうしはいりません)
+    reads the text better, not worse."""
     covered: set[int] = set()
     for h in analysis.hits:
-        if not h.negated and h.start < len(nt.tokens) and h.end < len(nt.tokens):
+        if h.start < len(nt.tokens) and h.end < len(nt.tokens):
             covered.update(range(nt.tokens[h.start].begin, nt.tokens[h.end].end))
-    return len(covered)
+    return len(covered), sum(h.negated for h in analysis.hits)
 
 
 def _regex_hits(nt: NormalizedText, compiled: CompiledRules, hits: list[_Hit]) -> None:

@@ -26,8 +26,12 @@ router = APIRouter(tags=["運用 (operations)"])
     },
 )
 def metrics(request: Request) -> Response:
-    allowed = request.app.state.settings.METRICS_ALLOW_IPS
-    if not client_allowed(request.client.host if request.client else None, allowed):
+    settings = request.app.state.settings
+    # Behind a proxy that is not configured (FORWARDED_ALLOW_IPS), the peer is the proxy and
+    # says nothing of the client: a forwarded request is refused rather than taken for local.
+    proxied = "x-forwarded-for" in request.headers and not settings.forwarded_allow_ips
+    host = request.client.host if request.client else None
+    if proxied or not client_allowed(host, settings.METRICS_ALLOW_IPS):
         raise ApiError(
             403,
             "このアドレスからはメトリクスを読めません（METRICS_ALLOW_IPS で許可してください）。",

@@ -8,7 +8,7 @@ import sys
 from sqlmodel import Session
 
 from app.core.config import get_settings
-from app.core.db import get_engine
+from app.core.db import make_engine
 from app.seeding.database import (
     bump_directory_version,
     database_is_empty,
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print("seed is valid")
         return 0
-    with Session(get_engine()) as session:
+    with Session(make_engine(get_settings().DATABASE_URL)) as session:
         if args.if_empty and not database_is_empty(session):
             if rules_table_is_empty(session):
                 # A database seeded before the rules moved into it (migration 0003).

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.core.concurrency import BATCH
 from app.core.pagination import Page, PageParams
 from app.models import AuditEntry
 from app.schemas.access import AuditEntryOut
@@ -41,7 +42,7 @@ def record(
 
 # Set on a session (session.info[DEFER_COMMIT] = True) to run several edits as one batch: each
 # edit flushes and writes its audit entry, and the caller commits or rolls back them all.
-DEFER_COMMIT = "madoguchi.defer_commit"
+DEFER_COMMIT = BATCH  # the same flag: a batch commits once, at its end
 
 
 def commit_edit(

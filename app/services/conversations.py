@@ -52,6 +52,16 @@ def purge_expired(session: Session, now: datetime | None = None) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _masked_state(state: dict[str, Any]) -> dict[str, Any]:
+    """The dialogue state as stored: the owner's texts in it masked."""
+    masked = dict(state)
+    if isinstance(masked.get("last_query"), str):
+        masked["last_query"] = mask_personal_data(masked["last_query"])
+    if isinstance(masked.get("context"), list):
+        masked["context"] = [mask_personal_data(str(c)) for c in masked["context"]]
+    return masked
+
+
 def purge_expired_now(session_factory: Callable[[], Session]) -> int:
     """One scheduled purge (a worker runs it every CONVERSATION_PURGE_SECONDS)."""
     with session_factory() as session:
@@ -147,28 +157,29 @@ def post_message(
     now = utcnow()
     conv = get_live(session, conversation_id, now)
     code = conv.municipality_code
-    # The state and transcript are stored: names, addresses, phones and e-mail never reach them.
-    text = mask_personal_data(text)
     turn: Turn = take_turn(
         DialogueState.from_dict(conv.state),
         text,
         make_matcher(directory, code, observe),
         municipality=_municipality_name(directory, code),
     )
+    # The match reads the owner's words as written; what is stored (the transcript and the
+    # state's texts) has names, addresses, phones and e-mail masked.
     transcript = _bounded(
         [
             *(conv.transcript or []),
-            _entry("user", text, now),
-            _entry("bot", turn.reply, now, turn.kind),
+            _entry("user", mask_personal_data(text), now),
+            _entry("bot", mask_personal_data(turn.reply), now, turn.kind),
         ]
     )
+    stored_state = _masked_state(turn.state.to_dict())
     expires_at = now + ttl(ttl_minutes)
     previous_turns = conv.turns
     result = session.execute(
         update(Conversation)
         .where(col(Conversation.id) == conv.id, col(Conversation.turns) == previous_turns)
         .values(
-            state=turn.state.to_dict(),
+            state=stored_state,
             transcript=transcript,
             turns=previous_turns + 1,
             updated_at=now,

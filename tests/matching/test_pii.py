@@ -23,6 +23,10 @@ from app.matching.pii import mask_personal_data
         ("メールはtaro.yamada@example.co.jpです", ["taro", "example"], "〈メール〉"),
         ("ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐまで", ["ｔａｒｏ"], "〈メール〉"),
         ("https://example.jp/shop を見て", ["example.jp"], "〈URL〉"),
+        ("連絡は090.1234.5678か090・1234・5678", ["1234"], "〈電話番号〉"),
+        ("ｹｰﾀｲは090ｰ1234ｰ5678", ["1234"], "〈電話番号〉"),
+        ("〒753-0001 まで", ["753"], "〈住所〉"),
+        ("林さんから紹介されました", ["林"], "〈氏名〉"),
     ],
 )
 def test_personal_data_is_replaced_by_a_placeholder(
@@ -43,6 +47,13 @@ def test_personal_data_is_replaced_by_a_placeholder(
         "宇部市の工場で設備投資に1000万円",
         "大学と共同研究したい",
         "IT導入補助金を使いたい",
+        # words a name tagger takes for names, and numbers after a place that are no address
+        "ゆうしを受けたい",
+        "ショウテンガイを盛り上げたい",
+        "山口で店をやっています",
+        "税理士に相談したい",
+        "美祢市の2000万円の設備",
+        "柳井市の10人の会社",
     ],
 )
 def test_the_request_itself_is_left_alone(text: str) -> None:
