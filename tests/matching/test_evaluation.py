@@ -69,6 +69,7 @@ def test_rules_reference_only_known_ids(seed_snapshot: DirectorySnapshot) -> Non
         "speech.yaml",
         "speech-2.yaml",
         "speech-3.yaml",
+        "speech-4.yaml",
         "dev-2026-12.yaml",
         "heldout-2026-12b.yaml",
         "local-offices.yaml",
