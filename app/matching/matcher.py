@@ -418,7 +418,9 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     if scan.private and not scan.business:
         hits = []  # everyday life only (住宅ローンの借り換え、金利の低い銀行)
     elif scan.private:
-        hits = [h for h in hits if not any(s <= h.end and h.start <= e for s, e in scan.private)]
+        # only what lies inside an everyday-life term (住宅|ローン); a hit that reaches out of it
+        # (病院で使う器具の部品) speaks of business
+        hits = [h for h in hits if not any(s <= h.start and h.end <= e for s, e in scan.private)]
     # A cue negates what precedes it in its clause; a cue whose clause says nothing before it
     # (特許は弁理士に頼んでいるので大丈夫です) speaks of the clause before.
     targets: list[tuple[int, int]] = []  # (clause, token index the cue sits at)
