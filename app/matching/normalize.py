@@ -43,6 +43,9 @@ _NOUN_POS = frozenset({"名詞", "接尾辞", "接頭辞"})
 _DESIRE_NORMS = frozenset(
     {
         "たい",
+        "準備",  # 〜する準備をしている: a plan under way
+        "予定",
+        "積もり",
         "欲しい",
         "願う",
         "希望",
