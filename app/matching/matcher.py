@@ -337,6 +337,11 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
             inside = [i for i in owner[start_idx : end_idx + 1] if i >= 0]
             if inside and (reading[end_idx] in _MORA_TAIL or not tokens[inside[-1]].trusted):
                 last = inside[-1]
+        # The same at the start: a run of kana cut as particle + word (か|いがい for かいがい).
+        if first < 0:
+            inside = [i for i in owner[start_idx : end_idx + 1] if i >= 0]
+            if inside and not tokens[inside[0]].trusted:
+                first = inside[0]
         if first < 0 or last < 0 or tokens[first].clause != tokens[last].clause:
             continue
         # A dictionary word is not cut: 新しい商品 does not hide 意匠 (アタラシ|イ・ショウ|ヒン).

@@ -78,6 +78,7 @@ def to_katakana(text: str) -> str:
 _KATAKANA_TO_HIRAGANA = {c + 0x60: c for c in range(0x3041, 0x3097)}
 _HIRAGANA_WORD = re.compile(r"^[\u3041-\u3096ー]{2,}$")
 _INFLECTING_POS = frozenset({"動詞", "形容詞"})
+_PREDICATE_POS = frozenset({("動詞",), ("形容詞",), ("助動詞",), ("形状詞",)})
 # Voiced and semi-voiced kana to their plain forms: ガ→カ, ブ/プ→フ.
 _DEVOICE = str.maketrans(
     "ガギグゲゴザジズゼゾダヂヅデドバビブベボパピプペポヴ",
@@ -265,12 +266,19 @@ class Normalizer:
         if not folded:
             return NormalizedText(folded, (), 0)
         before: tuple[str, ...] = ()  # part of speech of the previous morpheme
+        previous: tuple[str, ...] = ()
         for m in self._tokenizer.tokenize(folded):
             surface = m.surface()
             pos = m.part_of_speech()
-            before, previous = pos, before
-            # ので / んで (の + 助動詞 で): a reason, which ends the clause like から
-            if surface == "で" and pos[0] == "助動詞" and previous[1:2] == ("準体助詞",):
+            before, previous, earlier = pos, before, previous
+            # ので / んで (の + 助動詞 で) after a predicate: a reason, which ends the clause like
+            # から (するんで, 高いので); not a kana word cut before で (ぱそこん|で)
+            if (
+                surface == "で"
+                and pos[0] == "助動詞"
+                and previous[1:2] == ("準体助詞",)
+                and earlier[:1] in _PREDICATE_POS
+            ):
                 clause += 1
                 stretch += 1
                 continue

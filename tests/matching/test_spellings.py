@@ -91,6 +91,9 @@ def test_a_refusal_is_still_a_refusal(
         ("原因を調べてほしい", "げんいんをしらべてほしい"),
         # a compound read with a voiced sound its parts do not have (しきん+ぐり)
         ("資金繰りが苦しい", "しきんぐりがくるしい"),
+        # kana Sudachi cuts wrongly: か|いがい (以外), ぱそこ|ん|で (not 〜んで, because)
+        ("海外に売りたい", "かいがいにうりたい"),
+        ("パソコンで管理したい", "ぱそこんでかんりしたい"),
     ],
 )
 def test_kana_verbs_and_voiced_compounds_read_like_the_plain_form(
