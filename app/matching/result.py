@@ -196,16 +196,22 @@ class MatchResult:
 
     @property
     def call_first(self) -> tuple[str, ...]:
-        """The ranked agencies in the order a desk calls them: those with a window to call (a
-        local office's or their own) first, each group in rank order."""
-        own = {c.contact.agency_id for c in self.contact_points}
+        """The ranked agencies in the order a desk calls them: those with a window that has a
+        phone (a local office's or their own) first, then those with a window without one
+        (an address, a URL), then the rest; each group in rank order."""
+        windows: dict[str, list[ContactPointView]] = {}
+        for c in self.contact_points:
+            windows.setdefault(c.contact.agency_id, []).append(c.contact)
 
-        def reachable(a: AgencyMatch) -> bool:
-            return a.id in own or any(o.contact_points for o in a.local_offices)
+        def reach(a: AgencyMatch) -> int:
+            mine = windows.get(a.id, []) + [
+                cm.contact for o in a.local_offices for cm in o.contact_points
+            ]
+            if any(c.phones for c in mine):
+                return 0
+            return 1 if mine else 2
 
-        ordered = [a for a in self.agencies if reachable(a)]
-        ordered += [a for a in self.agencies if not reachable(a)]
-        return tuple(a.id for a in ordered)
+        return tuple(a.id for a in sorted(self.agencies, key=reach))
 
     def to_dict(self) -> dict[str, Any]:
         return {
