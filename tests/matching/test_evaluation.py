@@ -71,7 +71,8 @@ def test_rules_reference_only_known_ids(seed_snapshot: DirectorySnapshot) -> Non
         "speech-3.yaml",
         "speech-4.yaml",
         "dev-2026-12.yaml",
-        "heldout-2026-12b.yaml",
+        "dev-2026-12b.yaml",
+        "heldout-2026-12c.yaml",
         "local-offices.yaml",
     ],
 )
