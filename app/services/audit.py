@@ -40,9 +40,8 @@ def record(
     return entry
 
 
-# Set on a session (session.info[DEFER_COMMIT] = True) to run several edits as one batch: each
-# edit flushes and writes its audit entry, and the caller commits or rolls back them all.
-DEFER_COMMIT = BATCH  # the same flag: a batch commits once, at its end
+# In a batch (session.info[BATCH] = True, app/core/concurrency.py) each edit flushes and writes
+# its audit entry, and the caller commits or rolls back them all.
 
 
 def commit_edit(
@@ -67,7 +66,7 @@ def commit_edit(
         after=after,
     )
     bump_directory_version(session)
-    if not session.info.get(DEFER_COMMIT):
+    if not session.info.get(BATCH):
         session.commit()
 
 

@@ -20,12 +20,12 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
+from app.core.concurrency import BATCH
 from app.core.errors import ApiError
 from app.models import Agency, ContactPoint, Municipality, SupportType
 from app.schemas.admin import AgencyCreate, AgencyPatch, ContactPointCreate, ContactPointPatch
 from app.services import admin_directory as edits
 from app.services.access import Principal
-from app.services.audit import DEFER_COMMIT
 from app.services.exports import (
     AGENCY_COLUMNS as EXPORTED_AGENCY_COLUMNS,
 )
@@ -406,7 +406,7 @@ def run_import(
             f"CSV の {len(plan.errors)} か所に誤りがあるため、何も取り込んでいません。",
             extensions={"errors": [e.to_dict() for e in plan.errors]},
         )
-    session.info[DEFER_COMMIT] = True
+    session.info[BATCH] = True
     try:
         apply(session, principal, plan)
         session.commit()
@@ -414,5 +414,5 @@ def run_import(
         session.rollback()
         raise
     finally:
-        session.info.pop(DEFER_COMMIT, None)
+        session.info.pop(BATCH, None)
     return plan.report(False)
