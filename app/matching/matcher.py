@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import islice
 
 from app.matching.compiler import (
@@ -143,11 +143,43 @@ class _SnapshotIndex:
     municipality_codes: dict[str, str]  # folded name or code -> code
     agencies_by_role: dict[str, tuple[AgencyView, ...]]
     programmes_by_action: dict[int, tuple[ProgrammeView, ...]]
+    # (actions, support types, limit) -> the programmes that can rank by those actions alone
+    action_candidates: dict[tuple[object, ...], tuple[tuple[str, tuple[int, ...]], ...]] = field(
+        default_factory=dict
+    )
+
+    def candidates_by_action(
+        self, actions: tuple[int, ...], active: frozenset[str], limit: int
+    ) -> tuple[tuple[str, tuple[int, ...]], ...]:
+        """The programmes of `actions` that fit a support type of `active` (or have none), each
+        with the actions it belongs to: for every such set of actions only the first `limit` by
+        id, since all of them score alike and ties go by id. Kept per key for the snapshot, so
+        a directory of thousands of programmes is scanned once per kind of answer, not per
+        request."""
+        key = (actions, active, limit)
+        found = self.action_candidates.get(key)
+        if found is not None:
+            return found
+        per_set: dict[tuple[int, ...], list[str]] = defaultdict(list)
+        for a in actions:
+            for prog in self.programmes_by_action.get(a, ()):
+                if prog.support_types and not active.intersection(prog.support_types):
+                    continue
+                member = tuple(x for x in actions if x in prog.actions)
+                # a programme of several of the actions is taken from its first one's list
+                if member[0] == a and len(per_set[member]) < limit:
+                    per_set[member].append(prog.id)
+        found = tuple((pid, member) for member, ids in per_set.items() for pid in ids)
+        if len(self.action_candidates) >= _CANDIDATE_KEYS:
+            self.action_candidates.clear()
+        self.action_candidates[key] = found
+        return found
 
 
 _index_lock = threading.Lock()
 _index_cache: list[tuple[DirectorySnapshot, _SnapshotIndex]] = []
 _INDEX_CACHE_SIZE = 4
+_CANDIDATE_KEYS = 2048
 
 
 def snapshot_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
@@ -716,16 +748,19 @@ def rank_programmes(
                     factor = RULE_PROGRAMME_FACTOR * (1.0 - PROGRAMME_ORDER_DECAY * pos)
                     contrib[pid].append(rm.strength * factor * n.score / n.raw)
                     reasons[pid].append(_reason(rm, "ルールが挙げる施策"))
-    active = {st.code for st in support_types}
-    for a, s in actions[:3]:
-        title = snapshot.actions[a].title
-        for prog in index.programmes_by_action.get(a, ()):
-            # a programme without support types is classified only by its actions
-            if not prog.support_types or active.intersection(prog.support_types):
-                contrib[prog.id].append(s * ACTION_PROGRAMME_FACTOR)
-                reasons[prog.id].append(
-                    f"アクション{a}「{title}」の施策で、一致した支援の種類に該当"
-                )
+    active = frozenset(st.code for st in support_types)
+    top = dict(actions[:3])
+    members = dict(index.candidates_by_action(tuple(top), active, limit))
+    for pid in contrib:  # a programme a rule names counts its actions too, wherever it ranks
+        prog = snapshot.programmes[pid]
+        if pid not in members and (not prog.support_types or active & set(prog.support_types)):
+            members[pid] = tuple(a for a in top if a in prog.actions)
+    for pid, member in members.items():
+        # a programme without support types is classified only by its actions
+        for a in member:
+            contrib[pid].append(top[a] * ACTION_PROGRAMME_FACTOR)
+            title = snapshot.actions[a].title
+            reasons[pid].append(f"アクション{a}「{title}」の施策で、一致した支援の種類に該当")
     scores = {p: _combine(v) for p, v in contrib.items()}
     ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
     return tuple(

@@ -6,6 +6,7 @@ Built from the database at startup (and again whenever the data changes) by
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,9 @@ class ActionView:
 
 @dataclass(frozen=True, slots=True)
 class ProgrammeView:
+    """A programme: what the matcher reads, typed, and what only the API's lists show (the
+    rest of its shared fields as `details`, its aliases, measures, source and last change)."""
+
     id: str
     name: str
     kind: str
@@ -45,6 +49,17 @@ class ProgrammeView:
     actions: tuple[int, ...]
     support_types: tuple[str, ...]
     description: str = ""
+    aliases: tuple[str, ...] = ()
+    measures: tuple[str, ...] = ()  # "6.2": action number . measure number
+    source_section: str = ""
+    source_page: int | None = None
+    updated_at: Any = None
+    detail_names: tuple[str, ...] = ()
+    detail_values: tuple[Any, ...] = ()
+
+    @property
+    def details(self) -> dict[str, Any]:
+        return dict(zip(self.detail_names, self.detail_values, strict=True))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +102,13 @@ class ContactPointView:
     @property
     def details(self) -> dict[str, Any]:
         return dict(zip(self.detail_names, self.detail_values, strict=True))
+
+
+def field_values(view: Any, names: Iterable[str]) -> dict[str, Any]:
+    """A view's values for `names` (a shared fields class's fields): typed attributes first,
+    then its details, so an API shape can be built from a view as from a table row."""
+    details = view.details
+    return {n: details[n] if n in details else getattr(view, n) for n in names}
 
 
 @dataclass(frozen=True, slots=True)

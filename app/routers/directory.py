@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.core.caching import NOT_MODIFIED, conditional
 from app.core.concurrency import etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
@@ -48,10 +49,10 @@ SearchQ = Annotated[
     tags=["支援の種類 (support types)"],
     summary="支援の種類（役割表の6列）",
     description="計画の役割表の6つの支援の種類を、計画の順に返します。",
-    responses=example_response(examples.SUPPORT_TYPES),
+    responses={**example_response(examples.SUPPORT_TYPES), **NOT_MODIFIED},
 )
-def support_types(session: SessionDep) -> list[SupportTypeOut]:
-    return service.list_support_types(session)
+def support_types(request: Request, directory: DirectoryDep) -> Response:
+    return conditional(request, directory.listings.support_types)
 
 
 @router.get(
@@ -63,18 +64,21 @@ def support_types(session: SessionDep) -> list[SupportTypeOut]:
         "計画が支援者として挙げる機関の一覧です。役割表の機関が計画の順に先頭に並びます。"
         "`support_type` でその役割（○）を持つ機関に、`q` で名称・説明の部分一致に絞り込めます。"
     ),
-    responses={**example_response(examples.AGENCIES), **problem_responses(422)},
+    responses={
+        **example_response(examples.AGENCIES),
+        **problem_responses(422),
+        **NOT_MODIFIED,
+    },
 )
 def agencies(
-    session: SessionDep,
+    request: Request,
     directory: DirectoryDep,
     page: PageDep,
     support_type: SupportTypeQ = None,
     q: SearchQ = None,
-) -> Page[AgencySummary]:
-    return service.list_agencies(
-        session, page, support_type=support_type, q=q, index=directory.agency_index
-    )
+) -> Response:
+    listed = directory.listings.agencies(page.limit, page.offset, support_type, q)
+    return conditional(request, listed)
 
 
 @router.get(
@@ -115,10 +119,10 @@ def agency(
     tags=["支援機関 (agencies)"],
     summary="支援機関等の役割表",
     description="第2章「支援機関等の役割」の○の表です（商工会議所と商工会は別の行）。",
-    responses=example_response(examples.ROLE_MATRIX),
+    responses={**example_response(examples.ROLE_MATRIX), **NOT_MODIFIED},
 )
-def role_matrix(session: SessionDep) -> RoleMatrixOut:
-    return service.role_matrix(session)
+def role_matrix(request: Request, directory: DirectoryDep) -> Response:
+    return conditional(request, directory.listings.role_matrix)
 
 
 @router.get(
@@ -145,14 +149,20 @@ def municipalities(session: SessionDep, page: PageDep) -> Page[MunicipalityOut]:
         "窓口の連絡先を出典・時点・確認状況とともに返します。不明な項目は null です。"
         "`municipality`（市町名または JIS コード）を指定すると、その市町を担当する窓口と県全域の窓口を返します。"
     ),
-    responses={**example_response(examples.CONTACT_POINTS), **problem_responses(422)},
+    responses={
+        **example_response(examples.CONTACT_POINTS),
+        **problem_responses(422),
+        **NOT_MODIFIED,
+    },
 )
 def contact_points(
-    session: SessionDep,
+    request: Request,
+    directory: DirectoryDep,
     page: PageDep,
     agency: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
     municipality: Annotated[
         str | None, Query(min_length=1, max_length=40, examples=["萩市"])
     ] = None,
-) -> Page[ContactPointOut]:
-    return service.list_contact_points(session, page, agency=agency, municipality=municipality)
+) -> Response:
+    listed = directory.listings.contact_points(page.limit, page.offset, agency, municipality)
+    return conditional(request, listed)

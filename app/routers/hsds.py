@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from app.core.caching import NOT_MODIFIED, conditional
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.routers.deps import DirectoryDep
@@ -87,10 +88,14 @@ def api_info(request: Request) -> dict[str, Any]:
         "用語）、`taxonomy_id`、`organization_id`（運営機関のいずれか）、`modified_after`、"
         "`search` で絞り込めます。id には UUID と madoguchi の id（コード）のどちらも使えます。"
     ),
-    responses={**example_response(examples.HSDS_SERVICES), **problem_responses(422)},
+    responses={
+        **example_response(examples.HSDS_SERVICES),
+        **problem_responses(422),
+        **NOT_MODIFIED,
+    },
 )
 def services(
-    session: SessionDep,
+    request: Request,
     directory: DirectoryDep,
     page: PageQ = 1,
     per_page: PerPageQ = 50,
@@ -112,18 +117,16 @@ def services(
     modified_after: Annotated[
         datetime | None, Query(description="この日時以降に更新された制度のみ（ISO 8601）")
     ] = None,
-) -> dict[str, Any]:
-    return service.list_services(
-        session,
-        page,
-        per_page,
+) -> Response:
+    listings = directory.listings
+    found = listings.service_filter(
         taxonomy_term_id=taxonomy_term_id,
         taxonomy_id=taxonomy_id,
         organization_id=organization_id,
         modified_after=modified_after,
         q=search,
-        index=directory.programme_index,
     )
+    return conditional(request, listings.services(page, per_page, found), CACHE_CONTROL)
 
 
 @router.get(

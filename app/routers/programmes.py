@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from app.core.caching import NOT_MODIFIED, conditional
 from app.core.concurrency import etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
@@ -17,6 +18,7 @@ from app.schemas.examples import example_response
 from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
 from app.seeding.schema import ProgrammeKind
 from app.services import programmes as service
+from app.services.listings import ProgrammeFilter
 
 router = APIRouter(prefix="/v1", tags=["制度 (programmes)"])
 
@@ -29,10 +31,14 @@ router = APIRouter(prefix="/v1", tags=["制度 (programmes)"])
         "計画に名前のある補助金・融資・保証・ファンド・窓口・協議会などの制度です。"
         "`support_type`・`action`・`kind`・`agency`（運営機関）で絞り込み、`q` で名称・説明を部分一致検索します。"
     ),
-    responses={**example_response(examples.PROGRAMMES), **problem_responses(422)},
+    responses={
+        **example_response(examples.PROGRAMMES),
+        **problem_responses(422),
+        **NOT_MODIFIED,
+    },
 )
 def programmes(
-    session: SessionDep,
+    request: Request,
     directory: DirectoryDep,
     page: PageDep,
     support_type: Annotated[str | None, Query(max_length=40, examples=["finance"])] = None,
@@ -40,18 +46,9 @@ def programmes(
     kind: Annotated[ProgrammeKind | None, Query(examples=["loan"])] = None,
     agency: Annotated[str | None, Query(max_length=80, examples=["yipf"])] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=100, examples=["資金"])] = None,
-) -> Page[ProgrammeOut]:
-    return service.list_programmes(
-        session,
-        page,
-        support_type=support_type,
-        action=action,
-        kind=kind.value if kind else None,
-        agency=agency,
-        q=q,
-        index=directory.programme_index,
-        snapshot=directory.snapshot,
-    )
+) -> Response:
+    found = ProgrammeFilter(support_type, action, kind.value if kind else None, agency, q)
+    return conditional(request, directory.listings.programmes(page.limit, page.offset, found))
 
 
 @router.get(

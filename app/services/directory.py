@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -36,7 +37,7 @@ from app.schemas.directory import (
     SourceOut,
     SupportTypeOut,
 )
-from app.services.lookups import get_or_404, resolve_municipality
+from app.services.lookups import get_or_404
 from app.services.search import SearchIndex
 
 
@@ -122,12 +123,19 @@ def list_agencies(
 
 
 def contact_point_out(c: ContactPoint, municipalities: list[str]) -> ContactPointOut:
+    return contact_point_values_out(
+        shared_values(c, ContactPointFields),
+        [PhoneOut(label=p.get("label"), number=str(p["number"])) for p in c.phones],
+        municipalities,
+    )
+
+
+def contact_point_values_out(
+    values: dict[str, Any], phones: list[PhoneOut], municipalities: list[str]
+) -> ContactPointOut:
+    """The API shape of a contact point from its shared field values (of a row or a view)."""
     return ContactPointOut.model_validate(
-        {
-            **shared_values(c, ContactPointFields),
-            "phones": [PhoneOut(label=p.get("label"), number=str(p["number"])) for p in c.phones],
-            "municipalities": municipalities,
-        }
+        {**values, "phones": phones, "municipalities": municipalities}
     )
 
 
@@ -203,35 +211,6 @@ def list_municipalities(session: Session, page: PageParams) -> Page[Municipality
     ).all()
     return Page(
         items=[MunicipalityOut(code=m.code, name=m.name, kind=m.kind) for m in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
-
-
-def list_contact_points(
-    session: Session, page: PageParams, *, agency: str | None, municipality: str | None
-) -> Page[ContactPointOut]:
-    stmt = select(ContactPoint)
-    count = select(func.count()).select_from(ContactPoint)
-    if agency is not None:
-        get_or_404_as_422(session, agency)
-        stmt = stmt.where(ContactPoint.agency_id == agency)
-        count = count.where(ContactPoint.agency_id == agency)
-    if municipality is not None:
-        code = resolve_municipality(session, municipality).code
-        covered = select(ContactPointMunicipality.contact_point_id).where(
-            ContactPointMunicipality.municipality_code == code
-        )
-        cond = col(ContactPoint.id).in_(covered) | col(ContactPoint.prefecture_wide)
-        stmt = stmt.where(cond)
-        count = count.where(cond)
-    total = session.exec(count).one()
-    rows = session.exec(
-        stmt.order_by(col(ContactPoint.id)).offset(page.offset).limit(page.limit)
-    ).all()
-    return Page(
-        items=_contact_points_out(session, list(rows)),
         total=total,
         limit=page.limit,
         offset=page.offset,

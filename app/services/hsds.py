@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.core.errors import ApiError
@@ -386,7 +385,7 @@ def _agency_order(a: Agency) -> tuple[int, str]:
     return (a.matrix_order if a.matrix_order is not None else 10_000, a.id)
 
 
-def _resolve(value: str, keys: Iterable[str], kind: str) -> str | None:
+def resolve_id(value: str, keys: Iterable[str], kind: str) -> str | None:
     """Our id for an HSDS UUID or for our own id."""
     for key in keys:
         if value == key or value == hsds_id(kind, key):
@@ -490,7 +489,7 @@ def _organization_full(session: Session, a: Agency, cat: Catalogue) -> dict[str,
 
 
 def get_organization(session: Session, organization_id: str) -> dict[str, Any]:
-    key = _resolve(organization_id, session.exec(select(Agency.id)).all(), "organization")
+    key = resolve_id(organization_id, session.exec(select(Agency.id)).all(), "organization")
     a = session.get(Agency, key) if key else None
     if a is None:
         raise ApiError(404, f"組織「{organization_id}」は見つかりません。")
@@ -548,9 +547,10 @@ def _programme_links(session: Session, ids: list[str]) -> _Links:
     return links
 
 
-def _service_basic(
-    g: Programme, operators: list[str], agencies: dict[str, Agency], url: str | None
+def service_basic(
+    g: Any, operators: list[str], agencies: dict[str, Agency], url: str | None
 ) -> dict[str, Any]:
+    """A service as a list shows it, from a programme row or its snapshot view."""
     primary = agencies.get(operators[0]) if operators else None
     return _clean(
         {
@@ -579,126 +579,12 @@ def _own_contacts(session: Session, ids: list[str]) -> dict[str, list[ContactPoi
     return out
 
 
-def _service_conditions(
-    session: Session,
-    cat: Catalogue,
-    *,
-    taxonomy_term_id: str | None,
-    taxonomy_id: str | None,
-    organization_id: str | None,
-    modified_after: datetime | None,
-    q: str | None,
-    index: SearchIndex,
-) -> list[Any] | None:
-    """SQL conditions for the /services filters; None when the search matches nothing."""
-    conditions: list[Any] = []
-    by_action = select(ProgrammeAction.programme_id)
-    by_type = select(ProgrammeSupportType.programme_id)
-    if taxonomy_term_id is not None:
-        try:
-            term = cat.term(taxonomy_term_id)
-        except KeyError:
-            raise ApiError(
-                422,
-                f"分類の用語「{taxonomy_term_id[:80]}」は存在しません。"
-                "GET /v1/hsds/taxonomy_terms で id を確認してください。",
-            ) from None
-        if term.support_type:
-            cond = by_type.where(ProgrammeSupportType.support_type_code == term.support_type)
-        elif term.action is not None:
-            cond = by_action.where(ProgrammeAction.action_number == term.action)
-        else:
-            cond = by_action.where(col(ProgrammeAction.action_number).in_(term.children))
-        conditions.append(col(Programme.id).in_(cond))
-    if taxonomy_id is not None:
-        try:
-            key = cat.taxonomy_key(taxonomy_id)
-        except KeyError:
-            raise ApiError(
-                422,
-                f"分類「{taxonomy_id[:80]}」は存在しません。"
-                "GET /v1/hsds/taxonomies で id を確認してください。",
-            ) from None
-        conditions.append(
-            col(Programme.id).in_(by_type if key == SUPPORT_TYPES_TAXONOMY else by_action)
-        )
-    if organization_id is not None:
-        agency = _resolve(organization_id, session.exec(select(Agency.id)).all(), "organization")
-        if agency is None:
-            raise ApiError(
-                422,
-                f"組織「{organization_id[:80]}」は存在しません。"
-                "GET /v1/hsds/organizations で id を確認してください。",
-            )
-        conditions.append(
-            col(Programme.id).in_(
-                select(ProgrammeOperator.programme_id).where(ProgrammeOperator.agency_id == agency)
-            )
-        )
-    if modified_after is not None:
-        bound = modified_after
-        if bound.tzinfo is not None:
-            bound = bound.astimezone(UTC).replace(tzinfo=None)
-        conditions.append(col(Programme.updated_at) >= bound)
-    if q:
-        hits = index.search(q)
-        if not hits:
-            return None
-        conditions.append(col(Programme.id).in_(hits))
-    return conditions
-
-
-def list_services(
-    session: Session,
-    page: int,
-    per_page: int,
-    *,
-    taxonomy_term_id: str | None,
-    taxonomy_id: str | None,
-    organization_id: str | None,
-    modified_after: datetime | None,
-    q: str | None,
-    index: SearchIndex,
-) -> dict[str, Any]:
-    cat = load_catalogue(session)
-    conditions = _service_conditions(
-        session,
-        cat,
-        taxonomy_term_id=taxonomy_term_id,
-        taxonomy_id=taxonomy_id,
-        organization_id=organization_id,
-        modified_after=modified_after,
-        q=q,
-        index=index,
-    )
-    if conditions is None:
-        return page_envelope(0, page, per_page, [])
-    total = session.exec(select(func.count()).select_from(Programme).where(*conditions)).one()
-    rows = session.exec(
-        select(Programme)
-        .where(*conditions)
-        .order_by(col(Programme.id))
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    ids = [g.id for g in rows]
-    links = _programme_links(session, ids)
-    agency_ids = {aid for aids in links.operators.values() for aid in aids}
-    agencies = {a.id: a for a in session.exec(select(Agency).where(col(Agency.id).in_(agency_ids)))}
-    own = _own_contacts(session, ids)
-    docs = [
-        _service_basic(g, links.operators.get(g.id, []), agencies, _website_any(own.get(g.id, [])))
-        for g in rows
-    ]
-    return page_envelope(total, page, per_page, docs)
-
-
 def _website_any(contacts: list[ContactPoint]) -> str | None:
     return next((c.url for c in contacts if c.url), None)
 
 
 def get_service(session: Session, service_id: str) -> dict[str, Any]:
-    key = _resolve(service_id, session.exec(select(Programme.id)).all(), "service")
+    key = resolve_id(service_id, session.exec(select(Programme.id)).all(), "service")
     g = session.get(Programme, key) if key else None
     if g is None:
         raise ApiError(404, f"サービス（制度）「{service_id}」は見つかりません。")
@@ -707,7 +593,7 @@ def get_service(session: Session, service_id: str) -> dict[str, Any]:
     operators = links.operators.get(g.id, [])
     agencies = {a.id: a for a in session.exec(select(Agency).where(col(Agency.id).in_(operators)))}
     own = _own_contacts(session, [g.id]).get(g.id, [])
-    doc = _service_basic(g, operators, agencies, _website_any(own))
+    doc = service_basic(g, operators, agencies, _website_any(own))
     if operators:
         primary = agencies[operators[0]]
         org_contacts = _contacts_by_agency(session, [primary.id]).get(primary.id, [])

@@ -7,6 +7,7 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, select
 
 from app.core.errors import ApiError
+from app.matching.snapshot import DirectorySnapshot
 from app.models import Municipality
 
 T = TypeVar("T", bound=SQLModel)
@@ -36,3 +37,18 @@ def resolve_municipality(session: Session, value: str) -> Municipality:
             f"市町「{value[:40]}」は山口県の19市町にありません。市町名か JIS コードを指定してください。",
         )
     return row
+
+
+def resolve_municipality_code(snapshot: DirectorySnapshot, value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if value in snapshot.municipalities:
+        return value
+    for m in snapshot.municipalities.values():
+        if value in (m.name, m.name[:-1]):
+            return m.code
+    raise ApiError(
+        422,
+        f"市町「{value[:40]}」は山口県の19市町にありません。市町名（例: 萩市）か JIS コード（例: 35204）を指定してください。",
+    )

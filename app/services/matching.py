@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.core.errors import ApiError
 from app.matching import (
     CompiledRules,
     MatchResult,
@@ -46,6 +45,7 @@ from app.matching.rules import (
 )
 from app.matching.snapshot import DirectorySnapshot
 from app.models import LexiconEntry, MatcherRule
+from app.services.lookups import resolve_municipality_code
 from app.services.snapshot import Directory, ExtraBuilder
 
 log = logging.getLogger("madoguchi.matching")
@@ -228,21 +228,6 @@ def matcher_builder(seed_dir: Path) -> ExtraBuilder:
         }
 
     return build
-
-
-def resolve_municipality_code(snapshot: DirectorySnapshot, value: str | None) -> str | None:
-    if value is None:
-        return None
-    value = value.strip()
-    if value in snapshot.municipalities:
-        return value
-    for m in snapshot.municipalities.values():
-        if value in (m.name, m.name[:-1]):
-            return m.code
-    raise ApiError(
-        422,
-        f"市町「{value[:40]}」は山口県の19市町にありません。市町名（例: 萩市）か JIS コード（例: 35204）を指定してください。",
-    )
 
 
 def run_match(directory: Directory, text: str, municipality: str | None, limit: int) -> MatchResult:

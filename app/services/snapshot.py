@@ -38,17 +38,21 @@ from app.models import (
     ContactPoint,
     ContactPointMunicipality,
     DirectoryState,
+    Measure,
     Municipality,
     Need,
     NeedAction,
     NeedAgency,
     Programme,
     ProgrammeAction,
+    ProgrammeMeasure,
     ProgrammeOperator,
     ProgrammeSupportType,
     SupportType,
 )
 from app.models.directory import ContactPointFields
+from app.models.programmes import ProgrammeFields
+from app.services.listings import Listings
 from app.services.search import SearchIndex
 
 log = logging.getLogger("madoguchi.snapshot")
@@ -66,12 +70,15 @@ def _grouped(rows: Any) -> dict[Any, list[Any]]:
     return out
 
 
-# The shared fields of a contact point that the matcher does not read itself: it passes them on.
-CONTACT_DETAILS = tuple(
-    name
-    for name in ContactPointFields.model_fields
-    if name not in {f.name for f in dataclasses.fields(ContactPointView)}
-)
+def _details(fields: Any, view: Any) -> tuple[str, ...]:
+    """The shared fields of an entity that its view does not type: carried as its details."""
+    typed = {f.name for f in dataclasses.fields(view)}
+    return tuple(name for name in fields.model_fields if name not in typed)
+
+
+# What the matcher does not read itself of a contact point (it passes them on) or a programme.
+CONTACT_DETAILS = _details(ContactPointFields, ContactPointView)
+PROGRAMME_DETAILS = _details(ProgrammeFields, ProgrammeView)
 
 
 def view_of(view: Any, row: Any, **named: Any) -> Any:
@@ -86,8 +93,128 @@ def view_of(view: Any, row: Any, **named: Any) -> Any:
     return view(**values, **named)
 
 
+class _Shared:
+    """One object for equal values during a build (a source, hours, a list of 市町 repeat over
+    thousands of contact points): the snapshot holds each once. Dropped after the build."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        return self._seen.setdefault(value, value) if value.__class__ is str else value
+
+    def all(self, values: Any) -> tuple[Any, ...]:
+        """A tuple of strings or numbers (never bools: (1,) == (True,)), shared as a whole."""
+        found = tuple(values)
+        return self._seen.setdefault(found, found)
+
+    def each(self, values: Any) -> tuple[Any, ...]:
+        """A tuple of its own, with each string in it shared."""
+        seen = self._seen
+        return tuple(seen.setdefault(v, v) if v.__class__ is str else v for v in values)
+
+
+class _Rows:
+    """Views from the plain rows of a large table, read by column position: attribute access on
+    a row, and ORM objects even more so, cost several times as much for 100k contact points.
+    Every view field that is a column under the same name is taken as it is (a field added to
+    the table and the view under one name needs no edit here); `named` ones are given by the
+    caller; `details` are the shared fields the view does not type."""
+
+    def __init__(self, view: Any, table: Any, named: set[str], details: tuple[str, ...]) -> None:
+        self.table = table.__table__
+        self.pos = {c.name: i for i, c in enumerate(self.table.columns)}
+        self.direct = [
+            (f.name, self.pos[f.name])
+            for f in dataclasses.fields(view)
+            if f.name in self.pos and f.name not in named and f.name not in details
+        ]
+        self.detail_pos = [self.pos[name] for name in details]
+
+    def rows(self, session: Session) -> Any:
+        return session.connection().execute(select(*self.table.columns).order_by(self.table.c.id))
+
+    def values(self, row: Any) -> dict[str, Any]:
+        return {name: row[i] for name, i in self.direct}
+
+    def details(self, row: Any, shared: _Shared) -> tuple[Any, ...]:
+        return shared.each(row[i] for i in self.detail_pos)
+
+
+_PROGRAMMES = _Rows(
+    ProgrammeView,
+    Programme,
+    {"operators", "actions", "support_types", "aliases", "measures"},
+    PROGRAMME_DETAILS,
+)
+_CONTACTS = _Rows(
+    ContactPointView, ContactPoint, {"agency_id", "phones", "municipalities"}, CONTACT_DETAILS
+)
+
+
+def _programme_views(
+    session: Session,
+    shared: _Shared,
+    operators: dict[Any, list[Any]],
+    actions: dict[Any, list[Any]],
+    types: dict[Any, list[Any]],
+) -> dict[str, ProgrammeView]:
+    measures = _grouped(
+        (pid, f"{action}.{number}")
+        for pid, action, number in session.exec(
+            select(ProgrammeMeasure.programme_id, Measure.action_number, Measure.number)
+            .join(Measure, col(Measure.id) == col(ProgrammeMeasure.measure_id))
+            .order_by(col(Measure.action_number), col(Measure.number))
+        )
+    )
+    t = _PROGRAMMES
+    aliases = t.pos["aliases"]
+    out: dict[str, ProgrammeView] = {}
+    for row in t.rows(session):
+        values = t.values(row)
+        pid = values["id"]
+        values["kind"] = shared(values["kind"])
+        values["source_section"] = shared(values["source_section"])
+        out[pid] = ProgrammeView(
+            **values,
+            operators=shared.all(sorted(operators.get(pid, []))),
+            actions=shared.all(sorted(actions.get(pid, []))),
+            support_types=shared.all(sorted(types.get(pid, []))),
+            aliases=tuple(row[aliases]),
+            measures=shared.all(measures.get(pid, [])),
+            detail_names=PROGRAMME_DETAILS,
+            detail_values=t.details(row, shared),
+        )
+    return out
+
+
+def _contact_views(
+    session: Session, shared: _Shared, municipalities: dict[Any, list[Any]]
+) -> tuple[ContactPointView, ...]:
+    t = _CONTACTS
+    agency, phones = t.pos["agency_id"], t.pos["phones"]
+    out: list[ContactPointView] = []
+    for row in t.rows(session):
+        values = t.values(row)
+        values["programme_id"] = shared(values["programme_id"])
+        out.append(
+            ContactPointView(
+                **values,
+                agency_id=shared(row[agency]),
+                phones=tuple(
+                    PhoneView(shared(p.get("label")), str(p["number"])) for p in row[phones]
+                ),
+                municipalities=shared.all(sorted(municipalities.get(values["id"], []))),
+                detail_names=CONTACT_DETAILS,
+                detail_values=t.details(row, shared),
+            )
+        )
+    return tuple(out)
+
+
 def build_snapshot(session: Session) -> DirectorySnapshot:
     version = read_version(session)
+    shared = _Shared()
     roles = _grouped(session.exec(select(AgencyRole.agency_id, AgencyRole.support_type_code)))
     served = _grouped(
         session.exec(select(AgencyMunicipality.agency_id, AgencyMunicipality.municipality_code))
@@ -138,16 +265,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
             a.number: ActionView(a.number, a.title, a.pillar_number)
             for a in session.exec(select(Action).order_by(col(Action.number)))
         },
-        programmes={
-            g.id: view_of(
-                ProgrammeView,
-                g,
-                operators=tuple(sorted(operators.get(g.id, []))),
-                actions=tuple(sorted(prog_actions.get(g.id, []))),
-                support_types=tuple(sorted(prog_types.get(g.id, []))),
-            )
-            for g in session.exec(select(Programme).order_by(col(Programme.id)))
-        },
+        programmes=_programme_views(session, shared, operators, prog_actions, prog_types),
         needs={
             n.id: view_of(
                 NeedView,
@@ -159,17 +277,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
             )
             for n in session.exec(select(Need).order_by(col(Need.id)))
         },
-        contact_points=tuple(
-            view_of(
-                ContactPointView,
-                c,
-                phones=tuple(PhoneView(p.get("label"), str(p["number"])) for p in c.phones),
-                municipalities=tuple(sorted(cp_municipalities.get(c.id, []))),
-                detail_names=CONTACT_DETAILS,
-                detail_values=tuple(getattr(c, name) for name in CONTACT_DETAILS),
-            )
-            for c in session.exec(select(ContactPoint).order_by(col(ContactPoint.id)))
-        ),
+        contact_points=_contact_views(session, shared, cp_municipalities),
         municipalities={
             m.code: MunicipalityView(m.code, m.name)
             for m in session.exec(select(Municipality).order_by(col(Municipality.code)))
@@ -185,6 +293,7 @@ class Directory:
     agency_index: SearchIndex
     programme_index: SearchIndex
     extras: dict[str, Any]
+    listings: Listings
 
 
 ExtraBuilder = Callable[[Session, DirectorySnapshot], dict[str, Any]]
@@ -192,27 +301,19 @@ ExtraBuilder = Callable[[Session, DirectorySnapshot], dict[str, Any]]
 
 def build_directory(session: Session, extra_builders: list[ExtraBuilder]) -> Directory:
     snapshot = build_snapshot(session)
-    agency_rows = session.exec(select(Agency)).all()
-    programme_rows = session.exec(select(Programme)).all()
     agency_index = SearchIndex(
-        (
-            a.id,
-            " ".join(
-                filter(
-                    None, [a.name, a.short_name, a.name_en, a.role_label, a.description, *a.aliases]
-                )
-            ),
-        )
-        for a in sorted(agency_rows, key=lambda a: a.id)
+        (a.id, [a.name, a.short_name, *a.aliases, a.name_en, a.role_label, a.description])
+        for a in session.exec(select(Agency).order_by(col(Agency.id)))
     )
     programme_index = SearchIndex(
-        (g.id, " ".join(filter(None, [g.name, g.description, g.status_note, *g.aliases])))
-        for g in sorted(programme_rows, key=lambda g: g.id)
+        (g.id, [g.name, *g.aliases, g.details.get("status_note"), g.description])
+        for g in snapshot.programmes.values()
     )
     extras: dict[str, Any] = {}
     for builder in extra_builders:
         extras.update(builder(session, snapshot))
-    return Directory(snapshot, agency_index, programme_index, extras)
+    listings = Listings(session, snapshot, agency_index, programme_index)
+    return Directory(snapshot, agency_index, programme_index, extras, listings)
 
 
 class DirectoryCache:

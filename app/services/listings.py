@@ -1,0 +1,400 @@
+"""The public lists, answered from the in-memory directory: never a database query.
+
+/v1/support-types, /v1/agencies, /v1/role-matrix, /v1/programmes, /v1/contact-points and
+/v1/hsds/services answer from one generation of the directory (app.services.snapshot), which
+every worker already holds and rebuilds when the directory version moves:
+
+- the small lists (support types, agencies, the role matrix, HSDS taxonomies) are rendered when
+  the generation is built, by the same service functions the detail endpoints use;
+- a programme, contact point or HSDS service is rendered to JSON the first time a page shows it
+  (from its snapshot view, through the same API shape as its detail) and kept for the generation;
+- a filtered list of ids is kept per filter (a few hundred, least recently used dropped), so the
+  next page of the same search costs a slice;
+- a page's body is joined from those rendered items, and its ETag is a hash of the body: two
+  workers on the same version give the same ETag, and an edit elsewhere leaves it unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from app.core.caching import Rendered, rendered
+from app.core.errors import ApiError
+from app.core.pagination import PageParams
+from app.matching.snapshot import ContactPointView, DirectorySnapshot, ProgrammeView, field_values
+from app.models import Agency
+from app.models.directory import ContactPointFields
+from app.models.programmes import ProgrammeFields
+from app.schemas.directory import AgencyRef, PhoneOut, SourceOut
+from app.schemas.programmes import ProgrammeOut
+from app.services import directory as directory_service
+from app.services import hsds
+from app.services.lookups import resolve_municipality_code
+from app.services.search import SearchIndex
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+LIST_CACHE_SIZE = 512
+ITEM_CACHE_SIZE = 50_000
+
+
+def _json(value: Any) -> bytes:
+    if isinstance(value, BaseModel):
+        return value.model_dump_json().encode()
+    if isinstance(value, list):
+        return b"[" + b",".join(_json(v) for v in value) + b"]"
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+class _Lru(Generic[K, V]):
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._data: OrderedDict[K, V] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+
+def _page(items: list[bytes], total: int, limit: int, offset: int) -> Rendered:
+    tail = f'],"total":{total},"limit":{limit},"offset":{offset}}}'.encode()
+    return rendered(b'{"items":[' + b",".join(items) + tail)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeFilter:
+    support_type: str | None = None
+    action: int | None = None
+    kind: str | None = None
+    agency: str | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceFilter:
+    support_type: str | None = None
+    actions: tuple[int, ...] | None = None  # a pillar's actions, or one action
+    classified: str | None = None  # "support_type" or "action": has any term of that taxonomy
+    agency: str | None = None
+    modified_after: datetime | None = None
+    q: str | None = None
+
+
+class Listings:
+    """The public lists of one directory generation."""
+
+    def __init__(
+        self,
+        session: Session,
+        snapshot: DirectorySnapshot,
+        agency_index: SearchIndex,
+        programme_index: SearchIndex,
+    ) -> None:
+        self.snapshot = snapshot
+        self.agency_index = agency_index
+        self.programme_index = programme_index
+        self.support_types = rendered(_json(directory_service.list_support_types(session)))
+        self.role_matrix = rendered(_json(directory_service.role_matrix(session)))
+        summaries = directory_service.list_agencies(
+            session, _ALL, support_type=None, q=None, index=agency_index
+        ).items
+        self._agencies = [(a.id, tuple(a.roles), _json(a)) for a in summaries]
+        self._agency_rows = {a.id: a for a in session.exec(select(Agency).order_by(col(Agency.id)))}
+        for row in self._agency_rows.values():
+            session.expunge(row)
+        self.hsds_catalogue = hsds.load_catalogue(session)
+        self._programme_ids = sorted(snapshot.programmes)
+        contacts = sorted(snapshot.contact_points, key=lambda c: c.id)
+        self._contacts = {c.id: c for c in contacts}
+        self._contact_ids = [c.id for c in contacts]
+        by_agency: dict[str, list[str]] = defaultdict(list)
+        for c in contacts:
+            by_agency[c.agency_id].append(c.id)
+        self._contacts_by_agency = by_agency
+        websites: dict[str, str] = {}
+        for c in contacts:
+            url = c.details.get("url")
+            if c.programme_id and url:
+                websites.setdefault(c.programme_id, url)
+        self._programme_websites = websites
+        self._items: _Lru[tuple[str, str], bytes] = _Lru(ITEM_CACHE_SIZE)
+        self._lists: _Lru[Any, list[str]] = _Lru(LIST_CACHE_SIZE)
+        self._pages: _Lru[Any, Rendered] = _Lru(LIST_CACHE_SIZE)
+
+    # --- validation of filters (the same 422s as ever, from memory) --------------------------
+
+    def ensure_support_type(self, code: str) -> None:
+        if code not in self.snapshot.support_type_by_code:
+            codes = ", ".join(s.code for s in self.snapshot.support_types)
+            raise ApiError(
+                422,
+                f"支援の種類「{code[:40]}」は存在しません。次のいずれかを指定してください: {codes}",
+            )
+
+    def ensure_agency(self, agency_id: str) -> None:
+        if agency_id not in self.snapshot.agencies:
+            raise ApiError(
+                422,
+                f"機関「{agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
+            )
+
+    # --- agencies ------------------------------------------------------------------------
+
+    def agencies(
+        self, limit: int, offset: int, support_type: str | None, q: str | None
+    ) -> Rendered:
+        if support_type is not None:
+            self.ensure_support_type(support_type)
+
+        def make() -> Rendered:
+            rows = self._agencies
+            if support_type is not None:
+                rows = [r for r in rows if support_type in r[1]]
+            if q:
+                rank = {aid: i for i, aid in enumerate(self.agency_index.search(q))}
+                rows = sorted((r for r in rows if r[0] in rank), key=lambda r: rank[r[0]])
+            window = [r[2] for r in rows[offset : offset + limit]]
+            return _page(window, len(rows), limit, offset)
+
+        return self._pages.get_or_make(("agencies", limit, offset, support_type, q), make)
+
+    # --- programmes ----------------------------------------------------------------------
+
+    def _programme_ids_for(self, f: ProgrammeFilter) -> list[str]:
+        def make() -> list[str]:
+            views = self.snapshot.programmes
+            ids = self.programme_index.search(f.q) if f.q else self._programme_ids
+            return [
+                pid
+                for pid in ids
+                if pid in views
+                and (f.support_type is None or f.support_type in views[pid].support_types)
+                and (f.action is None or f.action in views[pid].actions)
+                and (f.kind is None or views[pid].kind == f.kind)
+                and (f.agency is None or f.agency in views[pid].operators)
+            ]
+
+        if f == ProgrammeFilter():
+            return self._programme_ids
+        return self._lists.get_or_make(("programmes", f), make)
+
+    def _programme_item(self, pid: str) -> bytes:
+        return self._items.get_or_make(
+            ("programme", pid), lambda: _json(self.programme_out(self.snapshot.programmes[pid]))
+        )
+
+    def programme_out(self, view: ProgrammeView) -> ProgrammeOut:
+        agencies = self.snapshot.agencies
+        return ProgrammeOut.model_validate(
+            {
+                **field_values(view, ProgrammeFields.model_fields),
+                "aliases": list(view.aliases),
+                "operators": [
+                    AgencyRef(id=a, name=agencies[a].name if a in agencies else a)
+                    for a in view.operators
+                ],
+                "actions": list(view.actions),
+                "measures": list(view.measures),
+                "support_types": list(view.support_types),
+                "source": SourceOut(section=view.source_section, page=view.source_page),
+            }
+        )
+
+    def programmes(self, limit: int, offset: int, f: ProgrammeFilter) -> Rendered:
+        if f.support_type is not None:
+            self.ensure_support_type(f.support_type)
+        if f.agency is not None:
+            self.ensure_agency(f.agency)
+
+        def make() -> Rendered:
+            ids = self._programme_ids_for(f)
+            items = [self._programme_item(pid) for pid in ids[offset : offset + limit]]
+            return _page(items, len(ids), limit, offset)
+
+        return self._pages.get_or_make(("programmes", limit, offset, f), make)
+
+    # --- contact points -------------------------------------------------------------------
+
+    def _contact_item(self, cid: str) -> bytes:
+        return self._items.get_or_make(
+            ("contact", cid), lambda: _json(contact_point_out(self._contacts[cid]))
+        )
+
+    def contact_points(
+        self, limit: int, offset: int, agency: str | None, municipality: str | None
+    ) -> Rendered:
+        if agency is not None:
+            self.ensure_agency(agency)
+        code = resolve_municipality_code(self.snapshot, municipality)
+
+        def make() -> list[str]:
+            ids: Sequence[str] = (
+                self._contacts_by_agency.get(agency, []) if agency else self._contact_ids
+            )
+            if code is None:
+                return list(ids)
+            contacts = self._contacts
+            return [
+                cid
+                for cid in ids
+                if contacts[cid].prefecture_wide or code in contacts[cid].municipalities
+            ]
+
+        def page() -> Rendered:
+            if agency is None and code is None:
+                ids: list[str] = self._contact_ids
+            else:
+                ids = self._lists.get_or_make(("contacts", agency, code), make)
+            items = [self._contact_item(cid) for cid in ids[offset : offset + limit]]
+            return _page(items, len(ids), limit, offset)
+
+        return self._pages.get_or_make(("contacts", limit, offset, agency, code), page)
+
+    # --- HSDS services --------------------------------------------------------------------
+
+    def _service_doc(self, pid: str) -> bytes:
+        def make() -> bytes:
+            view = self.snapshot.programmes[pid]
+            doc = hsds.service_basic(
+                view,
+                list(view.operators),
+                self._agency_rows,
+                self._programme_websites.get(pid),
+            )
+            return _json(doc)
+
+        return self._items.get_or_make(("service", pid), make)
+
+    def service_filter(
+        self,
+        *,
+        taxonomy_term_id: str | None,
+        taxonomy_id: str | None,
+        organization_id: str | None,
+        modified_after: datetime | None,
+        q: str | None,
+    ) -> ServiceFilter:
+        """The /v1/hsds/services filters resolved (HSDS UUIDs or our ids), or a 422."""
+        cat = self.hsds_catalogue
+        support_type: str | None = None
+        actions: tuple[int, ...] | None = None
+        classified: str | None = None
+        agency: str | None = None
+        if taxonomy_term_id is not None:
+            try:
+                term = cat.term(taxonomy_term_id)
+            except KeyError:
+                raise ApiError(
+                    422,
+                    f"分類の用語「{taxonomy_term_id[:80]}」は存在しません。"
+                    "GET /v1/hsds/taxonomy_terms で id を確認してください。",
+                ) from None
+            if term.support_type:
+                support_type = term.support_type
+            elif term.action is not None:
+                actions = (term.action,)
+            else:
+                actions = tuple(term.children)
+        if taxonomy_id is not None:
+            try:
+                key = cat.taxonomy_key(taxonomy_id)
+            except KeyError:
+                raise ApiError(
+                    422,
+                    f"分類「{taxonomy_id[:80]}」は存在しません。"
+                    "GET /v1/hsds/taxonomies で id を確認してください。",
+                ) from None
+            classified = "support_type" if key == hsds.SUPPORT_TYPES_TAXONOMY else "action"
+        if organization_id is not None:
+            agency = hsds.resolve_id(organization_id, self.snapshot.agencies, "organization")
+            if agency is None:
+                raise ApiError(
+                    422,
+                    f"組織「{organization_id[:80]}」は存在しません。"
+                    "GET /v1/hsds/organizations で id を確認してください。",
+                )
+        return ServiceFilter(support_type, actions, classified, agency, modified_after, q)
+
+    def services(self, page: int, per_page: int, f: ServiceFilter) -> Rendered:
+        def ids_for() -> list[str]:
+            views = self.snapshot.programmes
+            bound = f.modified_after
+            if bound is not None and bound.tzinfo is None:
+                bound = bound.replace(tzinfo=UTC)
+            ids = self.programme_index.search(f.q) if f.q else self._programme_ids
+            out = []
+            for pid in ids:
+                v = views.get(pid)
+                if v is None:
+                    continue
+                if f.support_type is not None and f.support_type not in v.support_types:
+                    continue
+                if f.actions is not None and not set(f.actions).intersection(v.actions):
+                    continue
+                if f.classified == "support_type" and not v.support_types:
+                    continue
+                if f.classified == "action" and not v.actions:
+                    continue
+                if f.agency is not None and f.agency not in v.operators:
+                    continue
+                if bound is not None and _aware(v.updated_at) < bound:
+                    continue
+                out.append(pid)
+            return out
+
+        def make() -> Rendered:
+            ids = self._lists.get_or_make(("services", f), ids_for)
+            start = (page - 1) * per_page
+            window = ids[start : start + per_page]
+            total_pages = math.ceil(len(ids) / per_page) if ids else 0
+            head = {
+                "total_items": len(ids),
+                "total_pages": total_pages,
+                "page_number": page,
+                "size": len(window),
+                "first_page": page == 1,
+                "last_page": page >= total_pages,
+                "empty": not window,
+            }
+            items = b",".join(self._service_doc(pid) for pid in window)
+            return rendered(_json(head)[:-1] + b',"contents":[' + items + b"]}")
+
+        return self._pages.get_or_make(("services", page, per_page, f), make)
+
+
+_ALL = PageParams(limit=1_000_000, offset=0)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def contact_point_out(c: ContactPointView) -> Any:
+    """The API shape of a contact point from its snapshot view (as its detail shows it)."""
+    return directory_service.contact_point_values_out(
+        field_values(c, ContactPointFields.model_fields),
+        [PhoneOut(label=p.label, number=p.number) for p in c.phones],
+        list(c.municipalities),
+    )
