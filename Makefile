@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export HOST PORT WORKERS
 
-.PHONY: install run seed migrate test lint typecheck browser eval examples wrk bench soak serve-prod clean
+.PHONY: install run seed migrate test test-fast lint typecheck browser eval examples wrk bench soak serve-prod clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,11 +29,11 @@ run: migrate
 	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS) --no-proxy-headers
 
 lint: install
-	$(BIN)/ruff check app tests alembic
-	$(BIN)/ruff format --check app tests alembic
+	$(BIN)/ruff check app bench tests alembic
+	$(BIN)/ruff format --check app bench tests alembic
 
 typecheck: install
-	$(BIN)/mypy app
+	$(BIN)/mypy app bench
 
 # Headless Chromium for tests/e2e (Debian's package, driven by the playwright package's own
 # driver; `playwright install` is never run) and a Japanese font for its screenshots and slip.
@@ -53,6 +53,10 @@ browser:
 
 test: lint typecheck browser
 	$(BIN)/python -m pytest
+
+# The quick tier while working: no fault injection, browser or fuzzing (`make test` runs all).
+test-fast: lint typecheck
+	$(BIN)/python -m pytest -m "not faults and not e2e and not fuzz"
 
 # The OpenAPI examples (app/schemas/examples/*.json), rewritten from a freshly seeded service:
 # run after a change to the seed or to a response shape, and commit what changed.
@@ -89,12 +93,12 @@ wrk:
 # Capacity on SQLite and PostgreSQL (BENCH_POSTGRES_URL, default
 # postgresql+psycopg://postgres@127.0.0.1:5432/madoguchi_bench; skipped when no server answers).
 bench: install wrk
-	$(BIN)/python -m app.benchmarks.capacity --databases sqlite,postgresql --out docs/BENCHMARKS.md
+	$(BIN)/python -m bench.capacity --databases sqlite,postgresql --out docs/BENCHMARKS.md
 
 # Soak: a mixed load (70 % match, 20 % programme search, 10 % referral creation) at a fixed
 # rate for SOAK_SECONDS against its own server (SOAK_WORKERS uvicorn workers, temporary SQLite
 # file); prints p50/p99 per kind and fails on any error. Against a running server:
-# `$(BIN)/python -m app.benchmarks.soak --url http://HOST:PORT --admin-key KEY`.
+# `$(BIN)/python -m bench.soak --url http://HOST:PORT --admin-key KEY`.
 SOAK_SECONDS ?= 180
 SOAK_RATE ?= 300
 SOAK_WORKERS ?= 2
@@ -102,7 +106,7 @@ soak: install
 	@mkdir -p docs
 	@{ echo '# Soak test'; echo; echo 'Written by `make soak` ($(SOAK_SECONDS) s at $(SOAK_RATE) req/s, $(SOAK_WORKERS) workers, temporary SQLite database). Machine:'; echo; echo '```'; \
 	  date -u; uname -srm; echo "cores: $$(nproc)"; git rev-parse HEAD 2>/dev/null || true; echo '```'; echo; echo '```'; \
-	  $(BIN)/python -m app.benchmarks.soak --duration $(SOAK_SECONDS) --rate $(SOAK_RATE) --workers $(SOAK_WORKERS) 2>&1; \
+	  $(BIN)/python -m bench.soak --duration $(SOAK_SECONDS) --rate $(SOAK_RATE) --workers $(SOAK_WORKERS) 2>&1; \
 	  echo "exit status: $$?"; echo '```'; } | tee docs/SOAK.md
 	@grep -q '^exit status: 0$$' docs/SOAK.md
 

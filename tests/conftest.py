@@ -50,3 +50,25 @@ def app_client(engine: Engine, database_url: str) -> Iterator[TestClient]:
 @pytest.fixture
 def client(app_client: TestClient) -> TestClient:
     return app_client
+
+
+# Tiers: `make test` runs everything; `make test-fast` leaves out the slow tiers below.
+# A test's tier follows from where it lives, so a new fault or fuzz test needs no marker.
+TIERS = {
+    "faults": ("tests/faults/",),
+    "e2e": ("tests/e2e/",),
+    "fuzz": (
+        "tests/test_fuzz_rules.py",
+        "tests/test_schemathesis.py",
+        "tests/matching/test_properties.py",
+    ),
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        where = Path(str(item.path)).relative_to(root).as_posix()
+        for tier, prefixes in TIERS.items():
+            if where.startswith(prefixes):
+                item.add_marker(getattr(pytest.mark, tier))

@@ -1,4 +1,5 @@
-"""The benchmark tooling: the synthetic directory loader and the wrk plumbing of `make bench`.
+"""The benchmark tooling: the synthetic directory loader, the wrk plumbing, the baseline app and
+the goals of the report of `make bench`.
 
 The synthetic rows always go to a database of their own (a temporary SQLite file), never to the
 shared test database. No figure is asserted: only that the tools do what they say.
@@ -22,13 +23,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from alembic import command
-from app.benchmarks import capacity, synthetic
 from app.core.config import PROJECT_ROOT
 from app.core.db import make_engine
 from app.models import ContactPoint, ContactPointMunicipality, Programme, ProgrammeOperator
 from app.seeding.database import load_seed_into_database
 from app.seeding.loader import SeedBundle
 from app.services.snapshot import build_directory, read_version
+from bench import capacity, report, synthetic, wrk
+from bench.servers import child_pids
 from tests.conftest import alembic_config
 
 
@@ -121,28 +123,28 @@ def _lua_unescape(literal: str) -> str:
 
 def test_lua_literals_carry_any_text_byte_for_byte() -> None:
     text = '{"text": "創業したい\\n\\"引用\\""}\r\n\tend'
-    literal = capacity.lua_str(text)
+    literal = wrk.lua_str(text)
     assert literal.isascii() and "\n" not in literal
     assert _lua_unescape(literal) == text
 
 
 def test_wrk_summary_is_parsed_and_failures_count_as_errors() -> None:
-    ep = capacity.Endpoint("x", "GET /x", (capacity.Req("GET", "/x"),))
+    ep = wrk.Endpoint("x", "GET /x", (wrk.Req("GET", "/x"),))
     out = (
         "Running 5s test @ http://127.0.0.1:1\n"
         "WRK-RESULT requests=1000 duration_us=5000000 connect=0 read=1 write=0 timeout=2 "
         "non2xx=3 p50_us=1500 p90_us=2500 p99_us=9000 max_us=12000\n"
         "WRK-SAMPLE 503 problem\n"
     )
-    run = capacity.parse_wrk(out, ep, 8)
+    run = wrk.parse_wrk(out, ep, 8)
     assert (run.requests, run.connections, run.rps) == (1000, 8, 200.0)
     assert (run.p50_ms, run.p99_ms, run.max_ms) == (1.5, 9.0, 12.0)
     assert (run.non2xx, run.socket_errors, run.errors) == (3, 3, 6)
     assert run.sample == "503 problem"
-    empty = capacity.parse_wrk(out.replace("requests=1000", "requests=0"), ep, 8)
+    empty = wrk.parse_wrk(out.replace("requests=1000", "requests=0"), ep, 8)
     assert empty.errors == 7  # nothing completed is a failure too
     with pytest.raises(RuntimeError):
-        capacity.parse_wrk("wrk: connection refused", ep, 8)
+        wrk.parse_wrk("wrk: connection refused", ep, 8)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -169,15 +171,15 @@ def test_wrk_script_rotates_requests_and_counts_non_2xx(tmp_path: Path) -> None:
     thread.start()
     try:
         headers = (("Content-Type", "application/json"),)
-        ep = capacity.Endpoint(
+        ep = wrk.Endpoint(
             "mixed",
             "POST mixed",
             (
-                capacity.Req("POST", "/ok", '{"text":"創業"}', headers),
-                capacity.Req("POST", "/missing", '{"text":"創業"}', headers),
+                wrk.Req("POST", "/ok", '{"text":"創業"}', headers),
+                wrk.Req("POST", "/missing", '{"text":"創業"}', headers),
             ),
         )
-        run = capacity.Wrk(tmp_path).run(
+        run = wrk.Wrk(tmp_path).run(
             f"http://127.0.0.1:{server.server_address[1]}", ep, 1, 1, "test"
         )
     finally:
@@ -202,12 +204,62 @@ def test_child_workers_are_found_by_parent_pid() -> None:
         # the pid is known right after fork; the worker's command line appears once it has
         # exec'd, so wait for it (readiness, not speed: the bound only stops a hang)
         deadline = time.monotonic() + 30
-        while not capacity.child_pids(proc.pid) and time.monotonic() < deadline:
+        while not child_pids(proc.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert capacity.child_pids(proc.pid) == [child]
+        assert child_pids(proc.pid) == [child]
         rss = capacity.vm_rss_mib(child)
         assert rss is not None and rss > 0
     finally:
         proc.kill()
         proc.wait(timeout=10)
         subprocess.run(["kill", "-9", str(child)], check=False)
+
+
+def _run(key: str, rps: float, p99_ms: float = 5.0) -> wrk.Run:
+    ep = wrk.Endpoint(key, key, (wrk.Req("GET", "/"),))
+    return wrk.Run(ep, 8, 1.0, int(rps), 1.0, 2.0, p99_ms, p99_ms, 0, 0, "")
+
+
+def test_goals_are_ratios_of_the_same_run() -> None:
+    res = report.DbResult(report.Database("postgresql", "PostgreSQL"))
+    res.overhead = {
+        "baseline_healthz": _run("baseline_healthz", 3000),
+        "healthz": _run("healthz", 2700),
+        "baseline_post": _run("baseline_post", 2500),
+        "match": _run("match", 1900),
+    }
+    seed = {"healthz": _run("healthz", 2000), "healthz_end": _run("healthz", 2400)}
+    seed |= {key: _run(key, 1600) for key in report.READ_KEYS}
+    seed["agencies"] = _run("agencies", 1400)
+    seed["match"] = _run("match", 1000)
+    res.directory_runs = {
+        "seed": seed,
+        "synthetic": {"match": _run("match", 700), "programmes_q": _run("programmes_q", 900, 30)},
+    }
+    res.probes = {"synthetic": {"rss_before_mib": 200, "rss_after_mib": 330}}
+    res.rebuilds = [report.Rebuild(2, 0.8, 10, 5.0)]
+    res.ratio = {8: {"referrals": _run("referrals", 450, 40)}}
+    met = {g.what: g.met for g in report.goals(res)}
+    assert met["GET /healthz ÷ baseline GET"] is True  # 0.90
+    assert met["POST /v1/match ÷ baseline POST"] is False  # 0.76
+    assert met["support_types ÷ /healthz (seed)"] is True  # 1600 / 2200 = 0.73
+    assert met["agencies ÷ /healthz (seed)"] is False  # 0.64
+    assert met["POST /v1/match, large ÷ seed directory"] is False  # 0.70
+    assert met["programmes_q p99, large directory"] is False  # 30 ms
+    assert met["snapshot per worker, large directory"] is True  # 130 MiB
+    assert met["an edit answered by every worker (2 workers), large directory"] is True
+    assert met["POST /v1/referrals at 8 connections"] is False  # 450 req/s
+    res.db = report.Database("sqlite", "SQLite")
+    assert {g.what: g.met for g in report.goals(res)}["POST /v1/referrals at 8 connections"] is None
+
+
+def test_baseline_app_parses_its_body() -> None:
+    from fastapi.testclient import TestClient
+
+    from bench.baseline import app
+
+    with TestClient(app) as client:
+        assert client.get("/healthz").json() == {"status": "ok"}
+        ok = client.post("/match", json={"text": "創業したい", "municipality": "萩市"})
+        assert ok.json() == {"text_length": 5, "municipality": "萩市", "limit": 5}
+        assert client.post("/match", json={"text": ""}).status_code == 422

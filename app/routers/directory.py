@@ -12,7 +12,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.models import Agency
-from app.routers.deps import DirectoryDep
+from app.routers.deps import DirectoryDep, from_memory
 from app.schemas import examples
 from app.schemas.directory import (
     AgencyDetail,
@@ -51,7 +51,7 @@ SearchQ = Annotated[
     description="計画の役割表の6つの支援の種類を、計画の順に返します。",
     responses={**example_response(examples.SUPPORT_TYPES), **NOT_MODIFIED},
 )
-def support_types(request: Request, directory: DirectoryDep) -> Response:
+async def support_types(request: Request, directory: DirectoryDep) -> Response:
     return conditional(request, directory.listings.support_types)
 
 
@@ -70,14 +70,18 @@ def support_types(request: Request, directory: DirectoryDep) -> Response:
         **NOT_MODIFIED,
     },
 )
-def agencies(
+async def agencies(
     request: Request,
     directory: DirectoryDep,
     page: PageDep,
     support_type: SupportTypeQ = None,
     q: SearchQ = None,
 ) -> Response:
-    listed = directory.listings.agencies(page.limit, page.offset, support_type, q)
+    listed = await from_memory(
+        lambda cached: directory.listings.agencies(
+            page.limit, page.offset, support_type, q, cached_only=cached
+        )
+    )
     return conditional(request, listed)
 
 
@@ -121,7 +125,7 @@ def agency(
     description="第2章「支援機関等の役割」の○の表です（商工会議所と商工会は別の行）。",
     responses={**example_response(examples.ROLE_MATRIX), **NOT_MODIFIED},
 )
-def role_matrix(request: Request, directory: DirectoryDep) -> Response:
+async def role_matrix(request: Request, directory: DirectoryDep) -> Response:
     return conditional(request, directory.listings.role_matrix)
 
 
@@ -155,7 +159,7 @@ def municipalities(session: SessionDep, page: PageDep) -> Page[MunicipalityOut]:
         **NOT_MODIFIED,
     },
 )
-def contact_points(
+async def contact_points(
     request: Request,
     directory: DirectoryDep,
     page: PageDep,
@@ -164,5 +168,9 @@ def contact_points(
         str | None, Query(min_length=1, max_length=40, examples=["萩市"])
     ] = None,
 ) -> Response:
-    listed = directory.listings.contact_points(page.limit, page.offset, agency, municipality)
+    listed = await from_memory(
+        lambda cached: directory.listings.contact_points(
+            page.limit, page.offset, agency, municipality, cached_only=cached
+        )
+    )
     return conditional(request, listed)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.core.caching import NOT_MODIFIED, conditional
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
-from app.routers.deps import DirectoryDep
+from app.routers.deps import DirectoryDep, from_memory
 from app.schemas import examples
 from app.schemas.examples import example_response
 from app.schemas.hsds import HsdsApiInfo, HsdsPage, hsds_schema_ref
@@ -94,7 +94,7 @@ def api_info(request: Request) -> dict[str, Any]:
         **NOT_MODIFIED,
     },
 )
-def services(
+async def services(
     request: Request,
     directory: DirectoryDep,
     page: PageQ = 1,
@@ -126,7 +126,10 @@ def services(
         modified_after=modified_after,
         q=search,
     )
-    return conditional(request, listings.services(page, per_page, found), CACHE_CONTROL)
+    listed = await from_memory(
+        lambda cached: listings.services(page, per_page, found, cached_only=cached)
+    )
+    return conditional(request, listed, CACHE_CONTROL)
 
 
 @router.get(

@@ -12,7 +12,7 @@ from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.pagination import Page, PageDep
 from app.models import Programme
-from app.routers.deps import DirectoryDep
+from app.routers.deps import DirectoryDep, from_memory
 from app.schemas import examples
 from app.schemas.examples import example_response
 from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
@@ -37,7 +37,7 @@ router = APIRouter(prefix="/v1", tags=["制度 (programmes)"])
         **NOT_MODIFIED,
     },
 )
-def programmes(
+async def programmes(
     request: Request,
     directory: DirectoryDep,
     page: PageDep,
@@ -48,7 +48,12 @@ def programmes(
     q: Annotated[str | None, Query(min_length=1, max_length=100, examples=["資金"])] = None,
 ) -> Response:
     found = ProgrammeFilter(support_type, action, kind.value if kind else None, agency, q)
-    return conditional(request, directory.listings.programmes(page.limit, page.offset, found))
+    listed = await from_memory(
+        lambda cached: directory.listings.programmes(
+            page.limit, page.offset, found, cached_only=cached
+        )
+    )
+    return conditional(request, listed)
 
 
 @router.get(

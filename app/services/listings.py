@@ -65,6 +65,10 @@ class _Lru(Generic[K, V]):
         self._data: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
+    def get(self, key: K) -> V | None:
+        with self._lock:
+            return self._data.get(key)
+
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         with self._lock:
             if key in self._data:
@@ -143,6 +147,13 @@ class Listings:
         self._lists: _Lru[Any, list[str]] = _Lru(LIST_CACHE_SIZE)
         self._pages: _Lru[Any, Rendered] = _Lru(LIST_CACHE_SIZE)
 
+    def _page_of(
+        self, key: Any, make: Callable[[], Rendered], cached_only: bool
+    ) -> Rendered | None:
+        """The page for `key`, rendered now if need be; with `cached_only`, None unless it was
+        rendered before (the caller then renders it off the event loop)."""
+        return self._pages.get(key) if cached_only else self._pages.get_or_make(key, make)
+
     # --- validation of filters (the same 422s as ever, from memory) --------------------------
 
     def ensure_support_type(self, code: str) -> None:
@@ -163,8 +174,14 @@ class Listings:
     # --- agencies ------------------------------------------------------------------------
 
     def agencies(
-        self, limit: int, offset: int, support_type: str | None, q: str | None
-    ) -> Rendered:
+        self,
+        limit: int,
+        offset: int,
+        support_type: str | None,
+        q: str | None,
+        *,
+        cached_only: bool = False,
+    ) -> Rendered | None:
         if support_type is not None:
             self.ensure_support_type(support_type)
 
@@ -178,7 +195,7 @@ class Listings:
             window = [r[2] for r in rows[offset : offset + limit]]
             return _page(window, len(rows), limit, offset)
 
-        return self._pages.get_or_make(("agencies", limit, offset, support_type, q), make)
+        return self._page_of(("agencies", limit, offset, support_type, q), make, cached_only)
 
     # --- programmes ----------------------------------------------------------------------
 
@@ -222,7 +239,9 @@ class Listings:
             }
         )
 
-    def programmes(self, limit: int, offset: int, f: ProgrammeFilter) -> Rendered:
+    def programmes(
+        self, limit: int, offset: int, f: ProgrammeFilter, *, cached_only: bool = False
+    ) -> Rendered | None:
         if f.support_type is not None:
             self.ensure_support_type(f.support_type)
         if f.agency is not None:
@@ -233,7 +252,7 @@ class Listings:
             items = [self._programme_item(pid) for pid in ids[offset : offset + limit]]
             return _page(items, len(ids), limit, offset)
 
-        return self._pages.get_or_make(("programmes", limit, offset, f), make)
+        return self._page_of(("programmes", limit, offset, f), make, cached_only)
 
     # --- contact points -------------------------------------------------------------------
 
@@ -243,8 +262,14 @@ class Listings:
         )
 
     def contact_points(
-        self, limit: int, offset: int, agency: str | None, municipality: str | None
-    ) -> Rendered:
+        self,
+        limit: int,
+        offset: int,
+        agency: str | None,
+        municipality: str | None,
+        *,
+        cached_only: bool = False,
+    ) -> Rendered | None:
         if agency is not None:
             self.ensure_agency(agency)
         code = resolve_municipality_code(self.snapshot, municipality)
@@ -270,7 +295,7 @@ class Listings:
             items = [self._contact_item(cid) for cid in ids[offset : offset + limit]]
             return _page(items, len(ids), limit, offset)
 
-        return self._pages.get_or_make(("contacts", limit, offset, agency, code), page)
+        return self._page_of(("contacts", limit, offset, agency, code), page, cached_only)
 
     # --- HSDS services --------------------------------------------------------------------
 
@@ -337,7 +362,9 @@ class Listings:
                 )
         return ServiceFilter(support_type, actions, classified, agency, modified_after, q)
 
-    def services(self, page: int, per_page: int, f: ServiceFilter) -> Rendered:
+    def services(
+        self, page: int, per_page: int, f: ServiceFilter, *, cached_only: bool = False
+    ) -> Rendered | None:
         def ids_for() -> list[str]:
             views = self.snapshot.programmes
             bound = f.modified_after
@@ -381,7 +408,7 @@ class Listings:
             items = b",".join(self._service_doc(pid) for pid in window)
             return rendered(_json(head)[:-1] + b',"contents":[' + items + b"]}")
 
-        return self._pages.get_or_make(("services", page, per_page, f), make)
+        return self._page_of(("services", page, per_page, f), make, cached_only)
 
 
 _ALL = PageParams(limit=1_000_000, offset=0)

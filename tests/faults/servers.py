@@ -1,6 +1,6 @@
 """Shared by the fault tests: databases of their own, a real server, a TCP proxy to PostgreSQL.
 
-The server processes themselves come from app.benchmarks.servers (also used by the soak
+The server processes themselves come from bench.servers (also used by the soak
 script). PostgreSQL databases are created per test next to TEST_DATABASE_URL's database (never
 that database itself: the main suite owns it) and dropped afterwards.
 """
@@ -24,7 +24,7 @@ import httpx
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
 
-from app.benchmarks.servers import ServerProcess, free_port, prepare_database, start_server
+from bench.servers import ServerProcess, free_port, prepare_database, start_server
 
 FORWARDER = Path(__file__).with_name("forwarder.py")
 

@@ -1,6 +1,6 @@
 """Soak test: a mixed load at a fixed rate for minutes, reporting every error.
 
-`python -m app.benchmarks.soak --duration 180 --rate 300` starts the app with uvicorn on a
+`python -m bench.soak --duration 180 --rate 300` starts the app with uvicorn on a
 fresh seeded SQLite file (or `--database-url`, migrated and seeded first) and sends, open loop at
 `--rate` requests per second, a mix of POST /v1/match (70 %), GET /v1/programmes?q= (20 %) and
 POST /v1/referrals with a front-desk key (10 %). `--url` targets a running server instead (with
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import httpx
 
-from app.benchmarks.servers import ServerProcess, prepare_database, start_server
+from bench.servers import ServerProcess, prepare_database, start_server
 
 MATCH_TEXTS = [
     "共同研究したい",
@@ -317,7 +317,7 @@ def report(stats: Stats, duration: float, rate: float) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m app.benchmarks.soak")
+    parser = argparse.ArgumentParser(prog="python -m bench.soak")
     parser.add_argument("--duration", type=float, default=180.0, help="seconds (default 180)")
     parser.add_argument("--rate", type=float, default=300.0, help="requests per second")
     parser.add_argument("--connections", type=int, default=32, help="client connections")
@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         ok = report(stats, args.duration, args.rate)
         if errors_logged:
             ok = False
-    print(f"command: python -m app.benchmarks.soak {' '.join(argv or sys.argv[1:])}")
+    print(f"command: python -m bench.soak {' '.join(argv or sys.argv[1:])}")
     print(
         f"machine: {os.uname().sysname} {os.uname().release} {os.uname().machine}, "
         f"{os.cpu_count()} cores"

@@ -1,7 +1,8 @@
-"""Real server processes for the soak script and the fault tests.
+"""Real server processes: the one helper of `make bench`, the soak script and the fault tests.
 
 `prepare_database(url)` migrates and seeds a database; `start_server(url, ...)` runs
-`uvicorn app.main:app` in a subprocess on a free port and waits until /readyz answers 200;
+`uvicorn app.main:app` (or another app, such as the benchmark's baseline) in a subprocess on a
+free port and waits until every worker has started and /readyz answers 200;
 `ServerProcess.kill()` is a SIGKILL, `stop()` a graceful SIGTERM. Not imported by the app.
 """
 
@@ -52,16 +53,49 @@ def prepare_database(url: str) -> None:
         engine.dispose()
 
 
+def child_pids(parent: int) -> list[int]:
+    """The spawned worker processes of a uvicorn (multiprocessing) parent."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and b"spawn_main" in cmdline:
+            out.append(int(entry.name))
+    return sorted(out)
+
+
 @dataclass
 class ServerProcess:
     base_url: str
     proc: subprocess.Popen[bytes]
     log_path: Path
     _log: IO[bytes] = field(repr=False)
+    workers: int = 1
+    started_s: float = 0.0  # from launch until ready
+
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def base(self) -> str:
+        return self.base_url
 
     @property
     def pid(self) -> int:
         return self.proc.pid
+
+    def worker_pids(self) -> list[int]:
+        """The worker processes (the process itself with one worker)."""
+        return [self.pid] if self.workers == 1 else child_pids(self.pid)
 
     def log_text(self) -> str:
         if not self._log.closed:
@@ -69,14 +103,19 @@ class ServerProcess:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def wait_ready(self, timeout: float = 90.0) -> None:
-        deadline = time.monotonic() + timeout
+        began = time.monotonic()
+        deadline = began + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(
                     f"server exited with {self.proc.returncode}:\n{self.log_text()[-3000:]}"
                 )
+            started = self.workers == 1 or (
+                self.log_text().count("Application startup complete.") >= self.workers
+            )
             try:
-                if httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
+                if started and httpx.get(f"{self.base_url}/readyz", timeout=2).status_code == 200:
+                    self.started_s = time.monotonic() - began
                     return
             except httpx.HTTPError:
                 pass
@@ -111,8 +150,11 @@ def start_server(
     port: int | None = None,
     access_log: bool = False,
     wait: bool = True,
+    target: str = "app.main:app",
+    ready_timeout: float = 90.0,
 ) -> ServerProcess:
-    """`uvicorn app.main:app` on 127.0.0.1 with rate limiting off; stdout+stderr to log_path."""
+    """`uvicorn app.main:app` (or `target`) on 127.0.0.1 with rate limiting off; stdout+stderr
+    to log_path (uvicorn's own lines at info, so that every worker's start can be seen)."""
     port = port or free_port()
     full_env = dict(os.environ)
     full_env.pop("TEST_DATABASE_URL", None)
@@ -130,7 +172,7 @@ def start_server(
         sys.executable,
         "-m",
         "uvicorn",
-        "app.main:app",
+        target,
         "--host",
         "127.0.0.1",
         "--port",
@@ -141,7 +183,7 @@ def start_server(
         "--timeout-worker-healthcheck",
         str(WORKER_HEALTHCHECK_SECONDS),
         "--log-level",
-        "warning",
+        "info",
         # the client address is the app's business (FORWARDED_ALLOW_IPS), not uvicorn's
         "--no-proxy-headers",
     ]
@@ -151,7 +193,7 @@ def start_server(
     proc = subprocess.Popen(
         cmd, cwd=PROJECT_ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT
     )
-    server = ServerProcess(f"http://127.0.0.1:{port}", proc, log_path, log)
+    server = ServerProcess(f"http://127.0.0.1:{port}", proc, log_path, log, workers)
     if wait:
-        server.wait_ready()
+        server.wait_ready(ready_timeout)
     return server

@@ -1,6 +1,6 @@
 """Load a synthetic directory (programmes and contact points) into a benchmark database.
 
-    python -m app.benchmarks.synthetic --programmes 10000 --contact-points 100000 \\
+    python -m bench.synthetic --programmes 10000 --contact-points 100000 \\
         --database-url sqlite:////tmp/bench.db
 
 For capacity measurements only. Every row is clearly marked: ids start with ``synthetic-``,
@@ -256,7 +256,7 @@ def load_synthetic(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m app.benchmarks.synthetic",
+        prog="python -m bench.synthetic",
         description="Load clearly marked synthetic programmes and contact points (benchmarks).",
     )
     parser.add_argument("--programmes", type=int, default=10000)
