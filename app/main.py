@@ -16,7 +16,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
 from app.core.freshness import RefreshAfterAdminWrite
-from app.core.observability import RequestContextMiddleware, configure_logging
+from app.core.observability import RequestContextMiddleware, configure_logging, flush_logs
 from app.core.openapi import complete_openapi
 from app.core.security import install_security
 from app.matching import MissCounter
@@ -105,6 +105,7 @@ def create_app(
             if purger is not None:
                 purger.cancel()
             cache.stop()
+            flush_logs()  # a worker process may end without running atexit
 
     app = FastAPI(
         title="madoguchi — やまぐち商工業 支援機関ワンストップ紹介 API",

@@ -196,3 +196,22 @@ def test_agency_detail_resolves_local_offices_like_the_match(client: TestClient)
     assert hagi["municipalities"] == ["35204"] and hagi["parent_id"] == "chambers-of-commerce"
     bad = client.get("/v1/agencies/chambers-of-commerce", params={"municipality": "東京都"})
     assert bad.status_code == 422
+
+
+def test_match_answers_have_exactly_the_documented_shape(client: TestClient) -> None:
+    """/v1/match writes its payload without validating it again: it must already be what
+    MatchResponse describes, key for key, on every labelled utterance (with and without a 市町)."""
+    from pathlib import Path
+
+    import yaml
+
+    from app.schemas.match import MatchResponse
+
+    seed = Path(__file__).resolve().parents[1] / "seed" / "eval" / "utterances.yaml"
+    items = yaml.safe_load(seed.read_text(encoding="utf-8"))["utterances"]
+    for n, item in enumerate(items):
+        body = {"text": item["text"], **({"municipality": "萩市"} if n % 2 else {})}
+        resp = client.post("/v1/match", json=body)
+        assert resp.status_code == 200 and resp.headers["content-type"] == "application/json"
+        payload = resp.json()
+        assert MatchResponse.model_validate(payload).model_dump(mode="json") == payload, item["id"]

@@ -8,8 +8,10 @@ body while nothing it lists has changed.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from hashlib import blake2b
+from typing import Any
 
 from fastapi import Request, Response
 
@@ -23,6 +25,11 @@ class Rendered:
 
     body: bytes
     etag: str
+
+
+def json_bytes(value: Any) -> bytes:
+    """Compact UTF-8 JSON, as FastAPI writes it."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def rendered(body: bytes) -> Rendered:

@@ -7,13 +7,16 @@ workers, as prometheus_client documents).
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import json
 import logging
+import logging.handlers
 import re
 import sys
 import time
 import uuid
+from queue import Queue
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
@@ -50,24 +53,60 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": REQUEST_ID.get(),
+            "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
         }
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
             entry.update(extra)
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            entry["exception"] = record.exc_text
         return json.dumps(entry, ensure_ascii=False)
 
 
+class _Enqueue(logging.handlers.QueueHandler):
+    """Hands a record to the writer thread as it is: formatting (JSON, the time) and the write
+    to stderr happen there, not on the event loop. The request id is taken now, while the
+    request's context is current."""
+
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        if not hasattr(record, "request_id"):
+            record.request_id = REQUEST_ID.get()
+        if record.exc_info:  # the traceback is formatted now: its frames may change later
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+            record.exc_info = None
+        return record
+
+
+_listener: logging.handlers.QueueListener | None = None
+
+
 def configure_logging(level: str) -> None:
+    """JSON lines on stderr, written by one background thread (a QueueListener) so that the
+    event loop only builds the record; stopped, and the queue drained, at exit."""
+    global _listener
     logger = logging.getLogger("madoguchi")
-    if not any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        logger.addHandler(handler)
+    if not any(isinstance(h, _Enqueue) for h in logger.handlers):
+        queue: Queue[logging.LogRecord] = Queue()
+        writer = logging.StreamHandler(sys.stderr)
+        writer.setFormatter(JsonFormatter())
+        _listener = logging.handlers.QueueListener(queue, writer)
+        _listener.start()
+        atexit.register(flush_logs)
+        logger.addHandler(_Enqueue(queue))
     logger.setLevel(level.upper())
     logger.propagate = False
+
+
+def flush_logs() -> None:
+    """Write every queued line now (at exit, and where a test reads the log)."""
+    global _listener
+    if _listener is not None:
+        listener, _listener = _listener, None
+        listener.stop()
+        listener.start()
+        _listener = listener
 
 
 access_log = logging.getLogger("madoguchi.access")
@@ -87,7 +126,10 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get("headers") or []).get(b"x-request-id", b"").decode("latin-1")
+        incoming = next(
+            (v.decode("latin-1") for k, v in scope.get("headers") or () if k == b"x-request-id"),
+            "",
+        )
         request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
         token = REQUEST_ID.set(request_id)
         scope[REQUEST_ID_SCOPE_KEY] = request_id
@@ -111,15 +153,17 @@ class RequestContextMiddleware:
             method = scope.get("method", "-")
             HTTP_REQUESTS.labels(method, route, str(status)).inc()
             HTTP_LATENCY.labels(method, route).observe(elapsed)
-            access_log.info(
-                "request",
-                extra={
-                    "fields": {
-                        "method": method,
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(elapsed * 1000, 2),
-                    }
-                },
-            )
+            if access_log.isEnabledFor(logging.INFO):
+                # built directly: Logger.info would look up its caller's frame every time
+                record = logging.LogRecord(
+                    access_log.name, logging.INFO, __file__, 0, "request", None, None
+                )
+                record.fields = {
+                    "method": method,
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(elapsed * 1000, 2),
+                }
+                record.request_id = request_id
+                access_log.handle(record)
             REQUEST_ID.reset(token)

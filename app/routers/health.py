@@ -51,7 +51,7 @@ def instance_id() -> str:
         }
     },
 )
-def healthz(response: Response) -> dict[str, str]:
+async def healthz(response: Response) -> dict[str, str]:
     response.headers["X-Instance-ID"] = instance_id()
     return {"status": "ok"}
 

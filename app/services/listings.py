@@ -16,7 +16,6 @@ every worker already holds and rebuilds when the directory version moves:
 
 from __future__ import annotations
 
-import json
 import math
 import threading
 from collections import OrderedDict, defaultdict
@@ -28,7 +27,7 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from app.core.caching import Rendered, rendered
+from app.core.caching import Rendered, json_bytes, rendered
 from app.core.errors import ApiError
 from app.core.pagination import PageParams
 from app.matching.snapshot import ContactPointView, DirectorySnapshot, ProgrammeView, field_values
@@ -54,7 +53,7 @@ def _json(value: Any) -> bytes:
         return value.model_dump_json().encode()
     if isinstance(value, list):
         return b"[" + b",".join(_json(v) for v in value) + b"]"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
+    return json_bytes(value)
 
 
 class _Lru(Generic[K, V]):
