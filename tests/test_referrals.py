@@ -487,3 +487,53 @@ def test_without_consent_personal_data_is_masked_before_it_is_stored(
     )
     assert changed.status_code == 200
     _assert_masked(changed.json()["history"][-1]["note"])
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {
+            "consent": False,
+            "enterprise_name": None,
+            "enterprise_contact": None,
+            "text": "山田太郎です。090-1234-5678 に連絡ください。融資の相談",
+        },
+        {"municipality": "35204", "programme_ids": ["startup-consultation"]},
+    ],
+)
+def test_the_created_referral_is_what_is_stored(
+    client: TestClient, keys: Keys, overrides: dict[str, Any]
+) -> None:
+    """The answer to a creation is built from what was written, without reading it back: it
+    must be exactly what a GET of the stored referral gives."""
+    created = create(client, keys.desk, **overrides)
+    stored = client.get(f"/v1/referrals/{created['id']}", headers=keys.desk).json()
+    assert created == stored
+    assert created["municipality_name"] == "萩市" and created["agency_name"]
+
+
+def test_a_referral_to_an_agency_created_on_another_worker_is_accepted(
+    client: TestClient, engine: Engine, keys: Keys
+) -> None:
+    """An agency this worker's snapshot does not know yet is looked up in the database."""
+    from sqlmodel import Session
+
+    from app.models import Agency
+
+    with Session(engine) as session:  # written behind the API's back: no version bump
+        session.add(
+            Agency(
+                id="agency-behind-the-snapshot",
+                name="スナップショット外の機関",
+                short_name="外の機関",
+                category="support_organisation",
+                source_section="テスト",
+            )
+        )
+        session.commit()
+    created = create(client, keys.desk, agency_id="agency-behind-the-snapshot")
+    assert created["agency_name"] == "スナップショット外の機関"
+    assert_problem(
+        client.post("/v1/referrals", headers=keys.desk, json=referral(agency_id="no-such")), 422
+    )

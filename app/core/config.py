@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         description="When set, an admin API key with exactly this secret is accepted",
     )
     SNAPSHOT_CHECK_SECONDS: float = Field(
-        default=0.5,
+        default=0.25,
         description="How often a worker asks the database whether the directory changed",
     )
     # A request that needs PostgreSQL answers within about 5 s whatever the database does (see

@@ -44,5 +44,7 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(max_length=20)
     entity_type: str = Field(max_length=40, index=True)
     entity_id: str = Field(max_length=80, index=True)
+    # The directory version this edit produced (None for writes that do not change it)
+    directory_version: int | None = Field(default=None, index=True)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

@@ -121,7 +121,12 @@ def create_referral(
     ] = None,
 ) -> ReferralDetail:
     out, replayed = service.create_referral(
-        session, principal, body, need_ids_of(directory, body.text), idempotency_key
+        session,
+        principal,
+        body,
+        need_ids_of(directory, body.text),
+        idempotency_key,
+        snapshot=directory.snapshot,
     )
     if replayed:
         response.status_code = 200

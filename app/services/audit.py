@@ -56,7 +56,7 @@ def commit_edit(
 ) -> None:
     """Finish a directory or rule edit: its audit entry and the directory version bump (which
     makes every worker rebuild its snapshot) commit in the edit's own transaction."""
-    record(
+    entry = record(
         session,
         principal,
         action=action,
@@ -65,7 +65,8 @@ def commit_edit(
         before=before,
         after=after,
     )
-    bump_directory_version(session)
+    # which version this edit made: a worker that missed it reloads only what it names
+    entry.directory_version = bump_directory_version(session)
     if not session.info.get(BATCH):
         session.commit()
 

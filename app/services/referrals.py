@@ -20,6 +20,7 @@ from app.core.concurrency import check_if_match, claim_revision, last_writer_win
 from app.core.errors import ApiError
 from app.core.pagination import Page, PageParams
 from app.matching.pii import mask_personal_data
+from app.matching.snapshot import DirectorySnapshot
 from app.models import Agency, Municipality, Need, Programme, Referral, ReferralEvent
 from app.models.common import utcnow
 from app.schemas.referrals import (
@@ -34,7 +35,7 @@ from app.schemas.referrals import (
     ReferralStatus,
 )
 from app.services.access import Principal, Scope
-from app.services.lookups import resolve_municipality
+from app.services.lookups import resolve_municipality, resolve_municipality_code
 
 
 def _visible(principal: Principal) -> Any:
@@ -123,19 +124,19 @@ def _event(
     from_status: str | None,
     to_status: str,
     note: str | None = None,
-) -> None:
-    session.add(
-        ReferralEvent(
-            referral_id=referral_id,
-            kind=kind,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            key_id=principal.key_id,
-            key_prefix=principal.prefix,
-            key_scope=principal.scope.value,
-        )
+) -> ReferralEvent:
+    event = ReferralEvent(
+        referral_id=referral_id,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        key_id=principal.key_id,
+        key_prefix=principal.prefix,
+        key_scope=principal.scope.value,
     )
+    session.add(event)
+    return event
 
 
 def _keeps_personal_data(r: Referral) -> bool:
@@ -177,15 +178,51 @@ def _replay(
     return _detail(session, row)
 
 
+def _known(snapshot: DirectorySnapshot | None, session: Session, body: ReferralCreate) -> Any:
+    """The 市町 (code, name) of a referral, its agency checked and its programmes (unique, in
+    order) checked: from the in-memory directory when it knows them (no query), else from the
+    database (an agency created a moment ago on another worker)."""
+    if snapshot is not None:
+        code = resolve_municipality_code(snapshot, body.municipality)
+        assert code is not None
+        municipality = (code, snapshot.municipalities[code].name)
+    else:
+        row = resolve_municipality(session, body.municipality)
+        municipality = (row.code, row.name)
+    known_agency = snapshot is not None and body.agency_id in snapshot.agencies
+    if not known_agency and session.get(Agency, body.agency_id) is None:
+        raise _unknown_agency(body.agency_id)
+    programme_ids = list(dict.fromkeys(body.programme_ids))
+    unknown = [p for p in programme_ids if snapshot is None or p not in snapshot.programmes]
+    if unknown:
+        found = set(session.exec(select(Programme.id).where(col(Programme.id).in_(unknown))))
+        missing = [p for p in unknown if p not in found]
+        if missing:
+            raise ApiError(422, f"制度「{'、'.join(missing[:5])}」は存在しません。")
+    return municipality, programme_ids
+
+
+def _unknown_agency(agency_id: str) -> ApiError:
+    return ApiError(
+        422,
+        f"機関「{agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
+    )
+
+
 def create_referral(
     session: Session,
     principal: Principal,
     body: ReferralCreate,
     need_ids: list[str] | None = None,
     idempotency_key: str | None = None,
+    snapshot: DirectorySnapshot | None = None,
 ) -> tuple[ReferralDetail, bool]:
     """Create a referral; with an Idempotency-Key, a retry of the same request returns the
-    referral the first try created. Returns the referral and whether it was a replay."""
+    referral the first try created. Returns the referral and whether it was a replay.
+
+    With the in-memory directory (`snapshot`) the 市町, agency and programmes are checked
+    without a query and the answer is built from what was written: the insert of the referral
+    and its first event and the commit are the only round trips."""
     fingerprint = _fingerprint(body)
     if idempotency_key is not None:
         earlier = _replay(session, principal, idempotency_key, fingerprint)
@@ -195,24 +232,13 @@ def create_referral(
         raise ApiError(
             403, "紹介を作成できるのは front_desk（市町の窓口）または admin の API キーです。"
         )
-    municipality = resolve_municipality(session, body.municipality)
-    if principal.scope is Scope.front_desk and municipality.code != principal.municipality_code:
+    (municipality_code, municipality_name), programme_ids = _known(snapshot, session, body)
+    if principal.scope is Scope.front_desk and municipality_code != principal.municipality_code:
         raise ApiError(
             403,
             f"この API キーは市町 {principal.municipality_code} の窓口用です。"
-            f"{municipality.name}からの紹介は作成できません。",
+            f"{municipality_name}からの紹介は作成できません。",
         )
-    if session.get(Agency, body.agency_id) is None:
-        raise ApiError(
-            422,
-            f"機関「{body.agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
-        )
-    programme_ids = list(dict.fromkeys(body.programme_ids))
-    if programme_ids:
-        found = set(session.exec(select(Programme.id).where(col(Programme.id).in_(programme_ids))))
-        missing = [p for p in programme_ids if p not in found]
-        if missing:
-            raise ApiError(422, f"制度「{'、'.join(missing[:5])}」は存在しません。")
     now = utcnow()
     referral = Referral(
         status=ReferralStatus.sent.value,
@@ -220,7 +246,7 @@ def create_referral(
         agency_id=body.agency_id,
         programme_ids=programme_ids,
         need_ids=need_ids,
-        municipality_code=municipality.code,
+        municipality_code=municipality_code,
         consent=body.consent,
         enterprise_name=body.enterprise_name if body.consent else None,
         enterprise_contact=body.enterprise_contact if body.consent else None,
@@ -238,16 +264,39 @@ def create_referral(
     except IntegrityError:
         # a concurrent try with the same key got there first: answer with its referral
         session.rollback()
-        assert idempotency_key is not None
-        earlier = _replay(session, principal, idempotency_key, fingerprint)
+        earlier = (
+            _replay(session, principal, idempotency_key, fingerprint)
+            if idempotency_key is not None
+            else None
+        )
         if earlier is None:
+            if session.get(Agency, body.agency_id) is None:  # removed since the snapshot
+                raise _unknown_agency(body.agency_id) from None
             raise
         return earlier, True
     assert referral.id is not None
-    _event(session, principal, referral.id, kind="created", from_status=None, to_status="sent")
+    event = _event(
+        session, principal, referral.id, kind="created", from_status=None, to_status="sent"
+    )
+    session.flush()
+    # built before the commit, from what was written (the commit would expire it all)
+    detail = ReferralDetail(
+        **_out(
+            referral,
+            {body.agency_id: _agency_name(snapshot, session, body.agency_id)},
+            {municipality_code: municipality_name},
+        ).model_dump(),
+        history=[ReferralEventOut.model_validate(event, from_attributes=True)],
+    )
     session.commit()
-    session.refresh(referral)
-    return _detail(session, referral), False
+    return detail, False
+
+
+def _agency_name(snapshot: DirectorySnapshot | None, session: Session, agency_id: str) -> str:
+    if snapshot is not None and agency_id in snapshot.agencies:
+        return snapshot.agencies[agency_id].name
+    row = session.get(Agency, agency_id)
+    return row.name if row is not None else agency_id
 
 
 def get_referral(session: Session, principal: Principal, referral_id: int) -> ReferralDetail:

@@ -12,13 +12,15 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
+from app.matching.matcher import snapshot_index
 from app.matching.snapshot import (
     ActionView,
     AgencyView,
@@ -35,6 +37,7 @@ from app.models import (
     Agency,
     AgencyMunicipality,
     AgencyRole,
+    AuditEntry,
     ContactPoint,
     ContactPointMunicipality,
     DirectoryState,
@@ -131,8 +134,11 @@ class _Rows:
         ]
         self.detail_pos = [self.pos[name] for name in details]
 
-    def rows(self, session: Session) -> Any:
-        return session.connection().execute(select(*self.table.columns).order_by(self.table.c.id))
+    def rows(self, session: Session, ids: Collection[str] | None = None) -> Any:
+        stmt = select(*self.table.columns).order_by(self.table.c.id)
+        if ids is not None:
+            stmt = stmt.where(self.table.c.id.in_(list(ids)))
+        return session.connection().execute(stmt)
 
     def values(self, row: Any) -> dict[str, Any]:
         return {name: row[i] for name, i in self.direct}
@@ -152,25 +158,35 @@ _CONTACTS = _Rows(
 )
 
 
+def _links(session: Session, key: Any, value: Any, ids: Collection[str] | None) -> Any:
+    """(row id, linked value) pairs of a link table, for the rows `ids` or for all."""
+    stmt = select(key, value)
+    if ids is not None:
+        stmt = stmt.where(col(key).in_(list(ids)))
+    return _grouped(session.exec(stmt))
+
+
 def _programme_views(
-    session: Session,
-    shared: _Shared,
-    operators: dict[Any, list[Any]],
-    actions: dict[Any, list[Any]],
-    types: dict[Any, list[Any]],
+    session: Session, shared: _Shared, ids: Collection[str] | None = None
 ) -> dict[str, ProgrammeView]:
-    measures = _grouped(
-        (pid, f"{action}.{number}")
-        for pid, action, number in session.exec(
-            select(ProgrammeMeasure.programme_id, Measure.action_number, Measure.number)
-            .join(Measure, col(Measure.id) == col(ProgrammeMeasure.measure_id))
-            .order_by(col(Measure.action_number), col(Measure.number))
-        )
+    """The views of every programme, or of those `ids` that still exist."""
+    operators = _links(session, ProgrammeOperator.programme_id, ProgrammeOperator.agency_id, ids)
+    actions = _links(session, ProgrammeAction.programme_id, ProgrammeAction.action_number, ids)
+    types = _links(
+        session, ProgrammeSupportType.programme_id, ProgrammeSupportType.support_type_code, ids
     )
+    measure_rows = (
+        select(ProgrammeMeasure.programme_id, Measure.action_number, Measure.number)
+        .join(Measure, col(Measure.id) == col(ProgrammeMeasure.measure_id))
+        .order_by(col(Measure.action_number), col(Measure.number))
+    )
+    if ids is not None:
+        measure_rows = measure_rows.where(col(ProgrammeMeasure.programme_id).in_(list(ids)))
+    measures = _grouped((pid, f"{a}.{n}") for pid, a, n in session.exec(measure_rows))
     t = _PROGRAMMES
     aliases = t.pos["aliases"]
     out: dict[str, ProgrammeView] = {}
-    for row in t.rows(session):
+    for row in t.rows(session, ids):
         values = t.values(row)
         pid = values["id"]
         values["kind"] = shared(values["kind"])
@@ -189,27 +205,30 @@ def _programme_views(
 
 
 def _contact_views(
-    session: Session, shared: _Shared, municipalities: dict[Any, list[Any]]
-) -> tuple[ContactPointView, ...]:
+    session: Session, shared: _Shared, ids: Collection[str] | None = None
+) -> dict[str, ContactPointView]:
+    """The views of every contact point (in id order), or of those `ids` that still exist."""
+    municipalities = _links(
+        session,
+        ContactPointMunicipality.contact_point_id,
+        ContactPointMunicipality.municipality_code,
+        ids,
+    )
     t = _CONTACTS
     agency, phones = t.pos["agency_id"], t.pos["phones"]
-    out: list[ContactPointView] = []
-    for row in t.rows(session):
+    out: dict[str, ContactPointView] = {}
+    for row in t.rows(session, ids):
         values = t.values(row)
         values["programme_id"] = shared(values["programme_id"])
-        out.append(
-            ContactPointView(
-                **values,
-                agency_id=shared(row[agency]),
-                phones=tuple(
-                    PhoneView(shared(p.get("label")), str(p["number"])) for p in row[phones]
-                ),
-                municipalities=shared.all(sorted(municipalities.get(values["id"], []))),
-                detail_names=CONTACT_DETAILS,
-                detail_values=t.details(row, shared),
-            )
+        out[values["id"]] = ContactPointView(
+            **values,
+            agency_id=shared(row[agency]),
+            phones=tuple(PhoneView(shared(p.get("label")), str(p["number"])) for p in row[phones]),
+            municipalities=shared.all(sorted(municipalities.get(values["id"], []))),
+            detail_names=CONTACT_DETAILS,
+            detail_values=t.details(row, shared),
         )
-    return tuple(out)
+    return out
 
 
 def build_snapshot(session: Session) -> DirectorySnapshot:
@@ -219,30 +238,11 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
     served = _grouped(
         session.exec(select(AgencyMunicipality.agency_id, AgencyMunicipality.municipality_code))
     )
-    operators = _grouped(
-        session.exec(select(ProgrammeOperator.programme_id, ProgrammeOperator.agency_id))
-    )
-    prog_actions = _grouped(
-        session.exec(select(ProgrammeAction.programme_id, ProgrammeAction.action_number))
-    )
-    prog_types = _grouped(
-        session.exec(
-            select(ProgrammeSupportType.programme_id, ProgrammeSupportType.support_type_code)
-        )
-    )
     need_actions = _grouped(session.exec(select(NeedAction.need_id, NeedAction.action_number)))
     need_agencies = _grouped(
         session.exec(
             select(NeedAgency.need_id, NeedAgency.agency_id).order_by(
                 col(NeedAgency.need_id), col(NeedAgency.position)
-            )
-        )
-    )
-    cp_municipalities = _grouped(
-        session.exec(
-            select(
-                ContactPointMunicipality.contact_point_id,
-                ContactPointMunicipality.municipality_code,
             )
         )
     )
@@ -265,7 +265,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
             a.number: ActionView(a.number, a.title, a.pillar_number)
             for a in session.exec(select(Action).order_by(col(Action.number)))
         },
-        programmes=_programme_views(session, shared, operators, prog_actions, prog_types),
+        programmes=_programme_views(session, shared),
         needs={
             n.id: view_of(
                 NeedView,
@@ -277,7 +277,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
             )
             for n in session.exec(select(Need).order_by(col(Need.id)))
         },
-        contact_points=_contact_views(session, shared, cp_municipalities),
+        contact_points=tuple(_contact_views(session, shared).values()),
         municipalities={
             m.code: MunicipalityView(m.code, m.name)
             for m in session.exec(select(Municipality).order_by(col(Municipality.code)))
@@ -294,26 +294,108 @@ class Directory:
     programme_index: SearchIndex
     extras: dict[str, Any]
     listings: Listings
+    patched: bool = False  # the previous generation with some rows read again, not a full build
 
 
 ExtraBuilder = Callable[[Session, DirectorySnapshot], dict[str, Any]]
 
 
-def build_directory(session: Session, extra_builders: list[ExtraBuilder]) -> Directory:
-    snapshot = build_snapshot(session)
-    agency_index = SearchIndex(
-        (a.id, [a.name, a.short_name, *a.aliases, a.name_en, a.role_label, a.description])
-        for a in session.exec(select(Agency).order_by(col(Agency.id)))
-    )
-    programme_index = SearchIndex(
-        (g.id, [g.name, *g.aliases, g.details.get("status_note"), g.description])
-        for g in snapshot.programmes.values()
-    )
+def _assemble(
+    session: Session,
+    snapshot: DirectorySnapshot,
+    extra_builders: list[ExtraBuilder],
+    agency_index: SearchIndex | None = None,
+    programme_index: SearchIndex | None = None,
+) -> Directory:
+    """Everything derived from a snapshot (reusing the indexes given, which are unchanged)."""
+    if agency_index is None:
+        agency_index = SearchIndex(
+            (a.id, [a.name, a.short_name, *a.aliases, a.name_en, a.role_label, a.description])
+            for a in session.exec(select(Agency).order_by(col(Agency.id)))
+        )
+    if programme_index is None:
+        programme_index = SearchIndex(
+            (g.id, [g.name, *g.aliases, g.details.get("status_note"), g.description])
+            for g in snapshot.programmes.values()
+        )
     extras: dict[str, Any] = {}
     for builder in extra_builders:
         extras.update(builder(session, snapshot))
     listings = Listings(session, snapshot, agency_index, programme_index)
+    snapshot_index(snapshot)  # the matcher's lookups, built here rather than on a request
     return Directory(snapshot, agency_index, programme_index, extras, listings)
+
+
+def build_directory(session: Session, extra_builders: list[ExtraBuilder]) -> Directory:
+    return _assemble(session, build_snapshot(session), extra_builders)
+
+
+# Edits a worker applies to its directory row by row (see `edits_since`); any other edit, a
+# version without an audit entry (seeding, a bulk load) or more rows than this rebuild it all.
+PATCHABLE = frozenset({"programme", "contact_point"})
+MAX_PATCHED_ROWS = 500
+
+
+def edits_since(session: Session, version: int, upto: int) -> dict[str, set[str]] | None:
+    """The programmes and contact points that the versions after `version` up to `upto` edited,
+    from the audit entries those edits wrote with their version; None when that is not known
+    for every one of those versions, or when one of them edited something else."""
+    if upto <= version:
+        return None
+    rows = session.exec(
+        select(AuditEntry.directory_version, AuditEntry.entity_type, AuditEntry.entity_id).where(
+            col(AuditEntry.directory_version) > version,
+            col(AuditEntry.directory_version) <= upto,
+        )
+    ).all()
+    if {v for v, _, _ in rows} != set(range(version + 1, upto + 1)):
+        return None
+    changed: dict[str, set[str]] = defaultdict(set)
+    for _, kind, key in rows:
+        if kind not in PATCHABLE:
+            return None
+        changed[kind].add(key)
+    if sum(len(keys) for keys in changed.values()) > MAX_PATCHED_ROWS:
+        return None
+    return changed
+
+
+def patch_directory(
+    session: Session,
+    current: Directory,
+    version: int,
+    changed: dict[str, set[str]],
+    extra_builders: list[ExtraBuilder],
+) -> Directory | None:
+    """The current directory with the edited programmes and contact points read again (added,
+    changed or removed), and what derives from them rebuilt; None when a full build is needed
+    (a programme was removed: its contact points may have changed with it)."""
+    old = current.snapshot
+    shared = _Shared()
+    programmes = old.programmes
+    edited = changed.get("programme", set())
+    if edited:
+        fresh = _programme_views(session, shared, edited)
+        if edited - fresh.keys():
+            return None
+        programmes = dict(sorted({**old.programmes, **fresh}.items()))
+    contacts = old.contact_points
+    touched = changed.get("contact_point", set())
+    if touched:
+        found = _contact_views(session, shared, touched)
+        kept = [c for c in old.contact_points if c.id not in touched]
+        contacts = tuple(sorted([*kept, *found.values()], key=attrgetter("id")))
+    snapshot = dataclasses.replace(
+        old, version=version, programmes=programmes, contact_points=contacts
+    )
+    directory = _assemble(
+        session,
+        snapshot,
+        extra_builders,
+        agency_index=current.agency_index,
+        programme_index=None if edited else current.programme_index,
+    )
+    return dataclasses.replace(directory, patched=True)
 
 
 class DirectoryCache:
@@ -452,7 +534,7 @@ class DirectoryCache:
                 return
             started = time.perf_counter()
             try:
-                directory = build_directory(session, self._extra_builders)
+                directory = self._next(session, current, version)
             except SQLAlchemyError:
                 raise
             except Exception:
@@ -466,10 +548,23 @@ class DirectoryCache:
             self._directory = directory
             self._unbuildable_version = None
             log.info(
-                "directory snapshot rebuilt at version %s in %.0f ms",
+                "directory snapshot %s at version %s in %.0f ms",
+                "patched" if directory.patched else "rebuilt",
                 version,
                 (time.perf_counter() - started) * 1000,
             )
+
+    def _next(self, session: Session, current: Directory | None, version: int) -> Directory:
+        """The directory at `version`: the current one patched row by row when only programmes
+        and contact points were edited since (a fraction of a second with 100k contact points),
+        otherwise built again."""
+        if current is not None:
+            changed = edits_since(session, current.snapshot.version, version)
+            if changed is not None:
+                patched = patch_directory(session, current, version, changed, self._extra_builders)
+                if patched is not None:
+                    return patched
+        return build_directory(session, self._extra_builders)
 
     def invalidate(self) -> None:
         self._next_check = 0.0
