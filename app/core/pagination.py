@@ -24,7 +24,7 @@ class PageParams(BaseModel):
     offset: int
 
 
-def page_params(
+async def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="1ページの件数（最大200）")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="先頭から読み飛ばす件数")] = 0,
 ) -> PageParams:
