@@ -13,6 +13,8 @@ def test_request_id_is_taken_or_generated(client: TestClient) -> None:
     hostile = client.get("/healthz", headers={"X-Request-ID": "<script>" + "x" * 300})
     assert hostile.headers["x-request-id"] != "<script>" + "x" * 300
     assert len(hostile.headers["x-request-id"]) == 32
+    ids = {client.get("/healthz").headers["x-request-id"] for _ in range(50)}
+    assert len(ids) == 50 and generated.headers["x-request-id"] not in ids
 
 
 def test_errors_carry_the_request_id_too(client: TestClient) -> None:
