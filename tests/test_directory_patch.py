@@ -48,7 +48,12 @@ def test_programme_and_contact_point_edits_patch_the_directory(
     served = assert_same_as_a_full_build(client, engine)
     assert served.patched
     url = f"/v1/admin/programmes/{programme['id']}"
-    edit = {"name": unique("パッチ確認の融資"), "kind": "loan", "actions": [12], "aliases": ["別名"]}
+    edit = {
+        "name": unique("パッチ確認の融資"),
+        "kind": "loan",
+        "actions": [12],
+        "aliases": ["別名"],
+    }
     assert client.patch(url, headers=admin, json=edit).status_code == 200
     served = assert_same_as_a_full_build(client, engine)
     assert served.patched and served.snapshot.programmes[programme["id"]].kind == "loan"

@@ -177,16 +177,24 @@ class _SnapshotIndex:
 
 
 _index_lock = threading.Lock()
-_index_cache: list[tuple[DirectorySnapshot, _SnapshotIndex]] = []
-_INDEX_CACHE_SIZE = 4
 _CANDIDATE_KEYS = 2048
 
 
 def snapshot_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
+    """The matcher's lookups for a snapshot, built once and kept on the snapshot itself (so
+    they go when it goes: an old directory of 100k contact points is not held by a cache)."""
+    found: _SnapshotIndex | None = snapshot.derived.get("index")
+    if found is not None:
+        return found
     with _index_lock:
-        for snap, idx in _index_cache:
-            if snap is snapshot:
-                return idx
+        found = snapshot.derived.get("index")
+        if found is None:
+            found = _build_index(snapshot)
+            snapshot.derived["index"] = found
+        return found
+
+
+def _build_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
     children: dict[str, list[str]] = defaultdict(list)
     for a in snapshot.agencies.values():
         if a.parent_id:
@@ -238,9 +246,6 @@ def snapshot_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
         ),
         municipality_codes=codes,
     )
-    with _index_lock:
-        _index_cache.append((snapshot, idx))
-        del _index_cache[:-_INDEX_CACHE_SIZE]
     return idx
 
 

@@ -130,6 +130,10 @@ class DirectorySnapshot:
     contact_points: tuple[ContactPointView, ...]
     municipalities: dict[str, MunicipalityView]
     support_type_by_code: dict[str, SupportTypeView] = field(init=False)
+    # What the matcher derives from this snapshot (its lookups), kept with it and gone with it;
+    # not copied by dataclasses.replace (init=False): a patched snapshot derives its own.
+    derived: dict[str, Any] = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "support_type_by_code", {st.code: st for st in self.support_types})
+        object.__setattr__(self, "derived", {})
