@@ -18,6 +18,7 @@ from app.schemas.directory import (
     AgencyDetail,
     AgencySummary,
     ContactPointOut,
+    LocalOfficeOut,
     MunicipalityOut,
     RoleMatrixOut,
     SupportTypeOut,
@@ -110,7 +111,10 @@ def agency(
 ) -> AgencyDetail:
     detail = service.get_agency(session, agency_id)
     if municipality is not None:
-        detail.local_offices = local_offices_of(directory, agency_id, municipality)
+        detail.local_offices = [
+            LocalOfficeOut.model_validate(office)
+            for office in local_offices_of(directory, agency_id, municipality)
+        ]
     row = session.get(Agency, agency_id)
     if row is not None:
         response.headers["ETag"] = etag(row.revision)
