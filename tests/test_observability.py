@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -48,3 +49,32 @@ def test_metrics_count_routes_and_match_outcomes(client: TestClient) -> None:
     )
     assert route >= 2
     assert _sample(text, "madoguchi_snapshot_version") >= 1
+
+
+def test_access_lines_are_json_with_the_request_id(
+    client: TestClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+    import logging
+
+    from app.core.observability import ACCESS_LOG, access_log
+
+    ACCESS_LOG.flush()
+    capsys.readouterr()
+    client.get("/v1/support-types", headers={"X-Request-ID": "access-line-1"})
+    ACCESS_LOG.flush()
+    lines = [json.loads(x) for x in capsys.readouterr().err.splitlines() if x.startswith("{")]
+    mine = [x for x in lines if x.get("request_id") == "access-line-1"]
+    assert len(mine) == 1
+    line = mine[0]
+    assert line["logger"] == "madoguchi.access" and line["status"] == 200
+    assert line["route"] == "/v1/support-types" and line["method"] == "GET"
+    assert line["duration_ms"] >= 0 and line["time"][:2] == "20"
+    level = access_log.level
+    access_log.setLevel(logging.WARNING)
+    try:
+        client.get("/v1/support-types", headers={"X-Request-ID": "access-line-2"})
+        ACCESS_LOG.flush()
+        assert "access-line-2" not in capsys.readouterr().err
+    finally:
+        access_log.setLevel(level)
