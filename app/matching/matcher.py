@@ -80,6 +80,9 @@ SPECIFICITY_BONUS = 0.05  # per extra token of the matched pattern
 # A hit in a clause that only gives background (売上が落ちて、) weighs this much of itself when
 # another clause says what the owner wants (〜したい, 〜してほしい).
 BACKGROUND_FACTOR = 0.7
+_PREDICATE_POS = frozenset({"動詞", "形容詞"})
+# A hit followed in its clause by a hit of another need (the head comes last) weighs this much.
+MODIFIER_FACTOR = 0.95
 # The terms of a sequence pattern stand at most this many words apart.
 MAX_SEQUENCE_GAP = 6
 # A general need (経営の相談) said beside a specific one weighs this much of its score.
@@ -242,6 +245,7 @@ class Analysis:
     vague: bool  # a vague term (相談, 困る …) was said
     private: bool  # an everyday-life term (住宅ローン, 年金 …) was said
     business: bool  # a business-context word (店, 会社, 商売 …) was said
+    tokens: tuple[Token, ...] = ()
 
 
 def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
@@ -295,6 +299,10 @@ def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) ->
         if nt.text.startswith("たく", begin) and nt.text[max(0, begin - 2) : begin] in _SUFFERED:
             continue
         at = next((i for i, t in enumerate(tokens) if t.end > begin), len(tokens))
+        # A cue that begins inside a verb is part of that verb: いらん in はいらん (売掛が入らん)
+        # is no refusal. (Inside a noun it still is one: 不必要.)
+        if at < len(tokens) and tokens[at].begin < begin and tokens[at].pos == "動詞":
+            continue
         clause = tokens[at].clause if at < len(tokens) else nt.clause_count - 1
         cues.append(_Cue(clause, at, bool(kind & KIND_CONTRAST)))
 
@@ -345,13 +353,16 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
         if first < 0 or last < 0 or tokens[first].clause != tokens[last].clause:
             continue
         # A dictionary word is not cut: 新しい商品 does not hide 意匠 (アタラシ|イ・ショウ|ヒン).
-        if (tokens[first].trusted and start_idx > 0 and owner[start_idx - 1] == first) or (
-            tokens[last].trusted and end_idx + 1 < len(owner) and owner[end_idx + 1] == last
+        # Nor is a loanword: ドローン does not hide ローン.
+        whole_first = tokens[first].trusted or tokens[first].loanword
+        whole_last = tokens[last].trusted or tokens[last].loanword
+        if (whole_first and start_idx > 0 and owner[start_idx - 1] == first) or (
+            whole_last and end_idx + 1 < len(owner) and owner[end_idx + 1] == last
         ):
             continue
         if (
             first == last
-            and tokens[first].trusted
+            and whole_first
             and not (tokens[first].before_suru and compiled.reading_suru[key])
         ):
             continue
@@ -447,7 +458,7 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     hits = [h for h in hits if h.clause in asks or not compiled.rules[h.rule_index].wanted_only]
     wanted = {h.clause for h in hits if not h.negated and h.clause in asks}
     background = frozenset(range(nt.clause_count)) - asks if wanted else frozenset()
-    return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business)
+    return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business, tokens)
 
 
 def best_analysis(text: str, compiled: CompiledRules) -> tuple[NormalizedText, Analysis]:
@@ -510,8 +521,27 @@ def _rule_matches(analysis: Analysis, compiled: CompiledRules) -> list[_RuleMatc
     for h in analysis.hits:
         grouped[h.rule_index].append(h)
 
+    # Japanese puts the head last: in 若い者を共同で育てられる団体を作りたい, the verb phrase
+    # before 団体を作る only describes it. A hit that ends on a verb or adjective and is
+    # followed, in its clause, by a hit of another need weighs MODIFIER_FACTOR of itself.
+    # (融資と試験: nouns side by side are two needs, not one describing the other.)
+    tokens = analysis.tokens
+    need_of = [compiled.rules[h.rule_index].need for h in analysis.hits]
+    modifiers = {
+        i
+        for i, h in enumerate(analysis.hits)
+        if h.end < len(tokens)
+        and tokens[h.end].pos in _PREDICATE_POS
+        and any(
+            o.clause == h.clause and o.start > h.end and need_of[j] != need_of[i]
+            for j, o in enumerate(analysis.hits)
+        )
+    }
+    factor = {id(h): MODIFIER_FACTOR for i, h in enumerate(analysis.hits) if i in modifiers}
+
     def weight(h: _Hit) -> float:
-        return BACKGROUND_FACTOR if h.clause in analysis.background else 1.0
+        w = BACKGROUND_FACTOR if h.clause in analysis.background else 1.0
+        return w * factor.get(id(h), 1.0)
 
     out = []
     for ri in sorted(grouped):

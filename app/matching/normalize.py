@@ -78,6 +78,7 @@ def to_katakana(text: str) -> str:
 _KATAKANA_TO_HIRAGANA = {c + 0x60: c for c in range(0x3041, 0x3097)}
 _HIRAGANA_WORD = re.compile(r"^[\u3041-\u3096ー]{2,}$")
 _INFLECTING_POS = frozenset({"動詞", "形容詞"})
+_ICHIDAN = ("上一段", "下一段", "カ行変格")
 _PREDICATE_POS = frozenset({("動詞",), ("形容詞",), ("助動詞",), ("形状詞",)})
 # Voiced and semi-voiced kana to their plain forms: ガ→カ, ブ/プ→フ.
 _DEVOICE = str.maketrans(
@@ -107,6 +108,9 @@ class Token:
     # 改行したい is 開業したい (the commonest slip of kana-kanji conversion).
     before_suru: bool = False
     sahen: bool = False  # a noun that takes する (名詞 サ変可能)
+    # A dictionary loanword of three katakana or more: no term is read inside it (ドローン does
+    # not hide ローン), as none is inside a trusted word.
+    loanword: bool = False
     # Clauses joined by a mere comma (親父の会社、俺が継ぐ) form one stretch: a term sequence may
     # run across the comma, negation may not.
     stretch: int = 0
@@ -192,6 +196,31 @@ def fold(text: str) -> str:
     return display_form(text).lower()[:MAX_INPUT_CHARS]
 
 
+# Yamaguchi (and western Japan) forms that Sudachi cuts wrongly, rewritten letter for letter into
+# the standard form of the same length, so every offset stays valid for the evidence:
+# 〜ちょる (している: 困っちょる as 困っ+ちょ+る+ん, a negation), 〜ちょらん (していない), 〜ちょります
+# (しております), 〜ちょった / 〜ちょって (しとった), and the reason particle けえ / けー (から:
+# 食えんけえ is 食えんから, not a suffix). Only after a kana (a verb's stem or じゃ), so that
+# ちょっと and ケーキ stay as they are.
+_SPOKEN = (
+    (re.compile(r"(?<=[ぁ-ゖ])ちょらん"), "ていない"),
+    (re.compile(r"(?<=[ぁ-ゖ])ちょる"), "ている"),
+    (re.compile(r"(?<=[ぁ-ゖ])ちょり"), "ており"),
+    (re.compile(r"(?<=[ぁ-ゖ])ちょっ(?=[たて])"), "とっ"),
+    (re.compile(r"(?<=[ぁ-ゖ])け[えぇー](?![ぁ-ゖァ-ヺー])"), "から"),
+    (re.compile(r"(?<=[ぁ-ゖ])け[えぇー](?=[ねのよなさ](?![ぁ-ゖ]))"), "から"),
+)
+
+
+def spoken_to_standard(folded: str) -> str:
+    """Dialect forms of `folded` in their standard spelling, same length (see _SPOKEN)."""
+    if "ちょ" not in folded and "け" not in folded:
+        return folded
+    for pattern, standard in _SPOKEN:
+        folded = pattern.sub(standard, folded)
+    return folded
+
+
 class Normalizer:
     """Creates the Sudachi tokenizer once; thread-safe; keeps a bounded LRU cache."""
 
@@ -204,11 +233,11 @@ class Normalizer:
         self._cache_size = max(0, cache_size)
 
     def fold(self, text: str) -> str:
-        return fold(text)
+        return spoken_to_standard(fold(text))
 
     def normalize(self, text: str) -> NormalizedText:
         display = display_form(text)
-        folded = display.lower()[:MAX_INPUT_CHARS]
+        folded = spoken_to_standard(display.lower()[:MAX_INPUT_CHARS])
         with self._lock:
             hit = self._cache.get(display)
             if hit is not None:
@@ -324,10 +353,31 @@ class Normalizer:
                     begin=m.begin(),
                     end=m.end(),
                     trusted=not m.is_oov() and len(surface) > 1 and bool(_KANJI.search(surface)),
+                    loanword=not m.is_oov() and len(surface) > 2 and bool(KATAKANA.match(surface)),
                     sahen=pos[2] == "サ変可能",
                     stretch=stretch,
                 )
             )
+            # 売れんのよ, 足りんけど, 来んのよ: Sudachi reads an ichidan verb with a final ん as
+            # its contracted dictionary form (売れる), where owners who speak western Japanese
+            # mean the negative (売れない); the ん stands for ない.
+            if (
+                pos[5] == "連体形-撥音便"
+                and pos[4].startswith(_ICHIDAN)
+                and surface.endswith("ん")
+                and _KANJI.search(surface) is not None
+            ):
+                tokens.append(
+                    replace(
+                        tokens[-1],
+                        surface="ん",
+                        norm="ない",
+                        pos="助動詞",
+                        begin=m.end() - 1,
+                        trusted=False,
+                        sahen=False,
+                    )
+                )
         return NormalizedText(
             folded,
             tuple(tokens),

@@ -139,6 +139,46 @@ def test_dialect_negation_and_want(
     )
 
 
+def test_yamaguchi_forms_are_read_in_their_standard_spelling(normalizer: Normalizer) -> None:
+    # 〜ちょる is している (not ちょ + る + a negative ん), けえ is から (a reason that ends the
+    # clause), and an ichidan verb with a final ん is its negative (売れんのよ = 売れないのよ).
+    nt = normalizer.normalize("在庫がはけちょらんけえ、品物が売れんのよ")
+    assert nt.text == "在庫がはけていないから、品物が売れんのよ"[: len(nt.text)]
+    norms = [t.norm for t in nt.tokens]
+    assert norms[norms.index("売れる") + 1] == "ない"
+    assert nt.clause_count >= 3
+    # ちょっと stays ちょっと; a verb in its plain form stays positive
+    assert "ちょっと" in normalizer.normalize("ちょっと聞きたい").text
+    assert "ない" not in [t.norm for t in normalizer.normalize("客は来るんよ").tokens]
+
+
+def test_dialect_forms_keep_the_need(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    assert "human-resources" in positive(
+        "職人が足りんけえ、若いのを育てたいっちゃ", seed_rules, seed_snapshot
+    )
+    assert "management-improvement" in positive(
+        "近頃は客が来んのよ、どねえかならんかね", seed_rules, seed_snapshot
+    )
+
+
+def test_no_word_is_read_inside_a_loanword_or_a_verb(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # ドローン does not hide ローン (a loan): a dictionary loanword is read as one word
+    assert "loan" not in positive("ドローンで農薬をまく仕事を広げたい", seed_rules, seed_snapshot)
+    # いらん inside はいらん (入らん, money does not come in) is no refusal
+    assert negated("ｳﾘｶｹｷﾝｶﾞ ﾊｲﾗﾝ ｼﾊﾗｲｶﾞ ｷﾋﾞｼｲ", seed_rules, seed_snapshot) == []
+
+
+def test_an_employee_s_own_wages_are_everyday_life(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    r = match_need("バイト先の給料が払われていないんですが", seed_rules, seed_snapshot)
+    assert not r.matched and not r.support_types
+
+
 # --- scope -------------------------------------------------------------------------------
 
 
@@ -209,6 +249,24 @@ def test_same_words_matched_by_two_rules_do_not_add_up(
     r = match_need("融資と試験の相談", compiled, tiny_snapshot)
     by_id = {n.id: n.score for n in r.needs}
     assert by_id["loan"] == 0.6  # not 1 - 0.4 * 0.5 = 0.8
+    assert r.needs[0].id == "tech"
+
+
+def test_what_a_verb_phrase_describes_is_the_head(
+    normalizer: Normalizer, tmp_path: Path, tiny_snapshot: DirectorySnapshot
+) -> None:
+    rules_dir, lex = write_rules(
+        tmp_path,
+        "rules:\n"
+        "  - {id: t.people, need: tech, patterns: [[職人, 育てる]], weight: 0.8}\n"
+        "  - {id: t.group, need: start, patterns: [[会社, 作る]], weight: 0.8}\n",
+    )
+    compiled = compile_rules(load_rules(rules_dir, lex), normalizer)
+    # the company is what is wanted; training craftsmen only describes it
+    r = match_need("職人を育てる会社を作りたい", compiled, tiny_snapshot)
+    assert r.needs[0].id == "start"
+    # said the other way round, training is the head
+    r = match_need("会社を作って職人を育てたい", compiled, tiny_snapshot)
     assert r.needs[0].id == "tech"
 
 
