@@ -783,8 +783,15 @@ def _questions(
     """Never a dead end: a text that sounds like a business matter (a vague term such as
     相談 or どうしたら, a business word such as 店 or 商売, or only negated needs) but names no
     need gets the clarifying questions. Everyday life (住宅ローン, 年金) and texts with nothing
-    of a business (今日の天気) get none: they are out of scope."""
-    if any(not n.negated for n in needs):
+    of a business (今日の天気) get none: they are out of scope.
+
+    A general need (経営の相談) said as a worry or a topic, with nothing wanted or asked
+    (商売のことで困っちょるんよ, 事業のことで悩んでいます), is kept and asked about as well: the
+    desk still has to learn what the matter is."""
+    positive = [n for n in needs if not n.negated]
+    if positive and not (
+        all(n.need.general for n in positive) and not (nt.desires or nt.questions)
+    ):
         return ()
     if analysis.private and not analysis.business:
         return ()

@@ -211,6 +211,56 @@ def test_never_a_dead_end_for_a_business_matter(
     assert not weather.matched and not weather.clarifying_questions
 
 
+def test_a_general_worry_is_kept_and_asked_about(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # a worry about the business, nothing asked: the general need stays, and the desk asks
+    r = match_need("会社の経営のことで悩んじょるんです", seed_rules, seed_snapshot)
+    assert r.matched and r.clarifying_questions
+    # asked for in so many words, the general need needs no question
+    r = match_need("経営について専門家の意見がほしい", seed_rules, seed_snapshot)
+    assert r.matched and not r.clarifying_questions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "こんにちは、初めて来たんですが",
+        "先週ファクスで問い合わせた件です",
+        "役場でここで聞けと言われまして",
+    ],
+)
+def test_a_desk_opener_gets_questions(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot, text: str
+) -> None:
+    assert match_need(text, seed_rules, seed_snapshot).clarifying_questions
+
+
+def test_something_already_done_is_not_asked_for(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    text = "創業の手続きはもう済んでいて、今は仕入れ先との取引条件で困っています"
+    assert "start-business" not in positive(text, seed_rules, seed_snapshot)
+    assert "subcontracting" in positive(text, seed_rules, seed_snapshot)
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("この前の大雨で店が水に浸かったので、次は止まらないように備えておきたい", "bcp"),
+        ("自家製のジャム、どこで売ればいいのかさっぱり", "market-expansion"),
+        ("塗装した部品がなぜか変色するので見てほしい", "technical-consultation"),
+        ("月末の支払いがきびしくて、どうにかならんかね", "cash-flow"),
+        ("昔ながらのどんぶり勘定をやめたい", "management-consultation"),
+        ("アーケードの通りに人を呼び戻したい", "shopping-street"),
+    ],
+)
+def test_situations_described_reach_their_need(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot, text: str, need: str
+) -> None:
+    assert need in positive(text, seed_rules, seed_snapshot)[:2]
+
+
 # --- ranking ------------------------------------------------------------------------------
 
 
