@@ -211,6 +211,16 @@ def test_never_a_dead_end_for_a_business_matter(
     assert not weather.matched and not weather.clarifying_questions
 
 
+def test_a_person_who_collapses_is_no_bankruptcy(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    text = "父が倒れたので、私が店の経営を見ることになりました"
+    assert "management-improvement" not in positive(text, seed_rules, seed_snapshot)
+    assert "management-improvement" in positive(
+        "取引先が倒れて売掛金が回収できない", seed_rules, seed_snapshot
+    ) or "cash-flow" in positive("取引先が倒れて売掛金が回収できない", seed_rules, seed_snapshot)
+
+
 def test_a_general_worry_is_kept_and_asked_about(
     seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
 ) -> None:
@@ -253,6 +263,11 @@ def test_something_already_done_is_not_asked_for(
         ("月末の支払いがきびしくて、どうにかならんかね", "cash-flow"),
         ("昔ながらのどんぶり勘定をやめたい", "management-consultation"),
         ("アーケードの通りに人を呼び戻したい", "shopping-street"),
+        ("うちのロゴをパクられたみたいで腹が立つ", "intellectual-property"),
+        ("会社の柱を建設から介護の仕事に変えていきたい", "management-innovation"),
+        ("同業の民宿で法人格のある組織を作りたい", "organization"),
+        ("畑で採れたかぼちゃを使ってスープを作って売りたい", "agri-commerce-collaboration"),
+        ("うちの和牛でレトルトカレーを作れんかね", "agri-commerce-collaboration"),
     ],
 )
 def test_situations_described_reach_their_need(
