@@ -42,6 +42,7 @@ from app.matching.normalize import (
     alternative_spellings,
     devoiced,
     display_form,
+    loose_reading,
 )
 from app.matching.result import (
     ActionMatch,
@@ -324,11 +325,28 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
     # Rendaku never voices a word's first sound, so a match found only in the devoiced form must
     # begin as read and differ inside (シキ[グ]リ), not at its start (ガイテン is no カイテン).
     plain = devoiced(reading)
-    found = [(end_idx, key, False) for end_idx, key in automaton.iter(reading)]
+    found = [(end_idx, key, False, False) for end_idx, key in automaton.iter(reading)]
     if plain != reading:
-        found += [(end_idx, key, True) for end_idx, key in automaton.iter(plain)]
-    for end_idx, key, via_plain in found:
+        found += [(end_idx, key, True, False) for end_idx, key in automaton.iter(plain)]
+    # Kana typed in a hurry (ほしよきん, しようひん, ほうむぺえじ): the loose forms meet, but only
+    # over kana the owner typed (no dictionary word in kanji or katakana), and not where the
+    # loosening changed the first sound (ガイテン is still no カイテン).
+    loose = loose_reading(reading)
+    if compiled.loose_automaton is not None:
+        found += [
+            (end_idx, key, False, True) for end_idx, key in compiled.loose_automaton.iter(loose)
+        ]
+    for end_idx, key, via_plain, via_loose in found:
         start_idx = end_idx - compiled.reading_lengths[key] + 1
+        if via_loose and (
+            reading[start_idx] != loose[start_idx]
+            or any(
+                tokens[i].trusted or tokens[i].loanword
+                for i in owner[start_idx : end_idx + 1]
+                if i >= 0
+            )
+        ):
+            continue
         if via_plain and (
             reading[start_idx] != plain[start_idx]
             or reading[start_idx : end_idx + 1] == plain[start_idx : end_idx + 1]

@@ -79,6 +79,7 @@ _KATAKANA_TO_HIRAGANA = {c + 0x60: c for c in range(0x3041, 0x3097)}
 _HIRAGANA_WORD = re.compile(r"^[\u3041-\u3096ー]{2,}$")
 _INFLECTING_POS = frozenset({"動詞", "形容詞"})
 _ICHIDAN = ("上一段", "下一段", "カ行変格")
+_LONG_MARKS = frozenset("ー〜～")
 _PREDICATE_POS = frozenset({("動詞",), ("形容詞",), ("助動詞",), ("形状詞",)})
 # Voiced and semi-voiced kana to their plain forms: ガ→カ, ブ/プ→フ.
 _DEVOICE = str.maketrans(
@@ -91,6 +92,36 @@ def devoiced(reading: str) -> str:
     """A katakana reading without voicing marks: compounds gain them (資金繰り is read
     シキングリ, its parts シキン+クリ), so the text's reading is also matched in this form."""
     return reading.translate(_DEVOICE)
+
+
+_SMALL_KANA = str.maketrans("ァィゥェォャュョッヮ", "アイウエオヤユヨツワ")
+_VOWEL_OF = {
+    ch: vowel
+    for vowel, row in (
+        ("ア", "アカサタナハマヤラワ"),
+        ("イ", "イキシチニヒミリ"),
+        ("ウ", "ウクスツヌフムユル"),
+        ("エ", "エケセテネヘメレ"),
+        ("オ", "オコソトノホモヨロヲ"),
+    )
+    for ch in row
+}
+
+
+def loose_reading(reading: str) -> str:
+    """A katakana reading as typed in a hurry, same length: without voicing marks (ほしよきん),
+    small kana written large (しようひん), and long vowels however spelt (ほうむぺえじ,
+    ホームページ, こうじょう all meet): ー and an オ-row + ウ or エ-row + イ become the vowel."""
+    chars = list(devoiced(reading).translate(_SMALL_KANA))
+    for i in range(1, len(chars)):
+        before = _VOWEL_OF.get(chars[i - 1])
+        if before and (
+            chars[i] == "ー"
+            or (chars[i] == "ウ" and before == "オ")
+            or (chars[i] == "イ" and before == "エ")
+        ):
+            chars[i] = before
+    return "".join(chars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +343,11 @@ class Normalizer:
                 stretch += 1
                 continue
             if pos[0] in _DROP_POS:
+                # a long-vowel mark Sudachi cut off a kana word (ぺー|じ) still belongs to its
+                # reading: ほーむぺーじ is read ホームページ
+                if pos[0] == "補助記号" and surface and set(surface) <= _LONG_MARKS and tokens:
+                    reading.append("ー" * len(surface))
+                    reading_tokens.extend([len(tokens) - 1] * len(surface))
                 if pos[0] == "助詞":
                     if pos[1] == "終助詞" and surface in _QUESTION_PARTICLES:
                         questions.add(clause)

@@ -47,6 +47,30 @@ def test_kana_and_wrong_kanji_reach_the_rules_through_readings(
     assert need in positive(text, seed_rules, seed_snapshot)
 
 
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        ("ほしよきんのもうしこみをしたい", "grants"),  # じょ typed without its mark, small ょ large
+        ("せつひとうしのゆうしをうけたい", "loan"),  # び without its mark
+        ("ほーむぺーじをつくりたい", "it-adoption"),  # long vowels as ー
+        ("ほうむぺえじをつくりたい", "it-adoption"),  # ... and as う, え
+    ],
+)
+def test_kana_typed_in_a_hurry_meets_the_rules_loosely(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot, text: str, need: str
+) -> None:
+    assert need in positive(text, seed_rules, seed_snapshot)
+
+
+def test_loose_readings_need_length_and_typed_kana(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # a short loose reading does not collide (せいと is not 精度), and a word Sudachi knows in
+    # kanji or katakana is not loosened into another (政府 is no 補助)
+    assert "technical-consultation" not in positive("せいとをしりたい", seed_rules, seed_snapshot)
+    assert positive("星の写真を撮るのが趣味です", seed_rules, seed_snapshot) == []
+
+
 def test_a_real_word_is_not_read_as_its_homophone(
     seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
 ) -> None:
