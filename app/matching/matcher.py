@@ -42,6 +42,7 @@ from app.matching.normalize import (
     alternative_spellings,
     devoiced,
     display_form,
+    is_kana,
     loose_reading,
 )
 from app.matching.result import (
@@ -285,6 +286,7 @@ def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
 # What comes before たくない when it is something that would happen to the owner (passive or
 # a misfortune): されたくない, 盗まれたくない, 潰れたくない.
 _SUFFERED = frozenset({"され", "られ", "まれ", "ぶれ", "潰れ"})
+_MANAGES = ("済", "すむ", "すみ", "すん")
 
 
 def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) -> None:
@@ -298,6 +300,9 @@ def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) ->
         # 〜されたくない, 潰れたくない: a wish that something not happen to the owner (to be
         # copied, to go under), which asks for help; not a refusal of it.
         if nt.text.startswith("たく", begin) and nt.text[max(0, begin - 2) : begin] in _SUFFERED:
+            continue
+        # 〜ずに済む / 〜ないで済む: managing to avoid something is the wish itself, no refusal
+        if nt.text.startswith(_MANAGES, end + 1):
             continue
         at = next((i for i, t in enumerate(tokens) if t.end > begin), len(tokens))
         # A cue that begins inside a verb is part of that verb: いらん in はいらん (売掛が入らん)
@@ -341,7 +346,7 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
         if via_loose and (
             reading[start_idx] != loose[start_idx]
             or any(
-                tokens[i].trusted or tokens[i].loanword
+                not is_kana(tokens[i].surface) or tokens[i].loanword
                 for i in owner[start_idx : end_idx + 1]
                 if i >= 0
             )
@@ -469,8 +474,12 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     for h in hits:
         if compiled.rules[h.rule_index].negation is Negation.scoped:
             # after the hit, or on its last word when the hit is a sequence (店を|もたない)
+            # (but not when that last word is the hit's own negative: 仕事を止めずに続けたい
+            # wants [仕事, 止める, ず], the ずに does not refuse it)
             h.negated = any(
-                cl == h.clause and (at > h.end or h.start < at == h.end) for cl, at in targets
+                cl == h.clause
+                and (at > h.end or (h.start < at == h.end and tokens[at].norm != "ない"))
+                for cl, at in targets
             )
     asks = nt.desires | nt.questions  # 〜したい, 〜してください, 〜はありますか
     hits = [h for h in hits if h.clause in asks or not compiled.rules[h.rule_index].wanted_only]

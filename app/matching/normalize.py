@@ -108,6 +108,14 @@ _VOWEL_OF = {
 }
 
 
+def is_kana(text: str) -> bool:
+    """Whether `text` is written in kana only (what the owner typed without converting)."""
+    return not _KANJI.search(text) and not _NOT_KANA.search(text)
+
+
+_NOT_KANA = re.compile(r"[^\u3041-\u30ffー]")
+
+
 def loose_reading(reading: str) -> str:
     """A katakana reading as typed in a hurry, same length: without voicing marks (ほしよきん),
     small kana written large (しようひん), and long vowels however spelt (ほうむぺえじ,

@@ -69,6 +69,10 @@ def test_loose_readings_need_length_and_typed_kana(
     # kanji or katakana is not loosened into another (政府 is no 補助)
     assert "technical-consultation" not in positive("せいとをしりたい", seed_rules, seed_snapshot)
     assert positive("星の写真を撮るのが趣味です", seed_rules, seed_snapshot) == []
+    # nor does a loose reading run over kanji, however short the words (県や国 is no 原薬)
+    assert "medical-industry" not in positive(
+        "県や国の制度で人を育てたい", seed_rules, seed_snapshot
+    )
 
 
 def test_a_real_word_is_not_read_as_its_homophone(
@@ -121,6 +125,19 @@ def test_a_question_with_nai_is_not_a_refusal(
     r = match_need(text, seed_rules, seed_snapshot)
     assert r.matched, text
     assert not any(n.negated for n in r.needs), text
+
+
+def test_without_a_loan_negates_the_loan_only(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # 〜せずに / 〜借りずに / 〜なしで: what is done without is not wanted, the rest is
+    text = "銀行から借りずに、新しい冷凍庫を入れる方法はないですか"
+    assert "loan" not in positive(text, seed_rules, seed_snapshot)
+    assert "equipment-introduction" in positive(text, seed_rules, seed_snapshot)
+    # ... but 止めずに済む is the wish itself, not a refusal
+    assert "bcp" in positive(
+        "停電が起きても店を止めずに済む備えをしたい", seed_rules, seed_snapshot
+    )
 
 
 @pytest.mark.parametrize(
