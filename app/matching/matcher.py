@@ -287,6 +287,8 @@ def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
 # a misfortune): されたくない, 盗まれたくない, 潰れたくない.
 _SUFFERED = frozenset({"され", "られ", "まれ", "ぶれ", "潰れ"})
 _MANAGES = ("済", "すむ", "すみ", "すん")
+# After a verb: someone else does it for the owner (〜てもらう, 〜ていただく, 〜てほしい).
+_DONE_BY_OTHERS = frozenset({"貰う", "頂く", "て欲しい"})
 
 
 def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) -> None:
@@ -482,7 +484,17 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
                 for cl, at in targets
             )
     asks = nt.desires | nt.questions  # 〜したい, 〜してください, 〜はありますか
-    hits = [h for h in hits if h.clause in asks or not compiled.rules[h.rule_index].wanted_only]
+    # A wanted_only rule reads the owner's own plan: 若い人に店を出してもらいたい wants someone
+    # else to open a shop (〜てもらう, 〜てほしい after the hit), which is no start-up of the owner.
+    hits = [
+        h
+        for h in hits
+        if not compiled.rules[h.rule_index].wanted_only
+        or (
+            h.clause in asks
+            and not (h.end + 1 < len(tokens) and tokens[h.end + 1].norm in _DONE_BY_OTHERS)
+        )
+    ]
     wanted = {h.clause for h in hits if not h.negated and h.clause in asks}
     background = frozenset(range(nt.clause_count)) - asks if wanted else frozenset()
     return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business, tokens)

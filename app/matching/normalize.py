@@ -384,6 +384,20 @@ class Normalizer:
             # [資金, 欲しい] does not read 資金の計画を立ててほしい as 資金が欲しい.
             if norm == "欲しい" and previous[1:2] == ("接続助詞",):
                 norm = "て欲しい"
+            # 回らんかもしれん: after a verb's irrealis form ん is a negative, not the classical
+            # volitional Sudachi reads there (む)
+            if surface == "ん" and norm == "む" and previous[5:6] == ("未然形-一般",):
+                norm = "ない"
+            # やり方, 売り方: a verb's stem + 方 is a noun (a way of doing), not the verb: 店の
+            # やり方 is no plan to run a shop
+            if (
+                surface == "方"
+                and pos[0] == "接尾辞"
+                and tokens
+                and previous[:1] == ("動詞",)
+                and previous[5:6] == ("連用形-一般",)
+            ):
+                tokens[-1] = replace(tokens[-1], norm=tokens[-1].norm + "方")
             if m.normalized_form() in _DESIRE_NORMS:
                 desires.add(clause)
             if tokens and m.normalized_form() == "為る" and tokens[-1].end == m.begin():

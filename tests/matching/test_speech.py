@@ -204,6 +204,28 @@ def test_dialect_forms_keep_the_need(
     )
 
 
+def test_a_way_of_doing_and_an_irrealis_n_are_read_right(normalizer: Normalizer) -> None:
+    # やり方 is a noun (a way of doing), not the verb やる
+    assert "遣る" not in [t.norm for t in normalizer.normalize("工場のやり方を変えたい").tokens]
+    # 回らんかも: ん after the irrealis is a negative (Sudachi reads a classical む there)
+    norms = [t.norm for t in normalizer.normalize("来月は支払いが回らんかもしれん").tokens]
+    assert norms[norms.index("回る") + 1] == "ない"
+
+
+def test_someone_else_opening_a_shop_is_no_start_up_of_the_owner(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    text = "空き店舗に若い人に店を出してもらいたいんです"
+    assert "start-business" not in positive(text, seed_rules, seed_snapshot)
+    assert "shopping-street" in positive(text, seed_rules, seed_snapshot)
+    # the owner's own plan still is one
+    assert "start-business" in positive("来年、駅前に店を出したい", seed_rules, seed_snapshot)
+    # and a shop's way of doing things is no plan to run one
+    assert "start-business" not in positive(
+        "売上が落ちたので店のやり方を見てほしい", seed_rules, seed_snapshot
+    )
+
+
 def test_no_word_is_read_inside_a_loanword_or_a_verb(
     seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
 ) -> None:
