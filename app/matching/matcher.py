@@ -485,7 +485,8 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
             )
     asks = nt.desires | nt.questions  # 〜したい, 〜してください, 〜はありますか
     # A wanted_only rule reads the owner's own plan: 若い人に店を出してもらいたい wants someone
-    # else to open a shop (〜てもらう, 〜てほしい after the hit), which is no start-up of the owner.
+    # else to open a shop (〜てもらう, 〜てほしい after the hit), and in 食品会社と一緒に加工品を
+    # 作りたい the company is a partner (Xと), not what the owner will set up.
     hits = [
         h
         for h in hits
@@ -493,6 +494,7 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
         or (
             h.clause in asks
             and not (h.end + 1 < len(tokens) and tokens[h.end + 1].norm in _DONE_BY_OTHERS)
+            and not (h.end > h.start and nt.text.startswith("と", tokens[h.start].end))
         )
     ]
     wanted = {h.clause for h in hits if not h.negated and h.clause in asks}

@@ -218,6 +218,10 @@ def test_someone_else_opening_a_shop_is_no_start_up_of_the_owner(
     text = "空き店舗に若い人に店を出してもらいたいんです"
     assert "start-business" not in positive(text, seed_rules, seed_snapshot)
     assert "shopping-street" in positive(text, seed_rules, seed_snapshot)
+    # a company one works with (Xと一緒に) is a partner, not a company to set up
+    text = "漁協で獲れた魚を使って、町の水産会社と一緒に干物を作りたい"
+    assert "start-business" not in positive(text, seed_rules, seed_snapshot)
+    assert "agri-commerce-collaboration" in positive(text, seed_rules, seed_snapshot)
     # the owner's own plan still is one
     assert "start-business" in positive("来年、駅前に店を出したい", seed_rules, seed_snapshot)
     # and a shop's way of doing things is no plan to run one
@@ -331,6 +335,9 @@ def test_something_already_done_is_not_asked_for(
         ("同業の民宿で法人格のある組織を作りたい", "organization"),
         ("畑で採れたかぼちゃを使ってスープを作って売りたい", "agri-commerce-collaboration"),
         ("うちの和牛でレトルトカレーを作れんかね", "agri-commerce-collaboration"),
+        ("鋳物の新しい製法を開発して不良を減らしたい", "technological-innovation"),
+        ("萩焼の伝統を活かしたアクセサリーを作ってみたい", "regional-resources"),
+        ("経費の見直しを専門家に手伝ってほしい", "management-improvement"),
     ],
 )
 def test_situations_described_reach_their_need(
