@@ -288,6 +288,13 @@ def test_a_person_who_collapses_is_no_bankruptcy(
     ) or "cash-flow" in positive("取引先が倒れて売掛金が回収できない", seed_rules, seed_snapshot)
 
 
+def test_a_site_search_goes_to_the_location_office(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    r = match_need("配送の拠点にする用地を探していて、周南あたりで", seed_rules, seed_snapshot)
+    assert "pref-business-location-office" in [a.id for a in r.agencies[:3]]
+
+
 def test_a_general_worry_is_kept_and_asked_about(
     seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
 ) -> None:
