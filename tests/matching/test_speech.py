@@ -345,6 +345,8 @@ def test_something_already_done_is_not_asked_for(
         ("鋳物の新しい製法を開発して不良を減らしたい", "technological-innovation"),
         ("萩焼の伝統を活かしたアクセサリーを作ってみたい", "regional-resources"),
         ("経費の見直しを専門家に手伝ってほしい", "management-improvement"),
+        ("本業だけでは先細りなので、何か新しいことを始めたい", "management-innovation"),
+        ("うちの窯は三十年ものでもう限界、入れ替えの見積もりを取った", "equipment-introduction"),
     ],
 )
 def test_situations_described_reach_their_need(
