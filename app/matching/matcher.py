@@ -676,7 +676,7 @@ def score_needs(
 
 
 def rank_support_types(
-    needs: list[NeedScore], snapshot: DirectorySnapshot
+    needs: list[NeedScore], snapshot: DirectorySnapshot, refused: frozenset[str] = frozenset()
 ) -> tuple[SupportTypeMatch, ...]:
     """Support types by the needs that express them. A type a rule lists besides its need's
     own counts only where no need of that type was said: 開業資金 is a start-up first."""
@@ -690,7 +690,12 @@ def rank_support_types(
                     contrib[st].append(rm.strength * EXTRA_SUPPORT_FACTOR * n.score / n.raw)
     order = {st.code: st.order for st in snapshot.support_types}
     scores = {code: _combine(v) for code, v in contrib.items() if code in order}
-    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), order[kv[0]]))
+    # A kind of support the owner turned down (`refused`: これ以上借りるつもりはない) ranks after
+    # the others the text calls for: machines bought without a loan are a matter of leasing and
+    # management, not of financing.
+    ranked = sorted(
+        scores.items(), key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]])
+    )
     return tuple(
         SupportTypeMatch(code, snapshot.support_type_by_code[code].name, _r(score))
         for code, score in ranked
@@ -884,7 +889,15 @@ def match_need(
     positive = [n for n in need_rows if not n.negated]
     index = snapshot_index(snapshot)
 
-    support_types = rank_support_types(positive, snapshot)
+    # A kind of support turned down (a negated need's type) gives way, unless a need asked for
+    # has that type and no other kind its rules could be served by (会社をたたまずに立て直す:
+    # not closing down, yet 経営基盤安定 all the same).
+    refused = frozenset(n.need.support_type for n in need_rows if n.negated) - frozenset(
+        n.need.support_type
+        for n in positive
+        if not any(st != n.need.support_type for rm in n.used for st in rm.rule.support_types)
+    )
+    support_types = rank_support_types(positive, snapshot, refused)
     action_ranking = rank_actions(positive, snapshot)
     code = index.municipality_codes.get(municipality.strip()) if municipality else None
     agencies = with_local_offices(

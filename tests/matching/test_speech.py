@@ -140,6 +140,20 @@ def test_without_a_loan_negates_the_loan_only(
     )
 
 
+def test_a_kind_of_support_turned_down_gives_way(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # no more borrowing, yet a machine: the financing kind ranks after another that serves it
+    r = match_need(
+        "借金はもう増やしたくないけど、古くなった機械は入れ替えたい", seed_rules, seed_snapshot
+    )
+    assert "equipment-introduction" in [n.id for n in r.needs if not n.negated]
+    assert r.support_types[0].code != "finance"
+    # but a need with no other kind keeps its own, negation or not
+    r = match_need("店をたたまずに、借金を減らして立て直したい", seed_rules, seed_snapshot)
+    assert r.support_types[0].code == "management_stability"
+
+
 @pytest.mark.parametrize(
     ("text", "no", "yes"),
     [
