@@ -4,17 +4,22 @@ actions and contact points, with reasons that name the rule and the matched word
 Stages (each a function with a small dataclass between them):
 1. ``analyse``: rule hits in the token stream and in the reading stream (kana, wrong kanji of
    the right sound), negation cues (not in a question; a contrast AではなくB negates A only and
-   ends a term sequence), vague terms, everyday-life terms (hits inside them are dropped);
+   ends a term sequence), vague terms, everyday-life terms (hits inside them are dropped).
+   Readings are also matched loosely (voicing marks, small kana, long vowels) over typed kana;
+   a wanted_only rule keeps only the owner's own plan (not 〜てもらう, not a partner Xと);
 2. ``score_needs``: need = noisy-or of its non-negated rules (negated if all its hits are); a
-   general need (経営の相談) said beside a specific one counts GENERAL_NEED_FACTOR of itself;
+   general need (経営の相談) said beside a specific one counts GENERAL_NEED_FACTOR of itself; a
+   verb phrase that only describes a later need's words counts MODIFIER_FACTOR of itself;
 3. ``rank_support_types`` (extra types a rule lists count half, and only where no need of that
-   type was said), ``rank_actions`` (need.actions x 0.8, rule.actions x 0.9),
+   type was said; a type the owner turned down ranks after the others), ``rank_actions``
+   (need.actions x 0.8, rule.actions x 0.9),
    ``rank_agencies`` (every agency holding the need's support type in the role matrix gets
    score x (0.35 + 0.45 x position bonus if the need lists it); others only through a rule's
    ``agency_boosts``), ``rank_programmes`` (rule.programmes x 0.9, plus programmes of the top
    3 actions whose support types meet the matched ones x 0.45);
 4. clarifying questions whenever no need was found (never a dead end), unless only everyday
-   life was said; contact points (``_contacts``).
+   life was said, and beside a general need said as a worry with nothing asked; contact points
+   (``_contacts``).
 All scores are in [0, 1], combined by noisy-or, rounded to 4 decimals, ties broken by id.
 """
 
