@@ -24,7 +24,7 @@ from typing import Any
 
 import ahocorasick
 
-from app.matching.normalize import Normalizer
+from app.matching.normalize import Normalizer, loose_reading
 from app.matching.rules import (
     ClarifyingQuestion,
     NeedVocabulary,
@@ -47,6 +47,8 @@ KIND_BUSINESS = 32  # a word that puts the text in a business (店, 会社, 従�
 
 # A reading shorter than this is not keyed: ユウシ (3) is, ミセ (2) is not.
 MIN_READING_CHARS = 3
+# A loose reading (normalize.loose_reading) collides more easily: it is keyed from this length.
+MIN_LOOSE_READING_CHARS = 4
 # In reading_terms, the reading of a vague term (ソウダン) rather than of a rule term.
 VAGUE_READING = -1
 
@@ -86,6 +88,9 @@ class CompiledRules:
     vocabularies: dict[str, NeedVocabulary]
     term_count: int
     key_count: int
+    # the same readings in their loose form (normalize.loose_reading), over the loose form of
+    # the text's reading: value = index into reading_terms
+    loose_automaton: ahocorasick.Automaton | None = None
 
     @property
     def rule_count(self) -> int:
@@ -218,6 +223,7 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
     automaton.make_automaton()
 
     reading_automaton = None
+    loose_automaton = None
     reading_terms: list[tuple[int, ...]] = []
     reading_lengths: list[int] = []
     reading_suru: list[bool] = []
@@ -229,6 +235,20 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
             reading_lengths.append(len(reading))
             reading_suru.append(reading in suru_readings)
         reading_automaton.make_automaton()
+        loose_index: dict[str, set[int]] = {}
+        for reading, i in zip(sorted(reading_index), range(len(reading_terms)), strict=True):
+            loose = loose_reading(reading)
+            if loose != reading and len(loose) >= MIN_LOOSE_READING_CHARS:
+                loose_index.setdefault(loose, set()).add(i)
+        if loose_index:
+            loose_automaton = ahocorasick.Automaton()
+            for loose, indexes in sorted(loose_index.items()):
+                terms = sorted({t for i in indexes for t in reading_terms[i]})
+                loose_automaton.add_word(loose, len(reading_terms))
+                reading_terms.append(tuple(terms))
+                reading_lengths.append(len(loose))
+                reading_suru.append(any(reading_suru[i] for i in indexes))
+            loose_automaton.make_automaton()
 
     return CompiledRules(
         normalizer=normalizer,
@@ -239,6 +259,7 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
         key_token_len=tuple(key_len),
         patterns_by_first_term={k: tuple(v) for k, v in by_first.items()},
         reading_automaton=reading_automaton,
+        loose_automaton=loose_automaton,
         cue_automaton=cue_automaton if cue_kinds else None,
         reading_terms=tuple(reading_terms),
         reading_lengths=tuple(reading_lengths),

@@ -4,17 +4,22 @@ actions and contact points, with reasons that name the rule and the matched word
 Stages (each a function with a small dataclass between them):
 1. ``analyse``: rule hits in the token stream and in the reading stream (kana, wrong kanji of
    the right sound), negation cues (not in a question; a contrast AではなくB negates A only and
-   ends a term sequence), vague terms, everyday-life terms (hits inside them are dropped);
+   ends a term sequence), vague terms, everyday-life terms (hits inside them are dropped).
+   Readings are also matched loosely (voicing marks, small kana, long vowels) over typed kana;
+   a wanted_only rule keeps only the owner's own plan (not 〜てもらう, not a partner Xと);
 2. ``score_needs``: need = noisy-or of its non-negated rules (negated if all its hits are); a
-   general need (経営の相談) said beside a specific one counts GENERAL_NEED_FACTOR of itself;
+   general need (経営の相談) said beside a specific one counts GENERAL_NEED_FACTOR of itself; a
+   verb phrase that only describes a later need's words counts MODIFIER_FACTOR of itself;
 3. ``rank_support_types`` (extra types a rule lists count half, and only where no need of that
-   type was said), ``rank_actions`` (need.actions x 0.8, rule.actions x 0.9),
+   type was said; a type the owner turned down ranks after the others), ``rank_actions``
+   (need.actions x 0.8, rule.actions x 0.9),
    ``rank_agencies`` (every agency holding the need's support type in the role matrix gets
    score x (0.35 + 0.45 x position bonus if the need lists it); others only through a rule's
    ``agency_boosts``), ``rank_programmes`` (rule.programmes x 0.9, plus programmes of the top
    3 actions whose support types meet the matched ones x 0.45);
 4. clarifying questions whenever no need was found (never a dead end), unless only everyday
-   life was said; contact points (``_contacts``).
+   life was said, and beside a general need said as a worry with nothing asked; contact points
+   (``_contacts``).
 All scores are in [0, 1], combined by noisy-or, rounded to 4 decimals, ties broken by id.
 """
 
@@ -42,6 +47,8 @@ from app.matching.normalize import (
     alternative_spellings,
     devoiced,
     display_form,
+    is_kana,
+    loose_reading,
 )
 from app.matching.result import (
     ActionMatch,
@@ -80,6 +87,9 @@ SPECIFICITY_BONUS = 0.05  # per extra token of the matched pattern
 # A hit in a clause that only gives background (売上が落ちて、) weighs this much of itself when
 # another clause says what the owner wants (〜したい, 〜してほしい).
 BACKGROUND_FACTOR = 0.7
+_PREDICATE_POS = frozenset({"動詞", "形容詞"})
+# A hit followed in its clause by a hit of another need (the head comes last) weighs this much.
+MODIFIER_FACTOR = 0.95
 # The terms of a sequence pattern stand at most this many words apart.
 MAX_SEQUENCE_GAP = 6
 # A general need (経営の相談) said beside a specific one weighs this much of its score.
@@ -279,6 +289,7 @@ class Analysis:
     vague: bool  # a vague term (相談, 困る …) was said
     private: bool  # an everyday-life term (住宅ローン, 年金 …) was said
     business: bool  # a business-context word (店, 会社, 商売 …) was said
+    tokens: tuple[Token, ...] = ()
 
 
 def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
@@ -317,6 +328,9 @@ def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
 # What comes before たくない when it is something that would happen to the owner (passive or
 # a misfortune): されたくない, 盗まれたくない, 潰れたくない.
 _SUFFERED = frozenset({"され", "られ", "まれ", "ぶれ", "潰れ"})
+_MANAGES = ("済", "すむ", "すみ", "すん")
+# After a verb: someone else does it for the owner (〜てもらう, 〜ていただく, 〜てほしい).
+_DONE_BY_OTHERS = frozenset({"貰う", "頂く", "て欲しい"})
 
 
 def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) -> None:
@@ -331,7 +345,14 @@ def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) ->
         # copied, to go under), which asks for help; not a refusal of it.
         if nt.text.startswith("たく", begin) and nt.text[max(0, begin - 2) : begin] in _SUFFERED:
             continue
+        # 〜ずに済む / 〜ないで済む: managing to avoid something is the wish itself, no refusal
+        if nt.text.startswith(_MANAGES, end + 1):
+            continue
         at = next((i for i, t in enumerate(tokens) if t.end > begin), len(tokens))
+        # A cue that begins inside a verb is part of that verb: いらん in はいらん (売掛が入らん)
+        # is no refusal. (Inside a noun it still is one: 不必要.)
+        if at < len(tokens) and tokens[at].begin < begin and tokens[at].pos == "動詞":
+            continue
         clause = tokens[at].clause if at < len(tokens) else nt.clause_count - 1
         cues.append(_Cue(clause, at, bool(kind & KIND_CONTRAST)))
 
@@ -353,11 +374,28 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
     # Rendaku never voices a word's first sound, so a match found only in the devoiced form must
     # begin as read and differ inside (シキ[グ]リ), not at its start (ガイテン is no カイテン).
     plain = devoiced(reading)
-    found = [(end_idx, key, False) for end_idx, key in automaton.iter(reading)]
+    found = [(end_idx, key, False, False) for end_idx, key in automaton.iter(reading)]
     if plain != reading:
-        found += [(end_idx, key, True) for end_idx, key in automaton.iter(plain)]
-    for end_idx, key, via_plain in found:
+        found += [(end_idx, key, True, False) for end_idx, key in automaton.iter(plain)]
+    # Kana typed in a hurry (ほしよきん, しようひん, ほうむぺえじ): the loose forms meet, but only
+    # over kana the owner typed (no dictionary word in kanji or katakana), and not where the
+    # loosening changed the first sound (ガイテン is still no カイテン).
+    loose = loose_reading(reading)
+    if compiled.loose_automaton is not None:
+        found += [
+            (end_idx, key, False, True) for end_idx, key in compiled.loose_automaton.iter(loose)
+        ]
+    for end_idx, key, via_plain, via_loose in found:
         start_idx = end_idx - compiled.reading_lengths[key] + 1
+        if via_loose and (
+            reading[start_idx] != loose[start_idx]
+            or any(
+                not is_kana(tokens[i].surface) or tokens[i].loanword
+                for i in owner[start_idx : end_idx + 1]
+                if i >= 0
+            )
+        ):
+            continue
         if via_plain and (
             reading[start_idx] != plain[start_idx]
             or reading[start_idx : end_idx + 1] == plain[start_idx : end_idx + 1]
@@ -382,13 +420,16 @@ def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> 
         if first < 0 or last < 0 or tokens[first].clause != tokens[last].clause:
             continue
         # A dictionary word is not cut: 新しい商品 does not hide 意匠 (アタラシ|イ・ショウ|ヒン).
-        if (tokens[first].trusted and start_idx > 0 and owner[start_idx - 1] == first) or (
-            tokens[last].trusted and end_idx + 1 < len(owner) and owner[end_idx + 1] == last
+        # Nor is a loanword: ドローン does not hide ローン.
+        whole_first = tokens[first].trusted or tokens[first].loanword
+        whole_last = tokens[last].trusted or tokens[last].loanword
+        if (whole_first and start_idx > 0 and owner[start_idx - 1] == first) or (
+            whole_last and end_idx + 1 < len(owner) and owner[end_idx + 1] == last
         ):
             continue
         if (
             first == last
-            and tokens[first].trusted
+            and whole_first
             and not (tokens[first].before_suru and compiled.reading_suru[key])
         ):
             continue
@@ -477,14 +518,30 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     for h in hits:
         if compiled.rules[h.rule_index].negation is Negation.scoped:
             # after the hit, or on its last word when the hit is a sequence (店を|もたない)
+            # (but not when that last word is the hit's own negative: 仕事を止めずに続けたい
+            # wants [仕事, 止める, ず], the ずに does not refuse it)
             h.negated = any(
-                cl == h.clause and (at > h.end or h.start < at == h.end) for cl, at in targets
+                cl == h.clause
+                and (at > h.end or (h.start < at == h.end and tokens[at].norm != "ない"))
+                for cl, at in targets
             )
     asks = nt.desires | nt.questions  # 〜したい, 〜してください, 〜はありますか
-    hits = [h for h in hits if h.clause in asks or not compiled.rules[h.rule_index].wanted_only]
+    # A wanted_only rule reads the owner's own plan: 若い人に店を出してもらいたい wants someone
+    # else to open a shop (〜てもらう, 〜てほしい after the hit), and in 食品会社と一緒に加工品を
+    # 作りたい the company is a partner (Xと), not what the owner will set up.
+    hits = [
+        h
+        for h in hits
+        if not compiled.rules[h.rule_index].wanted_only
+        or (
+            h.clause in asks
+            and not (h.end + 1 < len(tokens) and tokens[h.end + 1].norm in _DONE_BY_OTHERS)
+            and not (h.end > h.start and nt.text.startswith("と", tokens[h.start].end))
+        )
+    ]
     wanted = {h.clause for h in hits if not h.negated and h.clause in asks}
     background = frozenset(range(nt.clause_count)) - asks if wanted else frozenset()
-    return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business)
+    return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business, tokens)
 
 
 def best_analysis(text: str, compiled: CompiledRules) -> tuple[NormalizedText, Analysis]:
@@ -547,8 +604,27 @@ def _rule_matches(analysis: Analysis, compiled: CompiledRules) -> list[_RuleMatc
     for h in analysis.hits:
         grouped[h.rule_index].append(h)
 
+    # Japanese puts the head last: in 若い者を共同で育てられる団体を作りたい, the verb phrase
+    # before 団体を作る only describes it. A hit that ends on a verb or adjective and is
+    # followed, in its clause, by a hit of another need weighs MODIFIER_FACTOR of itself.
+    # (融資と試験: nouns side by side are two needs, not one describing the other.)
+    tokens = analysis.tokens
+    need_of = [compiled.rules[h.rule_index].need for h in analysis.hits]
+    modifiers = {
+        i
+        for i, h in enumerate(analysis.hits)
+        if h.end < len(tokens)
+        and tokens[h.end].pos in _PREDICATE_POS
+        and any(
+            o.clause == h.clause and o.start > h.end and need_of[j] != need_of[i]
+            for j, o in enumerate(analysis.hits)
+        )
+    }
+    factor = {id(h): MODIFIER_FACTOR for i, h in enumerate(analysis.hits) if i in modifiers}
+
     def weight(h: _Hit) -> float:
-        return BACKGROUND_FACTOR if h.clause in analysis.background else 1.0
+        w = BACKGROUND_FACTOR if h.clause in analysis.background else 1.0
+        return w * factor.get(id(h), 1.0)
 
     out = []
     for ri in sorted(grouped):
@@ -642,7 +718,7 @@ def score_needs(
 
 
 def rank_support_types(
-    needs: list[NeedScore], snapshot: DirectorySnapshot
+    needs: list[NeedScore], snapshot: DirectorySnapshot, refused: frozenset[str] = frozenset()
 ) -> tuple[SupportTypeMatch, ...]:
     """Support types by the needs that express them. A type a rule lists besides its need's
     own counts only where no need of that type was said: 開業資金 is a start-up first."""
@@ -656,7 +732,12 @@ def rank_support_types(
                     contrib[st].append(rm.strength * EXTRA_SUPPORT_FACTOR * n.score / n.raw)
     order = {st.code: st.order for st in snapshot.support_types}
     scores = {code: _combine(v) for code, v in contrib.items() if code in order}
-    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), order[kv[0]]))
+    # A kind of support the owner turned down (`refused`: これ以上借りるつもりはない) ranks after
+    # the others the text calls for: machines bought without a loan are a matter of leasing and
+    # management, not of financing.
+    ranked = sorted(
+        scores.items(), key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]])
+    )
     return tuple(
         SupportTypeMatch(code, snapshot.support_type_by_code[code].name, _r(score))
         for code, score in ranked
@@ -793,8 +874,15 @@ def _questions(
     """Never a dead end: a text that sounds like a business matter (a vague term such as
     相談 or どうしたら, a business word such as 店 or 商売, or only negated needs) but names no
     need gets the clarifying questions. Everyday life (住宅ローン, 年金) and texts with nothing
-    of a business (今日の天気) get none: they are out of scope."""
-    if any(not n.negated for n in needs):
+    of a business (今日の天気) get none: they are out of scope.
+
+    A general need (経営の相談) said as a worry or a topic, with nothing wanted or asked
+    (商売のことで困っちょるんよ, 事業のことで悩んでいます), is kept and asked about as well: the
+    desk still has to learn what the matter is."""
+    positive = [n for n in needs if not n.negated]
+    if positive and not (
+        all(n.need.general for n in positive) and not (nt.desires or nt.questions)
+    ):
         return ()
     if analysis.private and not analysis.business:
         return ()
@@ -846,7 +934,15 @@ def match_need(
     positive = [n for n in need_rows if not n.negated]
     index = snapshot_index(snapshot)
 
-    support_types = rank_support_types(positive, snapshot)
+    # A kind of support turned down (a negated need's type) gives way, unless a need asked for
+    # has that type and no other kind its rules could be served by (会社をたたまずに立て直す:
+    # not closing down, yet 経営基盤安定 all the same).
+    refused = frozenset(n.need.support_type for n in need_rows if n.negated) - frozenset(
+        n.need.support_type
+        for n in positive
+        if not any(st != n.need.support_type for rm in n.used for st in rm.rule.support_types)
+    )
+    support_types = rank_support_types(positive, snapshot, refused)
     action_ranking = rank_actions(positive, snapshot)
     code = index.municipality_codes.get(municipality.strip()) if municipality else None
     agencies = with_local_offices(

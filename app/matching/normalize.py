@@ -78,6 +78,8 @@ def to_katakana(text: str) -> str:
 _KATAKANA_TO_HIRAGANA = {c + 0x60: c for c in range(0x3041, 0x3097)}
 _HIRAGANA_WORD = re.compile(r"^[\u3041-\u3096ー]{2,}$")
 _INFLECTING_POS = frozenset({"動詞", "形容詞"})
+_ICHIDAN = ("上一段", "下一段", "カ行変格")
+_LONG_MARKS = frozenset("ー〜～")
 _PREDICATE_POS = frozenset({("動詞",), ("形容詞",), ("助動詞",), ("形状詞",)})
 # Voiced and semi-voiced kana to their plain forms: ガ→カ, ブ/プ→フ.
 _DEVOICE = str.maketrans(
@@ -90,6 +92,44 @@ def devoiced(reading: str) -> str:
     """A katakana reading without voicing marks: compounds gain them (資金繰り is read
     シキングリ, its parts シキン+クリ), so the text's reading is also matched in this form."""
     return reading.translate(_DEVOICE)
+
+
+_SMALL_KANA = str.maketrans("ァィゥェォャュョッヮ", "アイウエオヤユヨツワ")
+_VOWEL_OF = {
+    ch: vowel
+    for vowel, row in (
+        ("ア", "アカサタナハマヤラワ"),
+        ("イ", "イキシチニヒミリ"),
+        ("ウ", "ウクスツヌフムユル"),
+        ("エ", "エケセテネヘメレ"),
+        ("オ", "オコソトノホモヨロヲ"),
+    )
+    for ch in row
+}
+
+
+def is_kana(text: str) -> bool:
+    """Whether `text` is written in kana only (what the owner typed without converting)."""
+    return not _KANJI.search(text) and not _NOT_KANA.search(text)
+
+
+_NOT_KANA = re.compile(r"[^\u3041-\u30ffー]")
+
+
+def loose_reading(reading: str) -> str:
+    """A katakana reading as typed in a hurry, same length: without voicing marks (ほしよきん),
+    small kana written large (しようひん), and long vowels however spelt (ほうむぺえじ,
+    ホームページ, こうじょう all meet): ー and an オ-row + ウ or エ-row + イ become the vowel."""
+    chars = list(devoiced(reading).translate(_SMALL_KANA))
+    for i in range(1, len(chars)):
+        before = _VOWEL_OF.get(chars[i - 1])
+        if before and (
+            chars[i] == "ー"
+            or (chars[i] == "ウ" and before == "オ")
+            or (chars[i] == "イ" and before == "エ")
+        ):
+            chars[i] = before
+    return "".join(chars)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +147,9 @@ class Token:
     # 改行したい is 開業したい (the commonest slip of kana-kanji conversion).
     before_suru: bool = False
     sahen: bool = False  # a noun that takes する (名詞 サ変可能)
+    # A dictionary loanword of three katakana or more: no term is read inside it (ドローン does
+    # not hide ローン), as none is inside a trusted word.
+    loanword: bool = False
     # Clauses joined by a mere comma (親父の会社、俺が継ぐ) form one stretch: a term sequence may
     # run across the comma, negation may not.
     stretch: int = 0
@@ -192,6 +235,31 @@ def fold(text: str) -> str:
     return display_form(text).lower()[:MAX_INPUT_CHARS]
 
 
+# Yamaguchi (and western Japan) forms that Sudachi cuts wrongly, rewritten letter for letter into
+# the standard form of the same length, so every offset stays valid for the evidence:
+# 〜ちょる (している: 困っちょる as 困っ+ちょ+る+ん, a negation), 〜ちょらん (していない), 〜ちょります
+# (しております), 〜ちょった / 〜ちょって (しとった), and the reason particle けえ / けー (から:
+# 食えんけえ is 食えんから, not a suffix). Only after a kana (a verb's stem or じゃ), so that
+# ちょっと and ケーキ stay as they are.
+_SPOKEN = (
+    (re.compile(r"(?<=[ぁ-ゖ])ちょらん"), "ていない"),
+    (re.compile(r"(?<=[ぁ-ゖ])ちょる"), "ている"),
+    (re.compile(r"(?<=[ぁ-ゖ])ちょり"), "ており"),
+    (re.compile(r"(?<=[ぁ-ゖ])ちょっ(?=[たて])"), "とっ"),
+    (re.compile(r"(?<=[ぁ-ゖ])け[えぇー](?![ぁ-ゖァ-ヺー])"), "から"),
+    (re.compile(r"(?<=[ぁ-ゖ])け[えぇー](?=[ねのよなさ](?![ぁ-ゖ]))"), "から"),
+)
+
+
+def spoken_to_standard(folded: str) -> str:
+    """Dialect forms of `folded` in their standard spelling, same length (see _SPOKEN)."""
+    if "ちょ" not in folded and "け" not in folded:
+        return folded
+    for pattern, standard in _SPOKEN:
+        folded = pattern.sub(standard, folded)
+    return folded
+
+
 class Normalizer:
     """Creates the Sudachi tokenizer once; thread-safe; keeps a bounded LRU cache."""
 
@@ -204,11 +272,11 @@ class Normalizer:
         self._cache_size = max(0, cache_size)
 
     def fold(self, text: str) -> str:
-        return fold(text)
+        return spoken_to_standard(fold(text))
 
     def normalize(self, text: str) -> NormalizedText:
         display = display_form(text)
-        folded = display.lower()[:MAX_INPUT_CHARS]
+        folded = spoken_to_standard(display.lower()[:MAX_INPUT_CHARS])
         with self._lock:
             hit = self._cache.get(display)
             if hit is not None:
@@ -283,6 +351,11 @@ class Normalizer:
                 stretch += 1
                 continue
             if pos[0] in _DROP_POS:
+                # a long-vowel mark Sudachi cut off a kana word (ぺー|じ) still belongs to its
+                # reading: ほーむぺーじ is read ホームページ
+                if pos[0] == "補助記号" and surface and set(surface) <= _LONG_MARKS and tokens:
+                    reading.append("ー" * len(surface))
+                    reading_tokens.extend([len(tokens) - 1] * len(surface))
                 if pos[0] == "助詞":
                     if pos[1] == "終助詞" and surface in _QUESTION_PARTICLES:
                         questions.add(clause)
@@ -311,6 +384,20 @@ class Normalizer:
             # [資金, 欲しい] does not read 資金の計画を立ててほしい as 資金が欲しい.
             if norm == "欲しい" and previous[1:2] == ("接続助詞",):
                 norm = "て欲しい"
+            # 回らんかもしれん: after a verb's irrealis form ん is a negative, not the classical
+            # volitional Sudachi reads there (む)
+            if surface == "ん" and norm == "む" and previous[5:6] == ("未然形-一般",):
+                norm = "ない"
+            # やり方, 売り方: a verb's stem + 方 is a noun (a way of doing), not the verb: 店の
+            # やり方 is no plan to run a shop
+            if (
+                surface == "方"
+                and pos[0] == "接尾辞"
+                and tokens
+                and previous[:1] == ("動詞",)
+                and previous[5:6] == ("連用形-一般",)
+            ):
+                tokens[-1] = replace(tokens[-1], norm=tokens[-1].norm + "方")
             if m.normalized_form() in _DESIRE_NORMS:
                 desires.add(clause)
             if tokens and m.normalized_form() == "為る" and tokens[-1].end == m.begin():
@@ -324,10 +411,31 @@ class Normalizer:
                     begin=m.begin(),
                     end=m.end(),
                     trusted=not m.is_oov() and len(surface) > 1 and bool(_KANJI.search(surface)),
+                    loanword=not m.is_oov() and len(surface) > 2 and bool(KATAKANA.match(surface)),
                     sahen=pos[2] == "サ変可能",
                     stretch=stretch,
                 )
             )
+            # 売れんのよ, 足りんけど, 来んのよ: Sudachi reads an ichidan verb with a final ん as
+            # its contracted dictionary form (売れる), where owners who speak western Japanese
+            # mean the negative (売れない); the ん stands for ない.
+            if (
+                pos[5] == "連体形-撥音便"
+                and pos[4].startswith(_ICHIDAN)
+                and surface.endswith("ん")
+                and _KANJI.search(surface) is not None
+            ):
+                tokens.append(
+                    replace(
+                        tokens[-1],
+                        surface="ん",
+                        norm="ない",
+                        pos="助動詞",
+                        begin=m.end() - 1,
+                        trusted=False,
+                        sahen=False,
+                    )
+                )
         return NormalizedText(
             folded,
             tuple(tokens),
