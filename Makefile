@@ -65,18 +65,20 @@ examples: install
 
 eval: install
 	$(BIN)/python -m app.matching.evaluate
-	@echo; echo 'Development sets (looked at and tuned against; reported, not gated): seed/eval/dev-2026-11.yaml, dev-2026-12.yaml, dev-2026-12b.yaml, speech.yaml, speech-2.yaml, speech-3.yaml, speech-4.yaml'
+	@echo; echo 'Development sets (looked at and tuned against; reported, not gated): seed/eval/dev-2026-11.yaml, dev-2026-12.yaml, dev-2026-12b.yaml, dev-2026-12c.yaml, speech.yaml, speech-2.yaml, speech-3.yaml, speech-4.yaml, speech-5.yaml'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-11.yaml
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-12.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-12b.yaml --summary
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-12c.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech.yaml
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-2.yaml
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-3.yaml
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-4.yaml
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-5.yaml
 	@echo; echo 'Whom to call (seed/eval/local-offices.yaml): the local office of a top agency for requests from a named 市町'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/local-offices.yaml
-	@echo; echo 'Sealed held-out set (seed/eval/heldout-2026-12c.yaml): written without seeing the rules; scores only, never its cases'
-	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12c.yaml --summary
+	@echo; echo 'Sealed held-out set (seed/eval/heldout-2026-12d.yaml): written without seeing the rules; scores only, never its cases'
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12d.yaml --summary
 
 # wrk (Debian's package) drives the HTTP benchmark; installed when missing and possible
 # (root + apt-get), otherwise `make bench` stops and says so.

@@ -72,7 +72,9 @@ def test_rules_reference_only_known_ids(seed_snapshot: DirectorySnapshot) -> Non
         "speech-4.yaml",
         "dev-2026-12.yaml",
         "dev-2026-12b.yaml",
-        "heldout-2026-12c.yaml",
+        "dev-2026-12c.yaml",
+        "speech-5.yaml",
+        "heldout-2026-12d.yaml",
         "local-offices.yaml",
     ],
 )
