@@ -176,3 +176,33 @@ def test_etag_comparison() -> None:
     assert etag_matches("*", '"a"')
     assert not etag_matches('"ab"', '"a"')
     assert not etag_matches(None, '"a"')
+
+
+def test_a_replaced_search_index_answers_as_one_built_afresh() -> None:
+    import random
+
+    rng = random.Random(3)
+    words = ["融資", "創業", "資金", "補助金", "販路", "技術", "承継", "相談", "萩", "設備"]
+
+    def doc() -> list[str | None]:
+        return [
+            "".join(rng.sample(words, 2)),
+            rng.choice([None, "".join(rng.sample(words, 1))]),
+            "".join(rng.sample(words, 3)),
+        ]
+
+    docs = {f"p-{i:03d}": doc() for i in range(60)}
+    before = SearchIndex(sorted(docs.items()))
+    answers = {w: before.search(w) for w in words}
+    edits: dict[str, list[str | None] | None] = {f"p-{i:03d}": doc() for i in range(0, 60, 7)}
+    edits |= {"p-005": None, "p-011": None, "p-999": doc(), "a-new": doc()}
+    after = before.replaced(edits)
+    for key, fields in edits.items():
+        if fields is None:
+            docs.pop(key)
+        else:
+            docs[key] = fields
+    fresh = SearchIndex(sorted(docs.items()))
+    for query in [*words, "融資 創業", "資金 萩", "ない語"]:
+        assert after.search(query) == fresh.search(query), query
+    assert {w: before.search(w) for w in words} == answers  # the old index is untouched

@@ -72,6 +72,7 @@ from app.matching.snapshot import (
     DirectorySnapshot,
     NeedView,
     ProgrammeView,
+    in_id_order,
 )
 
 # Scoring constants (documented in the README of the matcher / module docstring).
@@ -223,7 +224,7 @@ def _build_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
     local: dict[tuple[str, str], list[ContactPointView]] = defaultdict(list)
     wide: dict[str, list[ContactPointView]] = defaultdict(list)
     by_programme: dict[str, list[ContactPointView]] = defaultdict(list)
-    for cp in sorted(snapshot.contact_points, key=lambda c: c.id):
+    for cp in in_id_order(snapshot.contact_points):
         if cp.programme_id is not None:
             by_programme[cp.programme_id].append(cp)
             continue
@@ -241,7 +242,7 @@ def _build_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
         for role in a.roles:
             by_role[role].append(a)
     by_action: dict[int, list[ProgrammeView]] = defaultdict(list)
-    for p in sorted(snapshot.programmes.values(), key=lambda p: p.id):
+    for p in in_id_order(snapshot.programmes.values()):
         for act in p.actions:
             by_action[act].append(p)
     idx = _SnapshotIndex(
@@ -251,9 +252,7 @@ def _build_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
         local_contacts={k: tuple(v) for k, v in local.items()},
         wide_contacts={k: tuple(v) for k, v in wide.items()},
         programme_contacts={k: tuple(v) for k, v in by_programme.items()},
-        fallback=tuple(
-            sorted((c for c in snapshot.contact_points if c.general_fallback), key=lambda c: c.id)
-        ),
+        fallback=tuple(in_id_order(c for c in snapshot.contact_points if c.general_fallback)),
         municipality_codes=codes,
     )
     return idx

@@ -6,7 +6,8 @@ Built from the database at startup (and again whenever the data changes) by
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,16 @@ class ContactPointView:
     @property
     def details(self) -> dict[str, Any]:
         return dict(zip(self.detail_names, self.detail_values, strict=True))
+
+
+def in_id_order(items: Iterable[Any]) -> Sequence[Any]:
+    """Views sorted by id: those already in that order (a snapshot keeps its programmes and
+    contact points so) come back as they are, without a sort of 100k objects by a key."""
+    seq = items if isinstance(items, list | tuple) else list(items)
+    ids = [item.id for item in seq]
+    if all(a <= b for a, b in itertools.pairwise(ids)):
+        return seq
+    return sorted(seq, key=lambda item: item.id)
 
 
 def field_values(view: Any, names: Iterable[str]) -> dict[str, Any]:

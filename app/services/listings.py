@@ -30,7 +30,13 @@ from sqlmodel import Session, col, select
 from app.core.caching import Rendered, json_bytes, rendered
 from app.core.errors import ApiError
 from app.core.pagination import PageParams
-from app.matching.snapshot import ContactPointView, DirectorySnapshot, ProgrammeView, field_values
+from app.matching.snapshot import (
+    ContactPointView,
+    DirectorySnapshot,
+    ProgrammeView,
+    field_values,
+    in_id_order,
+)
 from app.models import Agency
 from app.models.directory import ContactPointFields
 from app.models.programmes import ProgrammeFields
@@ -129,7 +135,7 @@ class Listings:
             session.expunge(row)
         self.hsds_catalogue = hsds.load_catalogue(session)
         self._programme_ids = sorted(snapshot.programmes)
-        contacts = sorted(snapshot.contact_points, key=lambda c: c.id)
+        contacts = in_id_order(snapshot.contact_points)
         self._contacts = {c.id: c for c in contacts}
         self._contact_ids = [c.id for c in contacts]
         by_agency: dict[str, list[str]] = defaultdict(list)
@@ -138,9 +144,10 @@ class Listings:
         self._contacts_by_agency = by_agency
         websites: dict[str, str] = {}
         for c in contacts:
-            url = c.details.get("url")
-            if c.programme_id and url:
-                websites.setdefault(c.programme_id, url)
+            if c.programme_id:
+                url = c.details.get("url")
+                if url:
+                    websites.setdefault(c.programme_id, url)
         self._programme_websites = websites
         self._items: _Lru[tuple[str, str], bytes] = _Lru(ITEM_CACHE_SIZE)
         self._lists: _Lru[Any, list[str]] = _Lru(LIST_CACHE_SIZE)

@@ -211,7 +211,18 @@ def matcher_builder(seed_dir: Path) -> ExtraBuilder:
     since) falls back to the files, with a warning, until ``python -m app.seeding`` loads them.
     """
 
-    def build(session: Session, snapshot: DirectorySnapshot) -> dict[str, Any]:
+    def build(
+        session: Session, snapshot: DirectorySnapshot, previous: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        state: MatcherState | None = (previous or {}).get("matcher")
+        if state is not None:
+            # a patch: the rules did not change (a rule edit rebuilds everything), so they stay
+            # compiled; only the evaluation follows the new snapshot
+            evaluation = RuleEvaluation(state.compiled, snapshot, state.evaluation.utterances_path)
+            return {
+                "compiled_rules": state.compiled,
+                "matcher": replace(state, evaluation=evaluation),
+            }
         rule_set = rule_set_from_database(session, seed_dir)
         source = "database"
         if rule_set is None:

@@ -298,7 +298,15 @@ class Directory:
     patched: bool = False  # the previous generation with some rows read again, not a full build
 
 
-ExtraBuilder = Callable[[Session, DirectorySnapshot], dict[str, Any]]
+# What else a generation holds (the compiled matcher): built from the session and the snapshot;
+# on a patch (only programmes and contact points changed) also given the previous generation's
+# extras, to keep what does not depend on those rows.
+ExtraBuilder = Callable[[Session, DirectorySnapshot, dict[str, Any] | None], dict[str, Any]]
+
+
+def _searched(g: ProgrammeView) -> list[str | None]:
+    """What a programme search reads, most telling first (app/services/search.py ranks)."""
+    return [g.name, *g.aliases, g.details.get("status_note"), g.description]
 
 
 def _assemble(
@@ -307,6 +315,7 @@ def _assemble(
     extra_builders: list[ExtraBuilder],
     agency_index: SearchIndex | None = None,
     programme_index: SearchIndex | None = None,
+    previous: dict[str, Any] | None = None,
 ) -> Directory:
     """Everything derived from a snapshot (reusing the indexes given, which are unchanged)."""
     if agency_index is None:
@@ -315,13 +324,10 @@ def _assemble(
             for a in session.exec(select(Agency).order_by(col(Agency.id)))
         )
     if programme_index is None:
-        programme_index = SearchIndex(
-            (g.id, [g.name, *g.aliases, g.details.get("status_note"), g.description])
-            for g in snapshot.programmes.values()
-        )
+        programme_index = SearchIndex((g.id, _searched(g)) for g in snapshot.programmes.values())
     extras: dict[str, Any] = {}
     for builder in extra_builders:
-        extras.update(builder(session, snapshot))
+        extras.update(builder(session, snapshot, previous))
     listings = Listings(session, snapshot, agency_index, programme_index)
     snapshot_index(snapshot)  # the matcher's lookups, built here rather than on a request
     return Directory(snapshot, agency_index, programme_index, extras, listings)
@@ -394,7 +400,12 @@ def patch_directory(
         snapshot,
         extra_builders,
         agency_index=current.agency_index,
-        programme_index=None if edited else current.programme_index,
+        programme_index=current.programme_index.replaced(
+            {pid: _searched(programmes[pid]) for pid in edited}
+        )
+        if edited
+        else current.programme_index,
+        previous=current.extras,
     )
     return dataclasses.replace(directory, patched=True)
 

@@ -93,3 +93,13 @@ def test_candidates_rank_as_scoring_every_programme(
             assert [(p.id, p.score) for p in got] == want, text
             compared += bool(want)
     assert compared > 100  # most texts rank programmes at all
+
+
+def test_views_in_id_order_are_not_sorted_again(seed_snapshot: DirectorySnapshot) -> None:
+    from app.matching.snapshot import in_id_order
+
+    ordered = tuple(sorted(seed_snapshot.programmes.values(), key=lambda p: p.id))
+    assert in_id_order(ordered) is ordered
+    shuffled = list(reversed(ordered))
+    assert [p.id for p in in_id_order(shuffled)] == [p.id for p in ordered]
+    assert [p.id for p in in_id_order(iter(shuffled))] == [p.id for p in ordered]
