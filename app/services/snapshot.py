@@ -118,6 +118,9 @@ class _Shared:
         return tuple(seen.setdefault(v, v) if v.__class__ is str else v for v in values)
 
 
+ROW_BATCH = 5000
+
+
 class _Rows:
     """Views from the plain rows of a large table, read by column position: attribute access on
     a row, and ORM objects even more so, cost several times as much for 100k contact points.
@@ -139,7 +142,8 @@ class _Rows:
         stmt = select(*self.table.columns).order_by(self.table.c.id)
         if ids is not None:
             stmt = stmt.where(self.table.c.id.in_(list(ids)))
-        return session.connection().execute(stmt)
+        # in batches (a server-side cursor on PostgreSQL): 100k rows never sit in memory at once
+        return session.connection().execute(stmt.execution_options(yield_per=ROW_BATCH))
 
     def values(self, row: Any) -> dict[str, Any]:
         return {name: row[i] for name, i in self.direct}
