@@ -25,7 +25,7 @@ import math
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -111,9 +111,7 @@ def _plan_source(section: str, page: int | None) -> str:
     return f"{PLAN_SOURCE} {section}" + (f" p.{page}" if page is not None else "")
 
 
-def page_envelope(
-    total: int, page: int, per_page: int, contents: list[dict[str, Any]]
-) -> dict[str, Any]:
+def page_envelope(total: int, page: int, per_page: int, contents: Sequence[Any]) -> dict[str, Any]:
     """The HSDS `Page` schema of openapi.json plus `contents`."""
     total_pages = math.ceil(total / per_page) if total else 0
     return {

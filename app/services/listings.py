@@ -16,7 +16,6 @@ every worker already holds and rebuilds when the directory version moves:
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Sequence
@@ -40,10 +39,11 @@ from app.matching.snapshot import (
 from app.models import Agency
 from app.models.directory import ContactPointFields
 from app.models.programmes import ProgrammeFields
-from app.schemas.directory import AgencyRef, PhoneOut, SourceOut
+from app.schemas.directory import AgencyRef, PhoneOut
 from app.schemas.programmes import ProgrammeOut
 from app.services import directory as directory_service
 from app.services import hsds
+from app.services import programmes as programmes_service
 from app.services.lookups import resolve_municipality_code
 from app.services.search import SearchIndex
 
@@ -230,19 +230,18 @@ class Listings:
 
     def programme_out(self, view: ProgrammeView) -> ProgrammeOut:
         agencies = self.snapshot.agencies
-        return ProgrammeOut.model_validate(
+        operators = [
+            AgencyRef(id=a, name=agencies[a].name if a in agencies else a) for a in view.operators
+        ]
+        return programmes_service.programme_out(
+            view,
+            field_values(view, ProgrammeFields.model_fields),
             {
-                **field_values(view, ProgrammeFields.model_fields),
-                "aliases": list(view.aliases),
-                "operators": [
-                    AgencyRef(id=a, name=agencies[a].name if a in agencies else a)
-                    for a in view.operators
-                ],
+                "operators": operators,
                 "actions": list(view.actions),
                 "measures": list(view.measures),
                 "support_types": list(view.support_types),
-                "source": SourceOut(section=view.source_section, page=view.source_page),
-            }
+            },
         )
 
     def programmes(
@@ -401,16 +400,8 @@ class Listings:
             ids = self._lists.get_or_make(("services", f), ids_for)
             start = (page - 1) * per_page
             window = ids[start : start + per_page]
-            total_pages = math.ceil(len(ids) / per_page) if ids else 0
-            head = {
-                "total_items": len(ids),
-                "total_pages": total_pages,
-                "page_number": page,
-                "size": len(window),
-                "first_page": page == 1,
-                "last_page": page >= total_pages,
-                "empty": not window,
-            }
+            head = hsds.page_envelope(len(ids), page, per_page, window)
+            del head["contents"]  # joined from the rendered services below
             items = b",".join(self._service_doc(pid) for pid in window)
             return rendered(_json(head)[:-1] + b',"contents":[' + items + b"]}")
 

@@ -59,10 +59,13 @@ def _links(session: Session, ids: list[str]) -> dict[str, dict[str, list[Any]]]:
     return out
 
 
-def _out(g: Programme, links: dict[str, list[Any]]) -> ProgrammeOut:
+def programme_out(g: Any, values: dict[str, Any], links: dict[str, list[Any]]) -> ProgrammeOut:
+    """The API shape of a programme, from a table row or a snapshot view (`g`: its aliases and
+    source), its shared field values and its links (operators as AgencyRef, actions, measures,
+    support types)."""
     return ProgrammeOut.model_validate(
         {
-            **shared_values(g, ProgrammeFields),
+            **values,
             "aliases": list(g.aliases),
             "operators": links.get("operators", []),
             "actions": links.get("actions", []),
@@ -71,6 +74,10 @@ def _out(g: Programme, links: dict[str, list[Any]]) -> ProgrammeOut:
             "source": SourceOut(section=g.source_section, page=g.source_page),
         }
     )
+
+
+def _out(g: Programme, links: dict[str, list[Any]]) -> ProgrammeOut:
+    return programme_out(g, shared_values(g, ProgrammeFields), links)
 
 
 def get_programme(session: Session, programme_id: str) -> ProgrammeDetail:
