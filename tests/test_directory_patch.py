@@ -11,12 +11,27 @@ from partners import bearer, make_key, unique
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.models import AuditEntry
+from app.services.listings import ProgrammeFilter, ServiceFilter
 from app.services.snapshot import Directory, build_directory, edits_since, read_version
 
 
 def current(client: TestClient) -> Directory:
     directory: Directory = client.app.state.directory_cache.get()  # type: ignore[attr-defined]
     return directory
+
+
+LISTS: list[tuple[str, Any]] = [
+    ("programmes", (200, 0, ProgrammeFilter())),
+    ("programmes", (200, 0, ProgrammeFilter(agency="yipf"))),
+    ("programmes", (200, 0, ProgrammeFilter(agency="chuokai", q="パッチ確認"))),
+    ("programmes", (200, 0, ProgrammeFilter(action=12, kind="loan"))),
+    ("contact_points", (200, 0, "yipf", None)),
+    ("contact_points", (200, 0, None, "35201")),
+    ("contact_points", (200, 0, None, "35204")),
+    ("services", (1, 200, ServiceFilter())),
+    ("services", (1, 200, ServiceFilter(agency="chuokai"))),
+]
 
 
 def assert_same_as_a_full_build(client: TestClient, engine: Engine) -> Directory:
@@ -28,6 +43,11 @@ def assert_same_as_a_full_build(client: TestClient, engine: Engine) -> Directory
     assert served.snapshot.contact_points == built.snapshot.contact_points
     for word in ("資金", "パッチ確認", "相談"):
         assert served.programme_index.search(word) == built.programme_index.search(word)
+    # and the lists they serve, body for body (so ETag for ETag)
+    for method, args in LISTS:
+        mine = getattr(served.listings, method)(*args)
+        theirs = getattr(built.listings, method)(*args)
+        assert mine == theirs, (method, args)
     return served
 
 
@@ -100,3 +120,22 @@ def test_other_edits_and_unknown_versions_rebuild_everything(
         assert edits_since(session, version - 1, version) is None  # the agency edit
         assert edits_since(session, version, version + 1) is None
         assert edits_since(session, version, version) is None
+        # a gap: an audit entry for the version after next, none for the next
+        gap = AuditEntry(
+            key_prefix="test",
+            key_scope="admin",
+            action="update",
+            entity_type="programme",
+            entity_id="no-such-programme",
+            directory_version=version + 2,
+        )
+        session.add(gap)
+        session.commit()
+        try:
+            assert edits_since(session, version, version + 2) is None
+            assert edits_since(session, version + 1, version + 2) == {
+                "programme": {"no-such-programme"}
+            }
+        finally:
+            session.delete(gap)
+            session.commit()

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.core.errors import ApiError
 from app.core.pagination import Page, PageParams
 from app.models import (
     Agency,
@@ -38,7 +37,6 @@ from app.schemas.directory import (
     SupportTypeOut,
 )
 from app.services.lookups import get_or_404
-from app.services.search import SearchIndex
 
 
 def list_support_types(session: Session) -> list[SupportTypeOut]:
@@ -52,16 +50,6 @@ def list_support_types(session: Session) -> list[SupportTypeOut]:
         )
         for s in session.exec(select(SupportType).order_by(col(SupportType.sort_order)))
     ]
-
-
-def ensure_support_type(session: Session, code: str) -> None:
-    if session.get(SupportType, code) is None:
-        codes = ", ".join(
-            s.code for s in session.exec(select(SupportType).order_by(col(SupportType.sort_order)))
-        )
-        raise ApiError(
-            422, f"支援の種類「{code[:40]}」は存在しません。次のいずれかを指定してください: {codes}"
-        )
 
 
 def _roles_by_agency(session: Session) -> dict[str, list[str]]:
@@ -96,30 +84,12 @@ def _summary(a: Agency, roles: list[str], served: list[str]) -> AgencySummary:
     )
 
 
-def list_agencies(
-    session: Session,
-    page: PageParams,
-    *,
-    support_type: str | None,
-    q: str | None,
-    index: SearchIndex,
-) -> Page[AgencySummary]:
+def agency_summaries(session: Session) -> list[AgencySummary]:
+    """Every agency as a list shows it: the role matrix's agencies first, in the plan's order."""
     roles = _roles_by_agency(session)
     served = _served_by_agency(session)
     agencies = sorted(session.exec(select(Agency)).all(), key=_agency_order)
-    if support_type is not None:
-        ensure_support_type(session, support_type)
-        agencies = [a for a in agencies if support_type in roles.get(a.id, [])]
-    if q:
-        hits = set(index.search(q))
-        agencies = [a for a in agencies if a.id in hits]
-    window = agencies[page.offset : page.offset + page.limit]
-    return Page(
-        items=[_summary(a, roles.get(a.id, []), served.get(a.id, [])) for a in window],
-        total=len(agencies),
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return [_summary(a, roles.get(a.id, []), served.get(a.id, [])) for a in agencies]
 
 
 def contact_point_out(c: ContactPoint, municipalities: list[str]) -> ContactPointOut:
@@ -215,14 +185,3 @@ def list_municipalities(session: Session, page: PageParams) -> Page[Municipality
         limit=page.limit,
         offset=page.offset,
     )
-
-
-def get_or_404_as_422(session: Session, agency_id: str) -> Agency:
-    """An unknown agency in a filter is a bad parameter (422), not a missing resource."""
-    row = session.get(Agency, agency_id)
-    if row is None:
-        raise ApiError(
-            422,
-            f"機関「{agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
-        )
-    return row

@@ -28,7 +28,6 @@ from sqlmodel import Session, col, select
 
 from app.core.caching import Rendered, json_bytes, rendered
 from app.core.errors import ApiError
-from app.core.pagination import PageParams
 from app.matching.snapshot import (
     ContactPointView,
     DirectorySnapshot,
@@ -44,7 +43,11 @@ from app.schemas.programmes import ProgrammeOut
 from app.services import directory as directory_service
 from app.services import hsds
 from app.services import programmes as programmes_service
-from app.services.lookups import resolve_municipality_code
+from app.services.lookups import (
+    resolve_municipality_code,
+    unknown_agency,
+    unknown_support_type,
+)
 from app.services.search import SearchIndex
 
 K = TypeVar("K")
@@ -72,7 +75,10 @@ class _Lru(Generic[K, V]):
 
     def get(self, key: K) -> V | None:
         with self._lock:
-            return self._data.get(key)
+            if key in self._data:
+                self._data.move_to_end(key)  # a page asked for is a page in use
+                return self._data[key]
+            return None
 
     def get_or_make(self, key: K, make: Callable[[], V]) -> V:
         with self._lock:
@@ -126,9 +132,7 @@ class Listings:
         self.programme_index = programme_index
         self.support_types = rendered(_json(directory_service.list_support_types(session)))
         self.role_matrix = rendered(_json(directory_service.role_matrix(session)))
-        summaries = directory_service.list_agencies(
-            session, _ALL, support_type=None, q=None, index=agency_index
-        ).items
+        summaries = directory_service.agency_summaries(session)
         self._agencies = [(a.id, tuple(a.roles), _json(a)) for a in summaries]
         self._agency_rows = {a.id: a for a in session.exec(select(Agency).order_by(col(Agency.id)))}
         for row in self._agency_rows.values():
@@ -164,18 +168,11 @@ class Listings:
 
     def ensure_support_type(self, code: str) -> None:
         if code not in self.snapshot.support_type_by_code:
-            codes = ", ".join(s.code for s in self.snapshot.support_types)
-            raise ApiError(
-                422,
-                f"支援の種類「{code[:40]}」は存在しません。次のいずれかを指定してください: {codes}",
-            )
+            raise unknown_support_type(code, [s.code for s in self.snapshot.support_types])
 
     def ensure_agency(self, agency_id: str) -> None:
         if agency_id not in self.snapshot.agencies:
-            raise ApiError(
-                422,
-                f"機関「{agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
-            )
+            raise unknown_agency(agency_id)
 
     # --- agencies ------------------------------------------------------------------------
 
@@ -406,9 +403,6 @@ class Listings:
             return rendered(_json(head)[:-1] + b',"contents":[' + items + b"]}")
 
         return self._page_of(("services", page, per_page, f), make, cached_only)
-
-
-_ALL = PageParams(limit=1_000_000, offset=0)
 
 
 def _aware(value: datetime) -> datetime:

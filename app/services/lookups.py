@@ -20,6 +20,22 @@ def get_or_404(session: Session, model: type[T], key: object, what: str) -> T:
     return row
 
 
+def unknown_agency(agency_id: str) -> ApiError:
+    """An agency named in a filter or a body that does not exist: a bad parameter (422)."""
+    return ApiError(
+        422,
+        f"機関「{agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
+    )
+
+
+def unknown_support_type(code: str, known: list[str]) -> ApiError:
+    return ApiError(
+        422,
+        f"支援の種類「{code[:40]}」は存在しません。次のいずれかを指定してください: "
+        + ", ".join(known),
+    )
+
+
 def resolve_municipality(session: Session, value: str) -> Municipality:
     """Accept a JIS code (35204) or a name (萩市, or 萩 without the suffix)."""
     value = value.strip()

@@ -35,7 +35,7 @@ from app.schemas.referrals import (
     ReferralStatus,
 )
 from app.services.access import Principal, Scope
-from app.services.lookups import resolve_municipality, resolve_municipality_code
+from app.services.lookups import resolve_municipality, resolve_municipality_code, unknown_agency
 
 
 def _visible(principal: Principal) -> Any:
@@ -180,8 +180,10 @@ def _replay(
 
 def _known(snapshot: DirectorySnapshot | None, session: Session, body: ReferralCreate) -> Any:
     """The 市町 (code, name) of a referral, its agency checked and its programmes (unique, in
-    order) checked: from the in-memory directory when it knows them (no query), else from the
-    database (an agency created a moment ago on another worker)."""
+    order) checked. The 市町 and the agency come from the in-memory directory when it knows
+    them (no query), else from the database (an agency created a moment ago on another worker;
+    one removed since is refused by its foreign key). Programmes are stored as a list without a
+    foreign key, so they are always checked in the database: one query, never a removed one."""
     if snapshot is not None:
         code = resolve_municipality_code(snapshot, body.municipality)
         assert code is not None
@@ -191,22 +193,14 @@ def _known(snapshot: DirectorySnapshot | None, session: Session, body: ReferralC
         municipality = (row.code, row.name)
     known_agency = snapshot is not None and body.agency_id in snapshot.agencies
     if not known_agency and session.get(Agency, body.agency_id) is None:
-        raise _unknown_agency(body.agency_id)
+        raise unknown_agency(body.agency_id)
     programme_ids = list(dict.fromkeys(body.programme_ids))
-    unknown = [p for p in programme_ids if snapshot is None or p not in snapshot.programmes]
-    if unknown:
-        found = set(session.exec(select(Programme.id).where(col(Programme.id).in_(unknown))))
-        missing = [p for p in unknown if p not in found]
+    if programme_ids:
+        found = set(session.exec(select(Programme.id).where(col(Programme.id).in_(programme_ids))))
+        missing = [p for p in programme_ids if p not in found]
         if missing:
             raise ApiError(422, f"制度「{'、'.join(missing[:5])}」は存在しません。")
     return municipality, programme_ids
-
-
-def _unknown_agency(agency_id: str) -> ApiError:
-    return ApiError(
-        422,
-        f"機関「{agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
-    )
 
 
 def create_referral(
@@ -271,7 +265,7 @@ def create_referral(
         )
         if earlier is None:
             if session.get(Agency, body.agency_id) is None:  # removed since the snapshot
-                raise _unknown_agency(body.agency_id) from None
+                raise unknown_agency(body.agency_id) from None
             raise
         return earlier, True
     assert referral.id is not None

@@ -20,6 +20,7 @@ SEPARATOR = "\u0000"  # between fields: no query part can span two fields
 
 
 def fold(text: str) -> str:
+    text = text.replace(SEPARATOR, " ")  # a query's NUL must not reach across two fields
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
@@ -78,10 +79,9 @@ class SearchIndex:
 
     @staticmethod
     def _grams(text: str) -> set[str]:
-        grams = set(text)
-        grams.update(text[i : i + 2] for i in range(len(text) - 1))
-        grams.discard(SEPARATOR)
-        return grams
+        grams = {gram for gram in (text[i : i + 2] for i in range(len(text) - 1))}
+        grams.update(text)
+        return {gram for gram in grams if SEPARATOR not in gram}
 
     def _rank(self, number: int, query: str, parts: list[str]) -> tuple[int, str]:
         fields = self._texts[number].split(SEPARATOR)

@@ -414,15 +414,27 @@ def patch_directory(
     return dataclasses.replace(directory, patched=True)
 
 
-def _settle(directory: Directory) -> Directory:
+# Every this many new directories, the frozen objects are thawed and swept with the rest.
+FULL_SWEEP_EVERY = 50
+_settled = 0
+
+
+def _settle() -> None:
     """Keep the cyclic garbage collector from walking a directory that lives until the next
     version: with 100k contact points one full collection takes about 300 ms, a pause that
-    would fall on whatever requests are running. The young garbage is collected first, then
-    everything alive is frozen (gc.freeze). Directories hold no reference cycles, so an old one
-    is still freed, by reference counting, as soon as it is replaced (tests/test_memory.py)."""
-    gc.collect(1)
+    would fall on whatever requests are running. Called once a new directory is in place and
+    its build's session closed: the garbage is collected (cheap: what is frozen is not walked,
+    so only what was made since the last freeze is), then everything alive is frozen
+    (gc.freeze). Directories hold no reference cycles, so an old one is still freed, by
+    reference counting, when it is replaced (tests/test_memory.py). What another thread held
+    at that moment and drops later with a cycle stays frozen until the next full sweep, every
+    FULL_SWEEP_EVERY directories, which pays the full collection once."""
+    global _settled
+    _settled += 1
+    if _settled % FULL_SWEEP_EVERY == 0:
+        gc.unfreeze()
+    gc.collect()
     gc.freeze()
-    return directory
 
 
 class DirectoryCache:
@@ -463,9 +475,10 @@ class DirectoryCache:
         with self._lock:
             with self._session_factory() as session:
                 directory = build_directory(session, self._extra_builders)
-            self._directory = _settle(directory)
+            self._directory = directory
             self._next_check = time.monotonic() + self._check_seconds
-            return directory
+        _settle()
+        return directory
 
     @property
     def loaded(self) -> bool:
@@ -552,6 +565,12 @@ class DirectoryCache:
             self._unreachable_since = None
 
     def _refresh_locked(self) -> None:
+        before = self._directory
+        self._build_locked()
+        if self._directory is not before:
+            _settle()  # with the build's session closed
+
+    def _build_locked(self) -> None:
         with self._session_factory() as session:
             version = read_version(session)
             current = self._directory
@@ -572,7 +591,7 @@ class DirectoryCache:
                     current.snapshot.version if current else None,
                 )
                 return
-            self._directory = _settle(directory)
+            self._directory = directory
             self._unbuildable_version = None
             log.info(
                 "directory snapshot %s at version %s in %.0f ms",
