@@ -50,23 +50,41 @@ MATCH_OUTCOMES = Counter("madoguchi_match_outcomes_total", "Match results by out
 SNAPSHOT_VERSION = Gauge("madoguchi_snapshot_version", "Directory snapshot version served")
 
 
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+
+
+def json_line(
+    at: float, level: str, logger: str, message: str, request_id: str, fields: dict[str, Any]
+) -> str:
+    """One log line: what every line carries, then the line's own fields (the one format of
+    the application's logs and of the access log)."""
+    entry: dict[str, Any] = {
+        "time": time.strftime(TIME_FORMAT, time.localtime(at)),
+        "level": level,
+        "logger": logger,
+        "message": message,
+        "request_id": request_id,
+        **fields,
+    }
+    return json.dumps(entry, ensure_ascii=False)
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
-        }
-        extra = getattr(record, "fields", None)
-        if isinstance(extra, dict):
-            entry.update(extra)
+        fields = getattr(record, "fields", None)
+        extra: dict[str, Any] = dict(fields) if isinstance(fields, dict) else {}
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
+            extra["exception"] = self.formatException(record.exc_info)
         elif record.exc_text:
-            entry["exception"] = record.exc_text
-        return json.dumps(entry, ensure_ascii=False)
+            extra["exception"] = record.exc_text
+        return json_line(
+            record.created,
+            record.levelname.lower(),
+            record.name,
+            record.getMessage(),
+            getattr(record, "request_id", None) or REQUEST_ID.get(),
+            extra,
+        )
 
 
 class _Enqueue(logging.handlers.QueueHandler):
@@ -151,18 +169,10 @@ class AccessLog:
             lines = []
             while self._pending:
                 at, request_id, method, route, status, ms = self._pending.popleft()
-                entry = {
-                    "time": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(at)),
-                    "level": "info",
-                    "logger": access_log.name,
-                    "message": "request",
-                    "request_id": request_id,
-                    "method": method,
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(ms, 2),
-                }
-                lines.append(json.dumps(entry, ensure_ascii=False) + "\n")
+                fields = {"method": method, "route": route, "status": status}
+                fields["duration_ms"] = round(ms, 2)
+                line = json_line(at, "info", access_log.name, "request", request_id, fields)
+                lines.append(line + "\n")
             if lines:
                 with contextlib.suppress(OSError, ValueError):  # a closed stderr at exit
                     sys.stderr.write("".join(lines))

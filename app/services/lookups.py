@@ -36,6 +36,14 @@ def unknown_support_type(code: str, known: list[str]) -> ApiError:
     )
 
 
+def unknown_municipality(value: str) -> ApiError:
+    return ApiError(
+        422,
+        f"市町「{value[:40]}」は山口県の19市町にありません。"
+        "市町名（例: 萩市）か JIS コード（例: 35204）を指定してください。",
+    )
+
+
 def resolve_municipality(session: Session, value: str) -> Municipality:
     """Accept a JIS code (35204) or a name (萩市, or 萩 without the suffix)."""
     value = value.strip()
@@ -48,10 +56,7 @@ def resolve_municipality(session: Session, value: str) -> Municipality:
                 row = candidate
                 break
     if row is None:
-        raise ApiError(
-            422,
-            f"市町「{value[:40]}」は山口県の19市町にありません。市町名か JIS コードを指定してください。",
-        )
+        raise unknown_municipality(value)
     return row
 
 
@@ -64,7 +69,4 @@ def resolve_municipality_code(snapshot: DirectorySnapshot, value: str | None) ->
     for m in snapshot.municipalities.values():
         if value in (m.name, m.name[:-1]):
             return m.code
-    raise ApiError(
-        422,
-        f"市町「{value[:40]}」は山口県の19市町にありません。市町名（例: 萩市）か JIS コード（例: 35204）を指定してください。",
-    )
+    raise unknown_municipality(value)
