@@ -139,3 +139,40 @@ def test_other_edits_and_unknown_versions_rebuild_everything(
         finally:
             session.delete(gap)
             session.commit()
+
+
+def test_a_patch_keeps_the_agency_lists_of_its_snapshot(client: TestClient, engine: Engine) -> None:
+    """The agency-level lists of a patched generation are those of the generation it patches:
+    an agency written behind the API's back (no version of its own) does not show up in
+    /v1/agencies while the snapshot, and so every agency filter, does not know it."""
+    from app.models import Agency
+
+    hidden = unique("agency-behind-the-back")
+    with Session(engine) as session:
+        session.add(
+            Agency(
+                id=hidden,
+                name="裏から書かれた機関",
+                short_name="裏の機関",
+                category="support_organisation",
+                source_section="テスト",
+            )
+        )
+        session.commit()
+    admin = bearer(make_key(engine, "admin")[1])
+    programme = {
+        "id": unique("patch-agency-lists"),
+        "name": unique("一覧の一貫性確認"),
+        "kind": "subsidy",
+        "description": "一覧の一貫性の確認用です。",
+        "operators": ["yipf"],
+        "actions": [6],
+        "support_types": ["startup"],
+    }
+    assert client.post("/v1/admin/programmes", headers=admin, json=programme).status_code == 201
+    assert current(client).patched
+    listed = client.get("/v1/agencies", params={"limit": 200}).json()["items"]
+    assert hidden not in [a["id"] for a in listed]
+    for agency in listed:
+        resp = client.get("/v1/contact-points", params={"agency": agency["id"]})
+        assert resp.status_code == 200, agency["id"]

@@ -126,18 +126,35 @@ class Listings:
         snapshot: DirectorySnapshot,
         agency_index: SearchIndex,
         programme_index: SearchIndex,
+        previous: Listings | None = None,
     ) -> None:
+        """`previous`: the lists of the generation this one patches (only programmes and
+        contact points changed), whose agency-level lists are kept as they are, so that they
+        always describe the same agencies as the snapshot."""
         self.snapshot = snapshot
         self.agency_index = agency_index
         self.programme_index = programme_index
-        self.support_types = rendered(_json(directory_service.list_support_types(session)))
-        self.role_matrix = rendered(_json(directory_service.role_matrix(session)))
-        summaries = directory_service.agency_summaries(session)
-        self._agencies = [(a.id, tuple(a.roles), _json(a)) for a in summaries]
-        self._agency_rows = {a.id: a for a in session.exec(select(Agency).order_by(col(Agency.id)))}
-        for row in self._agency_rows.values():
-            session.expunge(row)
-        self.hsds_catalogue = hsds.load_catalogue(session)
+        self.support_types: Rendered
+        self.role_matrix: Rendered
+        self._agencies: list[tuple[str, tuple[str, ...], bytes]]
+        self._agency_rows: dict[str, Agency]
+        self.hsds_catalogue: hsds.Catalogue
+        if previous is not None:
+            self.support_types = previous.support_types
+            self.role_matrix = previous.role_matrix
+            self._agencies = previous._agencies
+            self._agency_rows = previous._agency_rows
+            self.hsds_catalogue = previous.hsds_catalogue
+        else:
+            self.support_types = rendered(_json(directory_service.list_support_types(session)))
+            self.role_matrix = rendered(_json(directory_service.role_matrix(session)))
+            summaries = directory_service.agency_summaries(session)
+            self._agencies = [(a.id, tuple(a.roles), _json(a)) for a in summaries]
+            rows = session.exec(select(Agency).order_by(col(Agency.id)))
+            self._agency_rows = {a.id: a for a in rows}
+            for row in self._agency_rows.values():
+                session.expunge(row)
+            self.hsds_catalogue = hsds.load_catalogue(session)
         self._programme_ids = sorted(snapshot.programmes)
         contacts = in_id_order(snapshot.contact_points)
         self._contacts = {c.id: c for c in contacts}

@@ -320,6 +320,7 @@ def _assemble(
     agency_index: SearchIndex | None = None,
     programme_index: SearchIndex | None = None,
     previous: dict[str, Any] | None = None,
+    previous_listings: Listings | None = None,
 ) -> Directory:
     """Everything derived from a snapshot (reusing the indexes given, which are unchanged)."""
     if agency_index is None:
@@ -332,7 +333,9 @@ def _assemble(
     extras: dict[str, Any] = {}
     for builder in extra_builders:
         extras.update(builder(session, snapshot, previous))
-    listings = Listings(session, snapshot, agency_index, programme_index)
+    listings = Listings(
+        session, snapshot, agency_index, programme_index, previous=previous_listings
+    )
     snapshot_index(snapshot)  # the matcher's lookups, built here rather than on a request
     return Directory(snapshot, agency_index, programme_index, extras, listings)
 
@@ -410,6 +413,7 @@ def patch_directory(
         if edited
         else current.programme_index,
         previous=current.extras,
+        previous_listings=current.listings,
     )
     return dataclasses.replace(directory, patched=True)
 
