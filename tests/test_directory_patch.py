@@ -169,10 +169,18 @@ def test_a_patch_keeps_the_agency_lists_of_its_snapshot(client: TestClient, engi
         "actions": [6],
         "support_types": ["startup"],
     }
-    assert client.post("/v1/admin/programmes", headers=admin, json=programme).status_code == 201
-    assert current(client).patched
-    listed = client.get("/v1/agencies", params={"limit": 200}).json()["items"]
-    assert hidden not in [a["id"] for a in listed]
-    for agency in listed:
-        resp = client.get("/v1/contact-points", params={"agency": agency["id"]})
-        assert resp.status_code == 200, agency["id"]
+    try:
+        resp = client.post("/v1/admin/programmes", headers=admin, json=programme)
+        assert resp.status_code == 201
+        assert current(client).patched
+        listed = client.get("/v1/agencies", params={"limit": 200}).json()["items"]
+        assert hidden not in [a["id"] for a in listed]
+        for agency in listed:
+            resp = client.get("/v1/contact-points", params={"agency": agency["id"]})
+            assert resp.status_code == 200, agency["id"]
+    finally:  # gone again, as unseen as it came: the other tests compare the database's lists
+        with Session(engine) as session:
+            row = session.get(Agency, hidden)
+            assert row is not None
+            session.delete(row)
+            session.commit()
