@@ -57,7 +57,7 @@ from bench.report import (
     machine_lines,
     report,
 )
-from bench.servers import ServerProcess, prepare_database, start_server
+from bench.servers import ServerProcess, issue_front_desk_key, prepare_database, start_server
 from bench.wrk import Endpoint, Req, Run, Wrk, log
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -424,17 +424,6 @@ def preflight(base: str, eps: list[Endpoint]) -> None:
                     )
 
 
-def create_front_desk_key(base: str, admin_key: str) -> str:
-    resp = httpx.post(
-        f"{base}/v1/admin/api-keys",
-        json={"scope": "front_desk", "municipality": "萩市", "label": "benchmark"},
-        headers={"Authorization": f"Bearer {admin_key}"},
-        timeout=30,
-    )
-    resp.raise_for_status()
-    return str(resp.json()["secret"])
-
-
 # --- one database -----------------------------------------------------------------------------
 
 
@@ -496,7 +485,7 @@ def bench_database(db: Database, opts: Options, wrk: Wrk, tmp: Path) -> DbResult
 
     with server(db.url, admin_key, 1, tmp) as srv, baseline(tmp) as base:
         result.startup_s["seed"] = srv.started_s
-        desk = create_front_desk_key(srv.base, admin_key)
+        desk = issue_front_desk_key(srv.base, admin_key, "benchmark")
         eps = endpoints(desk)
         preflight(srv.base, [e for k, e in eps.items() if not k.startswith("baseline")])
         preflight(base.base, [eps["baseline_healthz"], eps["baseline_post"]])

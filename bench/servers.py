@@ -197,3 +197,16 @@ def start_server(
     if wait:
         server.wait_ready(ready_timeout)
     return server
+
+
+def issue_front_desk_key(base_url: str, admin_key: str, label: str) -> str:
+    """A front_desk key for 萩市, issued over HTTP with an admin key (benchmark and soak)."""
+    resp = httpx.post(
+        f"{base_url}/v1/admin/api-keys",
+        json={"scope": "front_desk", "municipality": "萩市", "label": label},
+        headers={"Authorization": f"Bearer {admin_key}"},
+        timeout=30,
+    )
+    resp.raise_for_status()
+    secret: str = resp.json()["secret"]
+    return secret

@@ -31,9 +31,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
-from bench.servers import ServerProcess, prepare_database, start_server
+from bench.servers import ServerProcess, issue_front_desk_key, prepare_database, start_server
 
 MATCH_TEXTS = [
     "共同研究したい",
@@ -105,18 +103,6 @@ def rss_kib(pid: int) -> int:
         except (OSError, StopIteration, ValueError):
             continue
     return total
-
-
-def issue_front_desk_key(base_url: str, admin_key: str) -> str:
-    resp = httpx.post(
-        f"{base_url}/v1/admin/api-keys",
-        json={"scope": "front_desk", "municipality": "萩市", "label": "soak test"},
-        headers={"Authorization": f"Bearer {admin_key}"},
-        timeout=30,
-    )
-    resp.raise_for_status()
-    secret: str = resp.json()["secret"]
-    return secret
 
 
 class HttpConnection:
@@ -354,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"server: uvicorn app.main:app, {args.workers} worker(s), {db}, pid {server.pid}")
         rss_before = rss_kib(server.pid) if server else 0
         try:
-            desk_key = issue_front_desk_key(base_url, admin_key)
+            desk_key = issue_front_desk_key(base_url, admin_key, "soak test")
             stats = asyncio.run(
                 drive(
                     base_url,
