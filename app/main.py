@@ -17,7 +17,7 @@ from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
 from app.core.freshness import RefreshAfterAdminWrite
 from app.core.observability import RequestContextMiddleware, configure_logging, flush_logs
-from app.core.openapi import complete_openapi
+from app.core.openapi import SERVERS, TAG_METADATA, complete_openapi, operation_id
 from app.core.security import install_security
 from app.matching import MissCounter
 from app.matching.pii import mask_personal_data
@@ -28,6 +28,7 @@ from app.routers import (
     console,
     conversations,
     directory,
+    docs,
     exports,
     health,
     hsds,
@@ -38,6 +39,7 @@ from app.routers import (
     programmes,
     referrals,
 )
+from app.schemas.hsds import hsds_components
 from app.services import conversations as conversations_service
 from app.services.matching import matcher_builder
 from app.services.snapshot import DirectoryCache, ExtraBuilder
@@ -53,22 +55,6 @@ DESCRIPTION = """
 - 一覧は `{"items": [...], "total": N, "limit": L, "offset": O}` の形で返します（`limit` は最大200）。
 - エラーは `application/problem+json` で、`detail` に日本語の説明が入ります。
 """
-
-TAGS = [
-    {"name": "紹介 (match)", "description": "相談内容から支援の種類・機関・制度・窓口を探す"},
-    {
-        "name": "会話 (conversations)",
-        "description": "チャットボット向けの会話（聞き返しの状態を保ち、複数回のやり取りで紹介する）",
-    },
-    {"name": "支援の種類 (support types)", "description": "役割表の6つの支援の種類"},
-    {"name": "支援機関 (agencies)", "description": "支援機関と役割表"},
-    {"name": "計画 (plan)", "description": "3つの柱、12のアクション、取組方針、工程表、数値目標"},
-    {"name": "制度 (programmes)", "description": "補助金・融資・保証・ファンド・窓口などの制度"},
-    {"name": "市町・窓口 (contacts)", "description": "19市町と窓口の連絡先（出典付き）"},
-    {"name": "紹介の記録 (referrals)", "description": "窓口から機関への紹介と、その後の経過"},
-    {"name": "管理 (admin)", "description": "API キーの発行、ディレクトリの編集、監査ログ"},
-    {"name": "運用 (operations)", "description": "稼働確認"},
-]
 
 
 def create_app(
@@ -111,7 +97,11 @@ def create_app(
         title="madoguchi — やまぐち商工業 支援機関ワンストップ紹介 API",
         version="1.0.0",
         description=DESCRIPTION,
-        openapi_tags=TAGS,
+        openapi_tags=TAG_METADATA,
+        servers=SERVERS,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served with no network by app/routers/docs.py
+        redoc_url=None,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -146,6 +136,7 @@ def create_app(
         admin_directory.router,
         admin_rules.router,
         console.router,
+        docs.router,
     ):
         app.include_router(router)
     app.add_middleware(RefreshAfterAdminWrite)
@@ -161,6 +152,8 @@ def create_app(
         schema = original_openapi()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         components.setdefault("Problem", Problem.model_json_schema())
+        for name, hsds_schema in hsds_components().items():
+            components.setdefault(name, hsds_schema)
         complete_openapi(app, schema)
         return schema
 

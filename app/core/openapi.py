@@ -24,11 +24,17 @@ FastAPI drops every null from the document it generates (it serialises with excl
 response example such as `{"key_id": null, ...}` would lose its nullable-but-required fields
 and stop matching its own schema; the examples declared in the routes' `responses=` are put
 back as written.
+
+The contract is also shaped for client generators (openapi-python-client, openapi-generator):
+every operationId is the route function's snake_case name (`operation_id`), tags are ASCII with
+a Japanese description (`Tag`, `TAG_METADATA`), every response has a description, and the HSDS
+objects are schemas inside the document (app/schemas/hsds.py), not references to github.com.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI
@@ -39,6 +45,99 @@ from fastapi.routing import APIRoute
 from app.core.db import get_session
 from app.core.errors import DEFAULT_DETAILS, PROBLEM_JSON, TITLES, problem_responses
 from app.core.security import UNLIMITED_PATHS
+
+
+class Tag(StrEnum):
+    """The operation groups of the document: ASCII names (generated client modules are named
+    after them), described in Japanese in TAG_METADATA."""
+
+    MATCH = "match"
+    CONVERSATIONS = "conversations"
+    SUPPORT_TYPES = "support_types"
+    AGENCIES = "agencies"
+    PLAN = "plan"
+    PROGRAMMES = "programmes"
+    CONTACTS = "contacts"
+    REFERRALS = "referrals"
+    EXPORTS = "exports"
+    HSDS = "hsds"
+    ADMIN = "admin"
+    OPERATIONS = "operations"
+
+
+TAG_METADATA: list[dict[str, str]] = [
+    # x-displayName: the Japanese name ReDoc shows in place of the ASCII one.
+    {
+        "name": Tag.MATCH,
+        "x-displayName": "紹介 (match)",
+        "description": "相談内容から支援の種類・機関・制度・窓口を探す",
+    },
+    {
+        "name": Tag.CONVERSATIONS,
+        "x-displayName": "会話 (conversations)",
+        "description": "チャットボット向けの会話（聞き返しの状態を保ち、複数回のやり取りで紹介する）と LINE の Webhook",
+    },
+    {
+        "name": Tag.SUPPORT_TYPES,
+        "x-displayName": "支援の種類 (support types)",
+        "description": "役割表の6つの支援の種類",
+    },
+    {
+        "name": Tag.AGENCIES,
+        "x-displayName": "支援機関 (agencies)",
+        "description": "支援機関と役割表",
+    },
+    {
+        "name": Tag.PLAN,
+        "x-displayName": "計画 (plan)",
+        "description": "3つの柱、12のアクション、取組方針、工程表、数値目標",
+    },
+    {
+        "name": Tag.PROGRAMMES,
+        "x-displayName": "制度 (programmes)",
+        "description": "補助金・融資・保証・ファンド・窓口などの制度",
+    },
+    {
+        "name": Tag.CONTACTS,
+        "x-displayName": "市町・窓口 (contacts)",
+        "description": "19市町と窓口の連絡先（出典付き）",
+    },
+    {
+        "name": Tag.REFERRALS,
+        "x-displayName": "紹介の記録 (referrals)",
+        "description": "窓口から機関への紹介と、その後の経過",
+    },
+    {
+        "name": Tag.EXPORTS,
+        "x-displayName": "CSV エクスポート (exports)",
+        "description": "表計算ソフトで開ける CSV（UTF-8 BOM 付き）",
+    },
+    {
+        "name": Tag.HSDS,
+        "x-displayName": "HSDS 3.0（Open Referral 形式）",
+        "description": "Open Referral Human Services Data Specification 3.0 の形のディレクトリ",
+    },
+    {
+        "name": Tag.ADMIN,
+        "x-displayName": "管理 (admin)",
+        "description": "API キーの発行、ディレクトリ・照合ルールの編集、監査ログ",
+    },
+    {
+        "name": Tag.OPERATIONS,
+        "x-displayName": "運用 (operations)",
+        "description": "稼働確認とメトリクス",
+    },
+]
+
+SERVERS = [{"url": "/", "description": "この API を配信しているサーバー（同じホスト）"}]
+
+
+def operation_id(route: APIRoute) -> str:
+    """The operationId of a route: its function's name (short snake_case, unique; see
+    tests/test_openapi_contract.py), so that generated clients get `list_programmes`, not
+    `programmes_v1_programmes_get`."""
+    return route.name
+
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -154,6 +253,8 @@ def complete_openapi(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
                 wanted[503] = RETRY_AFTER
             for key, response in responses.items():
                 _only_problem_json(key, response)
+                if response.get("description") in (None, "", FASTAPI_DEFAULT_DESCRIPTION):
+                    response["description"] = _success_description(key, op)
             for status, headers in wanted.items():
                 key = str(status)
                 existing = responses.get(key)
@@ -163,6 +264,18 @@ def complete_openapi(app: FastAPI, schema: dict[str, Any]) -> dict[str, Any]:
                     existing.setdefault("headers", headers)
     _drop_unused_validation_schemas(schema)
     return schema
+
+
+FASTAPI_DEFAULT_DESCRIPTION = "Successful Response"
+SUCCESS = {"200": "成功: {}", "201": "作成しました: {}", "202": "受け付けました: {}"}
+
+
+def _success_description(status: str, op: dict[str, Any]) -> str:
+    """A response FastAPI describes only as "Successful Response": say what it is."""
+    summary = op.get("summary") or op.get("operationId", "")
+    if status == "204":
+        return f"完了しました（本文なし）: {summary}"
+    return SUCCESS.get(status, "応答: {}").format(summary)
 
 
 def _restore_examples(route: APIRoute, op: dict[str, Any]) -> None:

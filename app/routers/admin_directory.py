@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
 from app.routers.auth import AdminDep, EditorDep
 from app.schemas import examples
@@ -32,7 +33,7 @@ from app.schemas.examples import example_response
 from app.services import admin_directory as service
 from app.services import audit, imports
 
-router = APIRouter(prefix="/v1/admin", tags=["管理 (admin)"])
+router = APIRouter(prefix="/v1/admin", tags=[Tag.ADMIN])
 
 AgencyId = Annotated[str, Path(max_length=80, examples=["yipf"])]
 ContactPointId = Annotated[str, Path(max_length=80, examples=["ip-support-desk-navi-dial"])]
@@ -53,7 +54,7 @@ ETAG_NOTE = "応答の `ETag` ヘッダーを次の更新の `If-Match` に付�
     description="編集できる項目と版番号を返します。" + ETAG_NOTE,
     responses={**example_response(examples.ADMIN_AGENCY), **READ_ERRORS},
 )
-def get_agency(
+def get_agency_for_edit(
     agency_id: AgencyId, session: SessionDep, principal: EditorDep, response: Response
 ) -> AgencyEditOut:
     out = service.get_agency(session, principal, agency_id)
@@ -145,7 +146,7 @@ def delete_agency(
     description="窓口の全項目と版番号を返します。" + ETAG_NOTE,
     responses={**example_response(examples.ADMIN_CONTACT_POINT), **READ_ERRORS},
 )
-def get_contact_point(
+def get_contact_point_for_edit(
     cp_id: ContactPointId, session: SessionDep, principal: EditorDep, response: Response
 ) -> ContactPointEditOut:
     out = service.get_contact_point(session, principal, cp_id)
@@ -217,7 +218,7 @@ def delete_contact_point(
     description="制度の全項目・リンクと版番号を返します。" + ETAG_NOTE,
     responses={**example_response(examples.ADMIN_PROGRAMME), **READ_ERRORS},
 )
-def get_programme(
+def get_programme_for_edit(
     programme_id: ProgrammeId, session: SessionDep, principal: EditorDep, response: Response
 ) -> ProgrammeEditOut:
     out = service.get_programme(session, principal, programme_id)
@@ -291,7 +292,7 @@ def delete_programme(
     description="ディレクトリへのすべての書き込み（誰が・いつ・何を・変更前後）を新しい順に返します。",
     responses={**example_response(examples.AUDIT), **problem_responses(401, 403, 422, 429)},
 )
-def audit_log(
+def list_audit_log(
     session: SessionDep,
     _: AdminDep,
     page: PageDep,
@@ -344,7 +345,12 @@ IMPORT_EXAMPLE_CSV = (
                 "text/csv": {
                     "schema": {"type": "string"},
                     "example": IMPORT_EXAMPLE_CSV,
-                }
+                },
+                # The same bytes for clients that send files as they are (generated clients).
+                "application/octet-stream": {
+                    "schema": {"type": "string", "format": "binary"},
+                    "example": IMPORT_EXAMPLE_CSV,
+                },
             },
         }
     },

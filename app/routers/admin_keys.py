@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.openapi import Tag
 from app.models import ApiKey
 from app.routers.auth import AdminDep
 from app.schemas import examples
@@ -15,7 +16,7 @@ from app.schemas.access import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.schemas.examples import example_response
 from app.services import access as service
 
-router = APIRouter(prefix="/v1/admin", tags=["管理 (admin)"])
+router = APIRouter(prefix="/v1/admin", tags=[Tag.ADMIN])
 
 
 def key_out(key: ApiKey) -> ApiKeyOut:
@@ -36,7 +37,7 @@ def key_out(key: ApiKey) -> ApiKeyOut:
         **problem_responses(401, 403, 413, 422, 429),
     },
 )
-def create_key(body: ApiKeyCreate, session: SessionDep, admin: AdminDep) -> ApiKeyCreated:
+def create_api_key(body: ApiKeyCreate, session: SessionDep, admin: AdminDep) -> ApiKeyCreated:
     key, secret = service.create_key(
         session,
         scope=body.scope,
@@ -57,7 +58,7 @@ def create_key(body: ApiKeyCreate, session: SessionDep, admin: AdminDep) -> ApiK
     description="発行済みの API キー（失効済みを含む）を返します。キー本体やハッシュは返しません。",
     responses={**example_response(examples.API_KEYS), **problem_responses(401, 403, 429)},
 )
-def list_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyOut]:
+def list_api_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyOut]:
     return [key_out(k) for k in service.list_keys(session)]
 
 
@@ -71,7 +72,7 @@ def list_keys(session: SessionDep, _: AdminDep) -> list[ApiKeyOut]:
         **problem_responses(401, 403, 404, 422, 429),
     },
 )
-def revoke_key(
+def revoke_api_key(
     key_id: Annotated[int, Path(ge=1, le=2**31 - 1, examples=[2])],
     session: SessionDep,
     admin: AdminDep,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Query, Request, Response
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.errors import PROBLEM_JSON, problem_responses
+from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
 from app.matching.rules import LexiconKind
 from app.routers.auth import AdminDep
@@ -33,7 +34,7 @@ from app.schemas.examples import example_response
 from app.services import admin_rules as service
 from app.services.admin_rules import DirectoryAccess
 
-router = APIRouter(prefix="/v1/admin", tags=["管理 (admin)"])
+router = APIRouter(prefix="/v1/admin", tags=[Tag.ADMIN])
 
 RuleIdPath = Annotated[
     str, Path(max_length=80, description="ルール id", examples=["technology.joint-research"])
@@ -142,7 +143,7 @@ def list_rules(
     ),
     responses={**example_response(examples.RULE_SUGGESTIONS), **LIST_ERRORS},
 )
-async def rule_suggestions(
+async def list_rule_suggestions(
     request: Request,
     directory: DirectoryDep,
     _: AdminDep,
@@ -163,7 +164,7 @@ async def rule_suggestions(
     ),
     responses=DRY_RUN_ERRORS,
 )
-def dry_run(
+def dry_run_rules(
     request: Request,
     session: SessionDep,
     _: AdminDep,
@@ -327,7 +328,7 @@ def list_lexicon(
     description="項目（seed/lexicon.yaml と同じ形）と版番号を返します。" + ETAG_NOTE,
     responses=READ_ERRORS,
 )
-def get_entry(
+def get_lexicon_entry(
     kind: KindPath, entry_id: EntryIdPath, session: SessionDep, _: AdminDep, response: Response
 ) -> LexiconOut:
     out = service.get_entry(session, kind, entry_id)
@@ -347,7 +348,7 @@ def get_entry(
     ),
     responses=WRITE_ERRORS,
 )
-def create_entry(
+def create_lexicon_entry(
     request: Request,
     session: SessionDep,
     principal: AdminDep,
@@ -392,7 +393,7 @@ def create_entry(
     ),
     responses=WRITE_ERRORS,
 )
-def patch_entry(
+def patch_lexicon_entry(
     request: Request,
     kind: KindPath,
     entry_id: EntryIdPath,
@@ -429,7 +430,7 @@ def patch_entry(
     description="項目を削除します。" + GATE_NOTE + ETAG_NOTE,
     responses=WRITE_ERRORS,
 )
-def delete_entry(
+def delete_lexicon_entry(
     request: Request,
     kind: KindPath,
     entry_id: EntryIdPath,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Path, Request, Response
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.observability import MATCH_OUTCOMES
+from app.core.openapi import Tag
 from app.matching import MatchResult
 from app.routers.deps import DirectoryDep
 from app.schemas.conversations import (
@@ -25,7 +26,7 @@ from app.schemas.conversations import (
 )
 from app.services import conversations as service
 
-router = APIRouter(prefix="/v1/conversations", tags=["会話 (conversations)"])
+router = APIRouter(prefix="/v1/conversations", tags=[Tag.CONVERSATIONS])
 
 ConversationId = Annotated[
     str,

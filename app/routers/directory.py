@@ -10,6 +10,7 @@ from app.core.caching import NOT_MODIFIED, conditional
 from app.core.concurrency import etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
 from app.models import Agency
 from app.routers.deps import DirectoryDep, from_memory
@@ -47,19 +48,19 @@ SearchQ = Annotated[
 @router.get(
     "/support-types",
     response_model=list[SupportTypeOut],
-    tags=["支援の種類 (support types)"],
+    tags=[Tag.SUPPORT_TYPES],
     summary="支援の種類（役割表の6列）",
     description="計画の役割表の6つの支援の種類を、計画の順に返します。",
     responses={**example_response(examples.SUPPORT_TYPES), **NOT_MODIFIED},
 )
-async def support_types(request: Request, directory: DirectoryDep) -> Response:
+async def list_support_types(request: Request, directory: DirectoryDep) -> Response:
     return conditional(request, directory.listings.support_types)
 
 
 @router.get(
     "/agencies",
     response_model=Page[AgencySummary],
-    tags=["支援機関 (agencies)"],
+    tags=[Tag.AGENCIES],
     summary="支援機関の一覧",
     description=(
         "計画が支援者として挙げる機関の一覧です。役割表の機関が計画の順に先頭に並びます。"
@@ -71,7 +72,7 @@ async def support_types(request: Request, directory: DirectoryDep) -> Response:
         **NOT_MODIFIED,
     },
 )
-async def agencies(
+async def list_agencies(
     request: Request,
     directory: DirectoryDep,
     page: PageDep,
@@ -89,7 +90,7 @@ async def agencies(
 @router.get(
     "/agencies/{agency_id}",
     response_model=AgencyDetail,
-    tags=["支援機関 (agencies)"],
+    tags=[Tag.AGENCIES],
     summary="支援機関の詳細",
     description=(
         "機関の役割、説明、親子関係、運営する制度、窓口（連絡先と出典）を返します。"
@@ -99,7 +100,7 @@ async def agencies(
     ),
     responses={**example_response(examples.AGENCY), **problem_responses(404, 422)},
 )
-def agency(
+def get_agency(
     session: SessionDep,
     directory: DirectoryDep,
     response: Response,
@@ -124,19 +125,19 @@ def agency(
 @router.get(
     "/role-matrix",
     response_model=RoleMatrixOut,
-    tags=["支援機関 (agencies)"],
+    tags=[Tag.AGENCIES],
     summary="支援機関等の役割表",
     description="第2章「支援機関等の役割」の○の表です（商工会議所と商工会は別の行）。",
     responses={**example_response(examples.ROLE_MATRIX), **NOT_MODIFIED},
 )
-async def role_matrix(request: Request, directory: DirectoryDep) -> Response:
+async def get_role_matrix(request: Request, directory: DirectoryDep) -> Response:
     return conditional(request, directory.listings.role_matrix)
 
 
 @router.get(
     "/municipalities",
     response_model=Page[MunicipalityOut],
-    tags=["市町・窓口 (contacts)"],
+    tags=[Tag.CONTACTS],
     summary="山口県の19市町",
     description=(
         "山口県の19市町（13市・6町）を JIS 市町村コードの順に返します。"
@@ -144,14 +145,14 @@ async def role_matrix(request: Request, directory: DirectoryDep) -> Response:
     ),
     responses={**example_response(examples.MUNICIPALITIES), **problem_responses(422)},
 )
-def municipalities(session: SessionDep, page: PageDep) -> Page[MunicipalityOut]:
+def list_municipalities(session: SessionDep, page: PageDep) -> Page[MunicipalityOut]:
     return service.list_municipalities(session, page)
 
 
 @router.get(
     "/contact-points",
     response_model=Page[ContactPointOut],
-    tags=["市町・窓口 (contacts)"],
+    tags=[Tag.CONTACTS],
     summary="窓口（連絡先）の一覧",
     description=(
         "窓口の連絡先を出典・時点・確認状況とともに返します。不明な項目は null です。"
@@ -163,7 +164,7 @@ def municipalities(session: SessionDep, page: PageDep) -> Page[MunicipalityOut]:
         **NOT_MODIFIED,
     },
 )
-async def contact_points(
+async def list_contact_points(
     request: Request,
     directory: DirectoryDep,
     page: PageDep,

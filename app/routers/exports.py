@@ -11,15 +11,15 @@ from sqlmodel import Session
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.openapi import Tag
 from app.routers.auth import PrincipalDep
 from app.routers.referrals import ReferralFilters
 from app.services import exports as service
 from app.services.referrals import referral_conditions
 
-TAG = "CSV エクスポート (exports)"
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 
-router = APIRouter(prefix="/v1/exports", tags=[TAG])
+router = APIRouter(prefix="/v1/exports", tags=[Tag.EXPORTS])
 
 
 def _csv_response(export: service.CsvExport) -> StreamingResponse:
@@ -62,7 +62,7 @@ def _doc(example: str) -> dict[int | str, dict[str, Any]]:
         "機関ID,機関名,略称,…,創業支援,成長支援,…\r\nyipf,公益財団法人やまぐち産業振興財団,…,○,○,…\r\n"
     ),
 )
-def agencies_csv(session: SessionDep) -> StreamingResponse:
+def export_agencies_csv(session: SessionDep) -> StreamingResponse:
     return _csv_response(service.agencies_export(_engine(session)))
 
 
@@ -78,7 +78,7 @@ def agencies_csv(session: SessionDep) -> StreamingResponse:
         "制度ID,制度名,別名,種類,…\r\nbusiness-succession-desk,事業引継ぎ相談窓口,…\r\n"
     ),
 )
-def programmes_csv(session: SessionDep) -> StreamingResponse:
+def export_programmes_csv(session: SessionDep) -> StreamingResponse:
     return _csv_response(service.programmes_export(_engine(session)))
 
 
@@ -94,7 +94,7 @@ def programmes_csv(session: SessionDep) -> StreamingResponse:
         "窓口ID,窓口名,機関ID,機関名,…\r\nchamber-federation,山口県商工会議所連合会,…\r\n"
     ),
 )
-def contact_points_csv(session: SessionDep) -> StreamingResponse:
+def export_contact_points_csv(session: SessionDep) -> StreamingResponse:
     return _csv_response(service.contact_points_export(_engine(session)))
 
 
@@ -115,7 +115,7 @@ def contact_points_csv(session: SessionDep) -> StreamingResponse:
         **problem_responses(401, 422, 429),
     },
 )
-def referrals_csv(
+def export_referrals_csv(
     session: SessionDep, principal: PrincipalDep, filters: ReferralFilters
 ) -> StreamingResponse:
     conditions = referral_conditions(principal, **filters)

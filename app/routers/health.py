@@ -12,8 +12,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.db import SessionDep
 from app.core.errors import DATABASE_RETRY_AFTER_SECONDS, problem_response, problem_responses
+from app.core.openapi import Tag
 
-router = APIRouter(tags=["運用 (operations)"])
+router = APIRouter(tags=[Tag.OPERATIONS])
 
 _instance: tuple[int, str] | None = None
 

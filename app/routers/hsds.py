@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from app.core.caching import NOT_MODIFIED, conditional
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.openapi import Tag
 from app.routers.deps import DirectoryDep, from_memory
 from app.schemas import examples
 from app.schemas.examples import example_response
 from app.schemas.hsds import HsdsApiInfo, HsdsPage, hsds_schema_ref
 from app.services import hsds as service
 
-TAG = "HSDS 3.0 (Open Referral)"
 CACHE_CONTROL = "public, max-age=60"
 
 
@@ -31,7 +31,7 @@ def _cacheable(response: Response) -> None:
     response.headers["Cache-Control"] = CACHE_CONTROL
 
 
-router = APIRouter(prefix="/v1/hsds", tags=[TAG], dependencies=[Depends(_cacheable)])
+router = APIRouter(prefix="/v1/hsds", tags=[Tag.HSDS], dependencies=[Depends(_cacheable)])
 
 PageQ = Annotated[int, Query(ge=1, le=1_000_000, description="ページ番号（1始まり）", examples=[1])]
 PerPageQ = Annotated[
@@ -73,7 +73,7 @@ FilterId = Annotated[str | None, Query(min_length=1, max_length=80)]
     ),
     responses=example_response(examples.HSDS_INFO),
 )
-def api_info(request: Request) -> dict[str, Any]:
+def get_hsds_info(request: Request) -> dict[str, Any]:
     base = str(request.base_url).rstrip("/")
     return service.api_info(base + (request.app.openapi_url or "/openapi.json"))
 
@@ -94,7 +94,7 @@ def api_info(request: Request) -> dict[str, Any]:
         **NOT_MODIFIED,
     },
 )
-async def services(
+async def list_hsds_services(
     request: Request,
     directory: DirectoryDep,
     page: PageQ = 1,
@@ -143,12 +143,12 @@ async def services(
     responses={
         200: {
             "description": "HSDS service",
-            "content": _content("compiled/service.json", examples.HSDS_SERVICE),
+            "content": _content("service.json", examples.HSDS_SERVICE),
         },
         **problem_responses(404, 422),
     },
 )
-def service_detail(session: SessionDep, id: ServiceId) -> dict[str, Any]:
+def get_hsds_service(session: SessionDep, id: ServiceId) -> dict[str, Any]:
     return service.get_service(session, id)
 
 
@@ -162,7 +162,7 @@ def service_detail(session: SessionDep, id: ServiceId) -> dict[str, Any]:
     ),
     responses={**example_response(examples.HSDS_ORGANIZATIONS), **problem_responses(422)},
 )
-def organizations(
+def list_hsds_organizations(
     session: SessionDep,
     directory: DirectoryDep,
     page: PageQ = 1,
@@ -186,12 +186,12 @@ def organizations(
     responses={
         200: {
             "description": "HSDS organization",
-            "content": _content("compiled/organization.json", examples.HSDS_ORGANIZATION),
+            "content": _content("organization.json", examples.HSDS_ORGANIZATION),
         },
         **problem_responses(404, 422),
     },
 )
-def organization_detail(session: SessionDep, id: OrganizationId) -> dict[str, Any]:
+def get_hsds_organization(session: SessionDep, id: OrganizationId) -> dict[str, Any]:
     return service.get_organization(session, id)
 
 
@@ -202,7 +202,7 @@ def organization_detail(session: SessionDep, id: OrganizationId) -> dict[str, An
     description="2つの分類（支援の種類、やまぐち商工業推進計画の柱とアクション）を返します。",
     responses={**example_response(examples.HSDS_TAXONOMIES), **problem_responses(422)},
 )
-def taxonomies(
+def list_hsds_taxonomies(
     session: SessionDep, page: PageQ = 1, per_page: PerPageQ = 50, search: SearchQ = None
 ) -> dict[str, Any]:
     return service.list_taxonomies(session, page, per_page, search)
@@ -221,7 +221,7 @@ def taxonomies(
         **problem_responses(404, 422),
     },
 )
-def taxonomy_detail(session: SessionDep, id: TaxonomyId) -> dict[str, Any]:
+def get_hsds_taxonomy(session: SessionDep, id: TaxonomyId) -> dict[str, Any]:
     return service.get_taxonomy(session, id)
 
 
@@ -236,7 +236,7 @@ def taxonomy_detail(session: SessionDep, id: TaxonomyId) -> dict[str, Any]:
     ),
     responses={**example_response(examples.HSDS_TAXONOMY_TERMS), **problem_responses(422)},
 )
-def taxonomy_terms(
+def list_hsds_taxonomy_terms(
     session: SessionDep,
     page: PageQ = 1,
     per_page: PerPageQ = 50,
@@ -269,5 +269,5 @@ def taxonomy_terms(
         **problem_responses(404, 422),
     },
 )
-def taxonomy_term_detail(session: SessionDep, id: TermId) -> dict[str, Any]:
+def get_hsds_taxonomy_term(session: SessionDep, id: TermId) -> dict[str, Any]:
     return service.get_taxonomy_term(session, id)

@@ -10,12 +10,13 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Header, Request
 from app.core.config import Settings
 from app.core.db import SessionDep
 from app.core.errors import ApiError, problem_responses
+from app.core.openapi import Tag
 from app.dialogue import line as fmt
 from app.routers.conversations import observer
 from app.routers.deps import DirectoryDep
 from app.services import line as service
 
-router = APIRouter(prefix="/v1/integrations/line", tags=["会話 (conversations)"])
+router = APIRouter(prefix="/v1/integrations/line", tags=[Tag.CONVERSATIONS])
 log = logging.getLogger("madoguchi.line")
 
 NOT_CONFIGURED = "LINE 連携は設定されていません（LINE_CHANNEL_SECRET が未設定です）。"
@@ -99,7 +100,7 @@ def _settings(request: Request) -> Settings:
         }
     },
 )
-def webhook(
+def line_webhook(
     request: Request,
     background: BackgroundTasks,
     session: SessionDep,

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from app.core.caching import json_bytes
 from app.core.errors import problem_responses
 from app.core.observability import MATCH_LATENCY, MATCH_OUTCOMES
+from app.core.openapi import Tag
 from app.routers.auth import AdminDep
 from app.routers.deps import DirectoryDep
 from app.schemas import examples
@@ -18,7 +19,7 @@ from app.schemas.examples import example_response
 from app.schemas.match import MATCH_EXAMPLE_REQUEST, MatchRequest, MatchResponse, MatchStats
 from app.services.matching import run_match
 
-router = APIRouter(prefix="/v1", tags=["紹介 (match)"])
+router = APIRouter(prefix="/v1", tags=[Tag.MATCH])
 
 EXAMPLES = {
     "compound": {"summary": "複数の相談", "value": MATCH_EXAMPLE_REQUEST},
@@ -84,7 +85,7 @@ async def match(
         **problem_responses(401, 403, 422),
     },
 )
-def match_stats(
+def get_match_stats(
     request: Request, _: AdminDep, limit: Annotated[int, Query(ge=1, le=200)] = 50
 ) -> dict[str, object]:
     stats: dict[str, object] = request.app.state.match_misses.stats(limit)

@@ -7,9 +7,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.core.errors import ApiError, problem_responses
 from app.core.observability import SNAPSHOT_VERSION
+from app.core.openapi import Tag
 from app.core.security import client_allowed
 
-router = APIRouter(tags=["運用 (operations)"])
+router = APIRouter(tags=[Tag.OPERATIONS])
 
 
 @router.get(

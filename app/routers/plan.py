@@ -8,13 +8,14 @@ from fastapi import APIRouter, Path, Query
 
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
 from app.schemas import examples
 from app.schemas.examples import example_response
 from app.schemas.plan import ActionDetail, ActionSummary, KpiOut, PillarOut
 from app.services import plan as service
 
-router = APIRouter(prefix="/v1", tags=["計画 (plan)"])
+router = APIRouter(prefix="/v1", tags=[Tag.PLAN])
 
 
 @router.get(
@@ -24,7 +25,7 @@ router = APIRouter(prefix="/v1", tags=["計画 (plan)"])
     description="計画の3つの「柱」と目標、各柱のアクション番号を返します。",
     responses=example_response(examples.PILLARS),
 )
-def pillars(session: SessionDep) -> list[PillarOut]:
+def list_pillars(session: SessionDep) -> list[PillarOut]:
     return service.list_pillars(session)
 
 
@@ -35,7 +36,7 @@ def pillars(session: SessionDep) -> list[PillarOut]:
     description="12のアクション（番号・名称・柱）を返します。`pillar` で柱を絞り込めます。",
     responses={**example_response(examples.ACTIONS), **problem_responses(422)},
 )
-def actions(
+def list_actions(
     session: SessionDep, pillar: Annotated[int | None, Query(ge=1, le=3)] = None
 ) -> list[ActionSummary]:
     return service.list_actions(session, pillar=pillar)
@@ -50,7 +51,7 @@ def actions(
     ),
     responses={**example_response(examples.ACTION), **problem_responses(404, 422)},
 )
-def action(
+def get_action(
     session: SessionDep, number: Annotated[int, Path(ge=1, le=1000, examples=[8])]
 ) -> ActionDetail:
     return service.get_action(session, number)
@@ -63,7 +64,7 @@ def action(
     description="3つの産業戦略指標と10の数値目標（現状値・目標値・単位・期間・関連アクション・※印）を返します。",
     responses={**example_response(examples.KPIS), **problem_responses(422)},
 )
-def kpis(
+def list_kpis(
     session: SessionDep,
     page: PageDep,
     category: Annotated[Literal["strategic_indicator", "numeric_target"] | None, Query()] = None,

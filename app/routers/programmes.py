@@ -10,6 +10,7 @@ from app.core.caching import NOT_MODIFIED, conditional
 from app.core.concurrency import etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
 from app.models import Programme
 from app.routers.deps import DirectoryDep, from_memory
@@ -20,7 +21,7 @@ from app.seeding.schema import ProgrammeKind
 from app.services import programmes as service
 from app.services.listings import ProgrammeFilter
 
-router = APIRouter(prefix="/v1", tags=["制度 (programmes)"])
+router = APIRouter(prefix="/v1", tags=[Tag.PROGRAMMES])
 
 
 @router.get(
@@ -37,7 +38,7 @@ router = APIRouter(prefix="/v1", tags=["制度 (programmes)"])
         **NOT_MODIFIED,
     },
 )
-async def programmes(
+async def list_programmes(
     request: Request,
     directory: DirectoryDep,
     page: PageDep,
@@ -66,7 +67,7 @@ async def programmes(
     ),
     responses={**example_response(examples.PROGRAMME), **problem_responses(404, 422)},
 )
-def programme(
+def get_programme(
     session: SessionDep,
     response: Response,
     programme_id: Annotated[str, Path(max_length=80, examples=["capex-expansion-loan"])],

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
 from app.routers.auth import PrincipalDep
 from app.routers.deps import DirectoryDep
@@ -28,7 +29,7 @@ from app.services import referrals as service
 from app.services.lookups import resolve_municipality
 from app.services.matching import need_ids_of
 
-router = APIRouter(prefix="/v1/referrals", tags=["紹介の記録 (referrals)"])
+router = APIRouter(prefix="/v1/referrals", tags=[Tag.REFERRALS])
 
 ReferralId = Annotated[int, Path(ge=1, le=2**31 - 1, examples=[1])]
 ETAG_NOTE = (
@@ -158,7 +159,7 @@ def list_referrals(
     ),
     responses={**example_response(examples.REFERRAL_STATS), **problem_responses(401, 422, 429)},
 )
-def referral_stats(
+def get_referral_stats(
     session: SessionDep, principal: PrincipalDep, filters: ReferralFilters
 ) -> ReferralStats:
     return service.stats(session, principal, **filters)

@@ -479,3 +479,48 @@ def test_whom_to_call_comes_first_and_the_slip_carries_the_local_office(
 
 def _pdf_pages(pdf: bytes) -> int:
     return len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", pdf))
+
+
+@pytest.mark.parametrize(
+    ("path", "operation", "summary"),
+    [
+        ("/docs", "#operations-match-match", ".opblock-summary-description"),
+        ("/redoc", "#operation\\/match", "h2"),
+    ],
+)
+def test_api_docs_work_on_a_closed_network(
+    browser: BrowserContext,
+    server: Server,
+    path: str,
+    operation: str,
+    summary: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    """/docs (Swagger UI) and /redoc (ReDoc) render the operations with every request that
+    leaves the server blocked, as on a municipal closed network, and try to reach nothing else."""
+    tab = browser.new_page()
+    outside: list[str] = []
+    problems: list[str] = []
+
+    def only_this_server(route: Any) -> None:
+        if route.request.url.startswith(server.base_url + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    tab.route("**/*", only_this_server)
+    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    tab.on(
+        "console",
+        lambda msg: problems.append(msg.text) if msg.type == "error" else None,
+    )
+    try:
+        tab.goto(server.base_url + path)
+        expect(tab.locator(operation).first).to_be_visible()
+        expect(tab.locator(summary, has_text="相談内容から紹介先を探す").first).to_be_visible()
+        tab.screenshot(path=artifact(request, f"console-api{path.replace('/', '-')}.png"))
+    finally:
+        tab.close()
+    assert outside == []
+    assert problems == []
