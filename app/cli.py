@@ -46,7 +46,11 @@ def main(argv: list[str] | None = None, engine: Engine | None = None) -> int:
         with Session(engine) as session:
             if args.command == "create":
                 if args.label is not None and len(args.label) > 200:
-                    raise ApiError(422, "label は200文字以内で指定してください。")
+                    raise ApiError(
+                        422,
+                        "label は200文字以内で指定してください。",
+                        en="label must be at most 200 characters.",
+                    )
                 key, secret = access.create_key(
                     session,
                     scope=access.Scope(args.scope),

@@ -16,6 +16,7 @@ from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
 from app.core.freshness import RefreshAfterAdminWrite
+from app.core.i18n import LanguageMiddleware
 from app.core.observability import RequestContextMiddleware, configure_logging, flush_logs
 from app.core.openapi import SERVERS, TAG_METADATA, complete_openapi, operation_id
 from app.core.security import install_security
@@ -140,6 +141,7 @@ def create_app(
     ):
         app.include_router(router)
     app.add_middleware(RefreshAfterAdminWrite)
+    app.add_middleware(LanguageMiddleware)
     # Outermost: every response, errors and rejections included, carries the request id.
     app.add_middleware(RequestContextMiddleware)
     configure_logging(settings.LOG_LEVEL)

@@ -48,9 +48,12 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return False
 
 
-def conditional(request: Request, body: Rendered, cache_control: str = REVALIDATE) -> Response:
-    """200 with the body, or 304 when the client already holds this version."""
-    headers = {"ETag": body.etag, "Cache-Control": cache_control}
+def conditional(
+    request: Request, body: Rendered, cache_control: str = REVALIDATE, language: str = "ja"
+) -> Response:
+    """200 with the body, or 304 when the client already holds this version. `language`: the
+    language of the body (each language's body has its own ETag)."""
+    headers = {"ETag": body.etag, "Cache-Control": cache_control, "Content-Language": language}
     if etag_matches(request.headers.get("if-none-match"), body.etag):
         return Response(status_code=304, headers=headers)
     return Response(body.body, media_type="application/json", headers=headers)

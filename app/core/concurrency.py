@@ -101,6 +101,8 @@ def check_if_match(if_match: str | None, revision: int) -> None:
             f"このデータは他の更新で変更されています（現在の ETag: {current}）。"
             "GET で最新の内容と ETag を取得してからやり直してください。",
             headers={"ETag": current},
+            en=f"This item was changed by another update (current ETag: {current}). "
+            "GET it again for the latest content and ETag, then retry.",
         )
 
 

@@ -1,4 +1,6 @@
-"""Every error leaves as application/problem+json (RFC 9457) with a Japanese `detail`."""
+"""Every error leaves as application/problem+json (RFC 9457) with a Japanese `detail`, or an
+English one for a client that prefers English (`Accept-Language: en`, app/core/i18n.py): every
+`ApiError` carries both texts (tests/test_english.py checks that none lacks its English)."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.headers import security_headers
+from app.core.i18n import Language, current_language, language_of
 from app.core.observability import request_id_of
 
 PROBLEM_JSON = "application/problem+json"
@@ -39,6 +42,10 @@ DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
 DATABASE_UNAVAILABLE_DETAIL = (
     "データベースに一時的に接続できないため、この操作を完了できませんでした。"
     "しばらくしてから再度お試しください。"
+)
+DATABASE_UNAVAILABLE_DETAIL_EN = (
+    "The database cannot be reached for the moment, so the operation was not completed. "
+    "Please try again shortly."
 )
 DATABASE_RETRY_AFTER_SECONDS = 5
 # SQLite's driver reports a missing table or bad SQL as OperationalError too: only these messages
@@ -94,6 +101,20 @@ DEFAULT_DETAILS = {
 }
 
 
+DEFAULT_DETAILS_EN = {
+    400: "The request is malformed.",
+    401: "Authentication is required.",
+    403: "You are not allowed to do this.",
+    404: "The requested resource was not found.",
+    405: "This method is not allowed.",
+    413: "The request is too large.",
+    415: "Send the body as application/json.",
+    422: "The input is not valid.",
+    500: "An internal error occurred. Please try again later.",
+    503: "The service is temporarily unavailable. Please try again later.",
+}
+
+
 class ProblemFieldError(BaseModel):
     loc: list[str | int]
     msg: str
@@ -112,7 +133,8 @@ class Problem(BaseModel):
 
 
 class ApiError(Exception):
-    """Raised by services and routers for an expected error with a Japanese message."""
+    """Raised by services and routers for an expected error, with its message in Japanese
+    (`detail`) and in English (`en`)."""
 
     def __init__(
         self,
@@ -120,10 +142,13 @@ class ApiError(Exception):
         detail: str,
         headers: dict[str, str] | None = None,
         extensions: dict[str, Any] | None = None,
+        *,
+        en: str | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.en = en
         self.headers = headers
         # RFC 9457 extension members (e.g. the metrics a rule change would break)
         self.extensions = extensions
@@ -133,17 +158,24 @@ def problem_response(
     status: int,
     detail: str,
     *,
+    en: str | None = None,
     instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
+    language: Language | None = None,
 ) -> JSONResponse:
+    """The problem answer, in the request's language (`en` when English was asked for and an
+    English text is given; the English default of the status otherwise)."""
+    language = language or current_language()
+    english = language == "en" and bool(en or status in DEFAULT_DETAILS_EN)
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": TITLES.get(status, "Error"),
         "status": status,
-        "detail": detail,
+        "detail": (en or DEFAULT_DETAILS_EN[status]) if english else detail,
     }
+    headers = {**(headers or {}), "Content-Language": "en" if english else "ja"}
     if instance:
         body["instance"] = instance
     if errors is not None:
@@ -196,18 +228,28 @@ def _clean_loc(loc: Any) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in loc]
 
 
+def _en_message(err: dict[str, Any]) -> str:
+    """Pydantic's own message (English), without its "Value error, " prefix."""
+    return str(err.get("msg") or "Invalid value.").removeprefix("Value error, ")
+
+
 def validation_problem(request: Request, errors: list[dict[str, Any]]) -> JSONResponse:
+    english = language_of(request.scope) == "en"
     items: list[dict[str, Any]] = []
     parts: list[str] = []
     for err in errors:
-        msg = _ja_message(err).removeprefix("Value error, ")
+        msg = _en_message(err) if english else _ja_message(err).removeprefix("Value error, ")
         loc = _clean_loc(err.get("loc", ()))
         items.append({"loc": loc, "msg": msg, "type": err.get("type")})
         if len(parts) < 3:
             parts.append(f"{'.'.join(str(p) for p in loc[1:] or loc)}: {msg}")
-    summary = "、".join(parts)
-    detail = "入力内容に誤りがあります。" + (f"（{summary}）" if summary else "")
-    return problem_response(422, detail, instance=request.url.path, errors=items)
+    if english:
+        summary = "; ".join(parts)
+        detail = "The input is not valid." + (f" ({summary})" if summary else "")
+    else:
+        summary = "、".join(parts)
+        detail = "入力内容に誤りがあります。" + (f"（{summary}）" if summary else "")
+    return problem_response(422, detail, en=detail, instance=request.url.path, errors=items)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -216,6 +258,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             exc.status,
             exc.detail,
+            en=exc.en,
             instance=request.url.path,
             headers=exc.headers,
             extensions=exc.extensions,
@@ -242,6 +285,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             422,
             "入力に使用できない文字（NUL 文字など）または範囲外の値が含まれています。",
+            en="The input holds a character that cannot be stored (such as NUL) or a value out "
+            "of range.",
             instance=request.url.path,
         )
 
@@ -261,6 +306,8 @@ def install_error_handlers(app: FastAPI) -> None:
             409,
             "同時に行われた別の変更と衝突したため、保存できませんでした（同じ ID の登録や、"
             "参照先の削除など）。最新の内容を確認してから、もう一度お試しください。",
+            en="The change conflicted with another change made at the same time (the same id "
+            "created twice, or a referenced item deleted). Check the latest data and try again.",
             instance=request.url.path,
         )
 
@@ -279,6 +326,7 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(
             503,
             DATABASE_UNAVAILABLE_DETAIL,
+            en=DATABASE_UNAVAILABLE_DETAIL_EN,
             instance=request.url.path,
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )
@@ -310,6 +358,7 @@ def internal_error(request: Request, exc: BaseException) -> JSONResponse:
         500,
         DEFAULT_DETAILS[500],
         instance=request.url.path,
+        language=language_of(request.scope),
         headers={**headers, "X-Request-ID": request_id},
     )
 

@@ -95,6 +95,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         detail = f"リクエスト本文が大きすぎます（上限 {self.max_bytes} バイト）。"
+        en = f"The request body is too large (at most {self.max_bytes} bytes)."
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -102,7 +103,7 @@ class BodySizeLimitMiddleware:
                 except ValueError:
                     too_large = False
                 if too_large:
-                    await problem_response(413, detail, instance=scope.get("path"))(
+                    await problem_response(413, detail, en=en, instance=scope.get("path"))(
                         scope, receive, send
                     )
                     return
@@ -130,7 +131,9 @@ class BodySizeLimitMiddleware:
             # Raised outside a route's error handling (the route normally turns it into 413).
             if started:
                 raise
-            await problem_response(413, detail, instance=scope.get("path"))(scope, receive, send)
+            await problem_response(413, detail, en=en, instance=scope.get("path"))(
+                scope, receive, send
+            )
 
 
 class RateLimitMiddleware:
@@ -216,6 +219,7 @@ class RateLimitMiddleware:
             response = problem_response(
                 429,
                 "リクエストが多すぎます。しばらく待ってから再度お試しください。",
+                en="Too many requests. Please wait a moment and try again.",
                 instance=scope.get("path"),
                 headers={"Retry-After": str(max(1, math.ceil(wait)))},
             )

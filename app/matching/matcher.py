@@ -48,6 +48,7 @@ from app.matching.normalize import (
     devoiced,
     display_form,
     is_kana,
+    looks_english,
     loose_reading,
 )
 from app.matching.result import (
@@ -74,6 +75,7 @@ from app.matching.snapshot import (
     ProgrammeView,
     in_id_order,
 )
+from app.matching.wording import ENGLISH, JAPANESE, WORDINGS, Wording
 
 # Scoring constants (documented in the README of the matcher / module docstring).
 ROLE_BASE = 0.35  # an agency holding the support type in the role matrix
@@ -639,23 +641,17 @@ def _rule_matches(analysis: Analysis, compiled: CompiledRules) -> list[_RuleMatc
     return out
 
 
-def _quoted(words: list[str]) -> str:
-    return "・".join(f"『{w}』" for w in words)
-
-
-def _need_explanation(n: NeedScore) -> str:
-    """Why a need was read from the text, in the desk's Japanese (no rule ids)."""
+def _need_explanation(n: NeedScore, w: Wording = JAPANESE) -> str:
+    """Why a need was read from the text, in the desk's words (no rule ids)."""
     hits = [h for rm in n.used for h in rm.hits]
     said = [h.text for h in hits if h.negated == n.negated] or [h.text for h in hits]
     words = list(dict.fromkeys(said))[:2]
-    topic = n.need.topic or n.need.label
-    if n.negated:
-        return f"{_quoted(words)}は不要とのことなので、{topic}は候補から外しました"
-    return f"{_quoted(words)}から、{topic}のご相談と判断しました"
+    topic = w.need_topic(n.need)
+    return w.need_refused(words, topic) if n.negated else w.need_read(words, topic)
 
 
-def _reason(rm: _RuleMatch, what: str) -> str:
-    return f"ルール {rm.rule.id} が『{rm.words}』に一致: {what}"
+def _reason(rm: _RuleMatch, what: str, w: Wording = JAPANESE) -> str:
+    return w.rule_reason(rm.rule.id, rm.words, what)
 
 
 def _distinct_evidence(group: list[_RuleMatch]) -> list[_RuleMatch]:
@@ -717,7 +713,10 @@ def score_needs(
 
 
 def rank_support_types(
-    needs: list[NeedScore], snapshot: DirectorySnapshot, refused: frozenset[str] = frozenset()
+    needs: list[NeedScore],
+    snapshot: DirectorySnapshot,
+    refused: frozenset[str] = frozenset(),
+    w: Wording = JAPANESE,
 ) -> tuple[SupportTypeMatch, ...]:
     """Support types by the needs that express them. A type a rule lists besides its need's
     own counts only where no need of that type was said: 開業資金 is a start-up first."""
@@ -738,7 +737,7 @@ def rank_support_types(
         scores.items(), key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]])
     )
     return tuple(
-        SupportTypeMatch(code, snapshot.support_type_by_code[code].name, _r(score))
+        SupportTypeMatch(code, w.support_type_name(snapshot.support_type_by_code[code]), _r(score))
         for code, score in ranked
     )
 
@@ -756,7 +755,11 @@ def rank_actions(needs: list[NeedScore], snapshot: DirectorySnapshot) -> list[tu
 
 
 def rank_agencies(
-    needs: list[NeedScore], snapshot: DirectorySnapshot, index: _SnapshotIndex, limit: int
+    needs: list[NeedScore],
+    snapshot: DirectorySnapshot,
+    index: _SnapshotIndex,
+    limit: int,
+    w: Wording = JAPANESE,
 ) -> tuple[AgencyMatch, ...]:
     contrib: dict[str, list[float]] = defaultdict(list)
     # reasons are formatted only for the agencies that are returned
@@ -770,7 +773,7 @@ def rank_agencies(
             if agency.id in need.agencies:
                 rank = need.agencies.index(agency.id)
                 base += NEED_AGENCY_BONUS * (1.0 - rank / len(need.agencies))
-                label = need.label
+                label = w.need_label(need)
             contrib[agency.id].append(score * base)
             reasons[agency.id].append((top, need.support_type, label))
         for rm in n.used:
@@ -780,33 +783,29 @@ def rank_agencies(
                 for agency in index.agencies_by_role.get(st, ()):
                     contrib[agency.id].append(rm.strength * damp * EXTRA_SUPPORT_FACTOR * ROLE_BASE)
                     reasons[agency.id].append((rm, st, None))
-            for aid, w in sorted(rm.rule.agency_boosts.items()):
+            for aid, boost in sorted(rm.rule.agency_boosts.items()):
                 if aid in snapshot.agencies:
-                    contrib[aid].append(rm.strength * damp * w)
+                    contrib[aid].append(rm.strength * damp * boost)
                     reasons[aid].append((rm, "", None))
 
     def reason(rm: _RuleMatch, st: str, label: str | None) -> str:
         if not st:
-            return _reason(rm, "ルールが名指しする機関")
-        what = f"{snapshot.support_type_by_code[st].name}の役割を持つ機関（役割表）"
-        if label:
-            what += f"、ニーズ「{label}」の支援機関"
-        return _reason(rm, what)
+            return _reason(rm, w.named_by_rule(), w)
+        role = w.support_type_name(snapshot.support_type_by_code[st])
+        return _reason(rm, w.holds_role(role, label), w)
 
     def explanation(rm: _RuleMatch, st: str, label: str | None) -> str:
         need = snapshot.needs.get(rm.rule.need)
-        topic = need.topic or need.label if need else rm.rule.need
-        if not st:
-            return f"{topic}のご相談で、計画がこの取組の担い手に挙げる機関です"
-        role = snapshot.support_type_by_code[st].name
-        return f"{topic}のご相談に対応する機関です（役割表の「{role}」）"
+        topic = w.need_topic(need) if need else rm.rule.need
+        role = w.support_type_name(snapshot.support_type_by_code[st]) if st else None
+        return w.agency_for_topic(topic, role)
 
     scores = {a: _combine(v) for a, v in contrib.items()}
     ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
     return tuple(
         AgencyMatch(
             aid,
-            snapshot.agencies[aid].name,
+            w.agency_name(snapshot.agencies[aid]),
             _r(s),
             tuple(dict.fromkeys(reason(*x) for x in reasons[aid]))[:4],
             explanation=explanation(*reasons[aid][0]),
@@ -822,6 +821,7 @@ def rank_programmes(
     snapshot: DirectorySnapshot,
     index: _SnapshotIndex,
     limit: int,
+    w: Wording = JAPANESE,
 ) -> tuple[ProgrammeMatch, ...]:
     contrib: dict[str, list[float]] = defaultdict(list)
     reasons: dict[str, list[str]] = defaultdict(list)
@@ -832,7 +832,7 @@ def rank_programmes(
                     # the rule's own order breaks ties (its author listed the likeliest first)
                     factor = RULE_PROGRAMME_FACTOR * (1.0 - PROGRAMME_ORDER_DECAY * pos)
                     contrib[pid].append(rm.strength * factor * n.score / n.raw)
-                    reasons[pid].append(_reason(rm, "ルールが挙げる施策"))
+                    reasons[pid].append(_reason(rm, w.programme_by_rule(), w))
     active = frozenset(st.code for st in support_types)
     top = dict(actions[:3])
     members = dict(index.candidates_by_action(tuple(top), active, limit))
@@ -845,7 +845,7 @@ def rank_programmes(
         for a in member:
             contrib[pid].append(top[a] * ACTION_PROGRAMME_FACTOR)
             title = snapshot.actions[a].title
-            reasons[pid].append(f"アクション{a}「{title}」の施策で、一致した支援の種類に該当")
+            reasons[pid].append(w.programme_by_action(a, title))
     scores = {p: _combine(v) for p, v in contrib.items()}
     ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
     return tuple(
@@ -860,15 +860,13 @@ def rank_programmes(
     )
 
 
-NEAREST_QUESTION = "もしかして、次のようなご相談ですか？"
-
-
 def _questions(
     compiled: CompiledRules,
     snapshot: DirectorySnapshot,
     nt: NormalizedText,
     analysis: Analysis,
     needs: list[NeedScore],
+    w: Wording = JAPANESE,
 ) -> tuple[ClarifyingQuestionView, ...]:
     """Never a dead end: a text that sounds like a business matter (a vague term such as
     相談 or どうしたら, a business word such as 店 or 商売, or only negated needs) but names no
@@ -887,12 +885,7 @@ def _questions(
         return ()
     if not (analysis.vague or analysis.business or needs):
         return ()
-    fixed = tuple(
-        ClarifyingQuestionView(
-            q.question, tuple(QuickReplyOption(o.label, o.text) for o in q.options)
-        )
-        for q in compiled.clarifying_questions
-    )
+    fixed = _fixed_questions(compiled, w)
     # The needs nearest to what was said come first, when the text shares enough with them.
     nearest = [
         snapshot.needs[nid]
@@ -901,8 +894,34 @@ def _questions(
     ]
     if not nearest:
         return fixed
-    options = tuple(QuickReplyOption(n.label[:30], n.label) for n in nearest)
-    return (ClarifyingQuestionView(NEAREST_QUESTION, options), *fixed)
+    options = tuple(QuickReplyOption(w.need_label(n)[:30], n.label) for n in nearest)
+    return (ClarifyingQuestionView(w.nearest_question(), options), *fixed)
+
+
+def _english_text_questions(
+    compiled: CompiledRules, w: Wording
+) -> tuple[ClarifyingQuestionView, ...]:
+    """A text in English: ask, in both languages, for Japanese or one of the topics (with
+    English labels; choosing one sends its Japanese text, which the matcher reads)."""
+    topics = _fixed_questions(compiled, ENGLISH)
+    if not topics:
+        return ()
+    return (ClarifyingQuestionView(w.in_english_question(), topics[0].options), *topics[1:])
+
+
+def _fixed_questions(compiled: CompiledRules, w: Wording) -> tuple[ClarifyingQuestionView, ...]:
+    """The lexicon's clarifying questions; an option's `text` (what choosing it sends back to
+    be matched) stays Japanese in either language."""
+    return tuple(
+        ClarifyingQuestionView(
+            (q.question_en or q.question) if w.english else q.question,
+            tuple(
+                QuickReplyOption((o.label_en or o.label) if w.english else o.label, o.text)
+                for o in q.options
+            ),
+        )
+        for q in compiled.clarifying_questions
+    )
 
 
 def _vocabularies(compiled: CompiledRules, positive: list[NeedScore]) -> Vocabularies:
@@ -923,11 +942,13 @@ def match_need(
     *,
     municipality: str | None = None,
     limit: int = 5,
+    language: str = "ja",
 ) -> MatchResult:
     """From a business owner's words to the MatchResult, stage by stage: the rule hits
     (`analyse`), the needs (`score_needs`), support types, actions, agencies, programmes, the
     clarifying questions and the contact points."""
     limit = max(1, min(int(limit), 50))
+    w = WORDINGS.get(language, JAPANESE)
     nt, analysis = best_analysis(text, compiled)
     need_rows = score_needs(analysis, compiled, snapshot)
     positive = [n for n in need_rows if not n.negated]
@@ -941,30 +962,31 @@ def match_need(
         for n in positive
         if not any(st != n.need.support_type for rm in n.used for st in rm.rule.support_types)
     )
-    support_types = rank_support_types(positive, snapshot, refused)
+    english_input = not positive and looks_english(text)
+    support_types = rank_support_types(positive, snapshot, refused, w)
     action_ranking = rank_actions(positive, snapshot)
     code = index.municipality_codes.get(municipality.strip()) if municipality else None
     agencies = with_local_offices(
-        rank_agencies(positive, snapshot, index, limit), snapshot, index, code
+        rank_agencies(positive, snapshot, index, limit, w), snapshot, index, code, w
     )
-    programmes = rank_programmes(positive, action_ranking, support_types, snapshot, index, limit)
+    programmes = rank_programmes(positive, action_ranking, support_types, snapshot, index, limit, w)
     contacts = _contacts(
-        agencies, [p.id for p in programmes], snapshot, index, municipality, bool(positive)
+        agencies, [p.id for p in programmes], snapshot, index, municipality, bool(positive), w
     )
     return MatchResult(
         matched=bool(positive),
         needs=tuple(
             NeedMatch(
                 n.need.id,
-                n.need.label,
+                w.need_label(n.need),
                 n.need.support_type,
                 _r(n.score),
                 n.negated,
                 tuple(
                     Evidence(rm.rule.id, h.text, h.normalized) for rm in n.used for h in rm.hits[:2]
                 )[:6],
-                n.need.topic or n.need.label,
-                _need_explanation(n),
+                w.need_topic(n.need),
+                _need_explanation(n, w),
             )
             for n in need_rows
         ),
@@ -975,15 +997,24 @@ def match_need(
             ActionMatch(a, snapshot.actions[a].title, _r(s)) for a, s in action_ranking[:limit]
         ),
         contact_points=contacts,
-        clarifying_questions=_questions(compiled, snapshot, nt, analysis, need_rows),
+        clarifying_questions=(
+            _english_text_questions(compiled, w)
+            if english_input
+            else _questions(compiled, snapshot, nt, analysis, need_rows, w)
+        ),
         vocabularies=_vocabularies(compiled, positive),
         truncated=len(text) > MAX_INPUT_CHARS,
         out_of_scope=analysis.private and not positive,
+        input_language="en" if english_input else "ja",
     )
 
 
 def local_offices(
-    agency_id: str, code: str | None, snapshot: DirectorySnapshot, index: _SnapshotIndex
+    agency_id: str,
+    code: str | None,
+    snapshot: DirectorySnapshot,
+    index: _SnapshotIndex,
+    w: Wording = JAPANESE,
 ) -> tuple[LocalOffice, ...]:
     """The offices under an agency (its children and their children) that serve the 市町
     `code`, nearest first: one that serves that 市町 alone before one that serves several, then
@@ -999,12 +1030,13 @@ def local_offices(
     found.sort(key=lambda a: (len(a.municipalities), family.index(a.id), a.id))
     muni = snapshot.municipalities.get(code)
     where = muni.name if muni else code
+    parent = w.agency_name(snapshot.agencies[agency_id])
     return tuple(
         LocalOffice(
             a.id,
-            a.name,
+            w.agency_name(a),
             tuple(
-                ContactMatch(cp, a.name, f"{snapshot.agencies[agency_id].name}の{where}の窓口")
+                ContactMatch(cp, w.agency_name(a), w.local_window(parent, where))
                 for cp in _own_windows(a.id, code, index)
             ),
         )
@@ -1028,11 +1060,12 @@ def with_local_offices(
     snapshot: DirectorySnapshot,
     index: _SnapshotIndex,
     code: str | None,
+    w: Wording = JAPANESE,
 ) -> tuple[AgencyMatch, ...]:
     if not code:
         return agencies
     return tuple(
-        replace(a, local_offices=local_offices(a.id, code, snapshot, index)) for a in agencies
+        replace(a, local_offices=local_offices(a.id, code, snapshot, index, w)) for a in agencies
     )
 
 
@@ -1043,16 +1076,14 @@ def _contacts(
     index: _SnapshotIndex,
     municipality: str | None,
     referral: bool,
+    w: Wording = JAPANESE,
 ) -> tuple[ContactMatch, ...]:
     def agency_name(cp: ContactPointView) -> str:
         a = snapshot.agencies.get(cp.agency_id)
-        return a.name if a else cp.agency_id
+        return w.agency_name(a) if a else cp.agency_id
 
     if not referral:
-        return tuple(
-            ContactMatch(cp, agency_name(cp), "総合的な相談窓口（該当する支援を特定できないため）")
-            for cp in index.fallback
-        )
+        return tuple(ContactMatch(cp, agency_name(cp), w.general_window()) for cp in index.fallback)
     code = None
     muni_name = None
     if municipality:
@@ -1077,7 +1108,7 @@ def _contacts(
             if cp.id not in seen:
                 seen.add(cp.id)
                 name = snapshot.programmes[pid].name
-                out.append(ContactMatch(cp, agency_name(cp), f"制度「{name}」の窓口"))
+                out.append(ContactMatch(cp, agency_name(cp), w.programme_window(name)))
     for am in agencies:
         family = index.descendants.get(am.id, (am.id,))
         local = list(
@@ -1088,7 +1119,7 @@ def _contacts(
         )
         if local:
             chosen = local
-            reason = f"{am.name}の{muni_name}の窓口"
+            reason = w.local_window(am.name, muni_name or "")
         else:
             chosen = list(
                 islice(
@@ -1096,7 +1127,7 @@ def _contacts(
                     MAX_CONTACTS_PER_AGENCY,
                 )
             )
-            reason = f"{am.name}の県内全域の窓口"
+            reason = w.prefecture_window(am.name)
         for cp in chosen[:MAX_CONTACTS_PER_AGENCY]:
             if cp.id in seen:
                 continue
@@ -1107,8 +1138,5 @@ def _contacts(
     if not out:
         # None of the ranked agencies has a registered window yet: the clerk still gets the
         # prefecture's general consultation points rather than nothing.
-        out = [
-            ContactMatch(cp, agency_name(cp), "紹介先の窓口が未登録のため、県の総合的な相談窓口")
-            for cp in index.fallback
-        ]
+        out = [ContactMatch(cp, agency_name(cp), w.fallback_window()) for cp in index.fallback]
     return tuple(out[:MAX_CONTACTS])

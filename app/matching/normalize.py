@@ -230,6 +230,102 @@ def alternative_spellings(display: str) -> list[str]:
     return alternatives
 
 
+# Words that are English and never Hepburn romaji (a, to, no, wa ... are both, so not here).
+ENGLISH_WORDS = frozenset(
+    [
+        "i",
+        "i'm",
+        "i'd",
+        "we",
+        "my",
+        "our",
+        "the",
+        "and",
+        "for",
+        "with",
+        "want",
+        "wants",
+        "wanted",
+        "need",
+        "needs",
+        "would",
+        "like",
+        "help",
+        "how",
+        "can",
+        "could",
+        "should",
+        "where",
+        "what",
+        "which",
+        "who",
+        "is",
+        "are",
+        "was",
+        "have",
+        "has",
+        "had",
+        "get",
+        "looking",
+        "about",
+        "please",
+        "this",
+        "that",
+        "your",
+        "you",
+        "business",
+        "company",
+        "shop",
+        "store",
+        "start",
+        "starting",
+        "open",
+        "opening",
+        "loan",
+        "loans",
+        "grant",
+        "grants",
+        "subsidy",
+        "subsidies",
+        "money",
+        "fund",
+        "funding",
+        "support",
+        "advice",
+        "apply",
+        "new",
+        "small",
+        "of",
+        "in",
+        "on",
+        "from",
+        "it",
+        "be",
+        "not",
+        "don't",
+        "do",
+        "does",
+    ]
+)
+_LATIN_WORD = re.compile(r"[A-Za-z']+")
+_LETTER = re.compile(r"\w", re.UNICODE)
+
+
+def looks_english(text: str) -> bool:
+    """True for a text written in English (I want to start a bakery): mostly Latin letters,
+    and at least two words that are English and cannot be romaji (want, the, my, business).
+    Romaji (iryou kiki no buhin) and Japanese with a few English words (EC サイトを作りたい)
+    are not."""
+    letters = _LETTER.findall(text)
+    if not letters:
+        return False
+    words = [w.lower() for w in _LATIN_WORD.findall(text)]
+    latin = sum(len(w) for w in words)
+    if latin < 0.8 * len(letters):
+        return False
+    return sum(1 for w in words if w in ENGLISH_WORDS) >= 2
+
+
 def fold(text: str) -> str:
     """NFKC + whitespace folding + lower-casing, capped at MAX_INPUT_CHARS."""
     return display_form(text).lower()[:MAX_INPUT_CHARS]

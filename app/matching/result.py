@@ -189,6 +189,8 @@ class MatchResult:
     truncated: bool = False
     # Only everyday life was said (住宅ローン, 年金 …): no business-support body handles it.
     out_of_scope: bool = False
+    # "en" when the text is written in English (the matcher reads Japanese: it asks for that)
+    input_language: str = "ja"
 
     @property
     def clarified(self) -> bool:
@@ -217,6 +219,7 @@ class MatchResult:
         return {
             "matched": self.matched,
             "out_of_scope": self.out_of_scope,
+            "input_language": self.input_language,
             "call_first": list(self.call_first),
             "needs": [n.to_dict() for n in self.needs],
             "support_types": [s.to_dict() for s in self.support_types],

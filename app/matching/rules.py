@@ -127,13 +127,15 @@ class NegationCue(Strict):
 
 class QuickReply(Strict):
     label: Annotated[str, StringConstraints(min_length=1, max_length=30)]
-    text: Text
+    text: Text  # what choosing the option sends back to be matched (Japanese)
+    label_en: Annotated[str, StringConstraints(min_length=1, max_length=60)] | None = None
 
 
 class ClarifyingQuestion(Strict):
     id: EntryId
     question: Text
     options: Annotated[list[QuickReply], Field(min_length=2, max_length=12)]
+    question_en: Text | None = None
 
 
 class Lexicon(Strict):

@@ -29,6 +29,7 @@ class AgencyView:
     parent_id: str | None = None
     role_label: str | None = None
     municipalities: tuple[str, ...] = ()  # the 市町 a local office serves; () = prefecture-wide
+    name_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,7 @@ class NeedView:
     in_figure: bool = False
     general: bool = False  # gives way to a specific need said in the same text
     topic: str = ""  # the need as a noun phrase (資金の融資), for sentences
+    label_en: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

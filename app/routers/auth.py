@@ -30,6 +30,7 @@ def get_principal(
             401,
             "API キーが必要です。Authorization: Bearer <キー> を送ってください。",
             headers=UNAUTHORIZED_HEADERS,
+            en="An API key is required: send Authorization: Bearer <key>.",
         )
     settings = request.app.state.settings
     principal = authenticate(session, credentials.credentials, settings.BOOTSTRAP_ADMIN_KEY)
@@ -38,6 +39,7 @@ def get_principal(
             401,
             "API キーが無効です（存在しないか、失効しています）。",
             headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            en="The API key is not valid (unknown or revoked).",
         )
     return principal
 
@@ -47,7 +49,11 @@ PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 def require_admin(principal: PrincipalDep) -> Principal:
     if principal.scope is not Scope.admin:
-        raise ApiError(403, "この操作には admin の API キーが必要です。")
+        raise ApiError(
+            403,
+            "この操作には admin の API キーが必要です。",
+            en="This operation needs an admin API key.",
+        )
     return principal
 
 
@@ -57,7 +63,11 @@ AdminDep = Annotated[Principal, Depends(require_admin)]
 def require_editor(principal: PrincipalDep) -> Principal:
     """admin or agency_editor; whether the editor may touch a given record is checked later."""
     if principal.scope not in (Scope.admin, Scope.agency_editor):
-        raise ApiError(403, "この操作には admin または agency_editor の API キーが必要です。")
+        raise ApiError(
+            403,
+            "この操作には admin または agency_editor の API キーが必要です。",
+            en="This operation needs an admin or agency_editor API key.",
+        )
     return principal
 
 

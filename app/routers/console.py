@@ -44,5 +44,5 @@ def console_page() -> FileResponse:
 def console_asset(name: Annotated[str, PathParam(max_length=40)]) -> FileResponse:
     media_type = ASSETS.get(name)
     if media_type is None:
-        raise ApiError(404, "指定されたファイルは見つかりません。")
+        raise ApiError(404, "指定されたファイルは見つかりません。", en="No such file.")
     return FileResponse(CONSOLE_DIR / name, media_type=media_type, headers=HEADERS)

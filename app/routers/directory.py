@@ -10,6 +10,7 @@ from app.core.caching import NOT_MODIFIED, conditional
 from app.core.concurrency import etag
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
+from app.core.i18n import current_language, language_of
 from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
 from app.models import Agency
@@ -26,9 +27,15 @@ from app.schemas.directory import (
 )
 from app.schemas.examples import example_response
 from app.services import directory as service
+from app.services import english
 from app.services.matching import local_offices_of
 
 router = APIRouter(prefix="/v1")
+
+ENGLISH_NAMES = (
+    "`Accept-Language: en` では、英語名のある支援の種類・機関の `name` を英語で返します"
+    "（`Content-Language: en`）。With `Accept-Language: en`, names are in English where known."
+)
 
 SupportTypeQ = Annotated[
     str | None,
@@ -50,11 +57,14 @@ SearchQ = Annotated[
     response_model=list[SupportTypeOut],
     tags=[Tag.SUPPORT_TYPES],
     summary="支援の種類（役割表の6列）",
-    description="計画の役割表の6つの支援の種類を、計画の順に返します。",
+    description="計画の役割表の6つの支援の種類を、計画の順に返します。" + ENGLISH_NAMES,
     responses={**example_response(examples.SUPPORT_TYPES), **NOT_MODIFIED},
 )
 async def list_support_types(request: Request, directory: DirectoryDep) -> Response:
-    return conditional(request, directory.listings.support_types)
+    listings = directory.listings
+    if current_language() == "en":
+        return conditional(request, listings.support_types_en, language="en")
+    return conditional(request, listings.support_types)
 
 
 @router.get(
@@ -65,6 +75,7 @@ async def list_support_types(request: Request, directory: DirectoryDep) -> Respo
     description=(
         "計画が支援者として挙げる機関の一覧です。役割表の機関が計画の順に先頭に並びます。"
         "`support_type` でその役割（○）を持つ機関に、`q` で名称・説明の部分一致に絞り込めます。"
+        + ENGLISH_NAMES
     ),
     responses={
         **example_response(examples.AGENCIES),
@@ -79,12 +90,13 @@ async def list_agencies(
     support_type: SupportTypeQ = None,
     q: SearchQ = None,
 ) -> Response:
+    language = current_language()
     listed = await from_memory(
         lambda cached: directory.listings.agencies(
-            page.limit, page.offset, support_type, q, cached_only=cached
+            page.limit, page.offset, support_type, q, cached_only=cached, language=language
         )
     )
-    return conditional(request, listed)
+    return conditional(request, listed, language=language)
 
 
 @router.get(
@@ -96,11 +108,12 @@ async def list_agencies(
         "機関の役割、説明、親子関係、運営する制度、窓口（連絡先と出典）を返します。"
         "`municipality`（市町名または JIS コード）を付けると、その市町を担当する具体的な事務所"
         "（`local_offices`、近い順）も返します（/v1/match と同じ解決）。"
-        "`ETag` ヘッダーは機関の版で、編集時の `If-Match` に使えます。"
+        "`ETag` ヘッダーは機関の版で、編集時の `If-Match` に使えます。" + ENGLISH_NAMES
     ),
     responses={**example_response(examples.AGENCY), **problem_responses(404, 422)},
 )
 def get_agency(
+    request: Request,
     session: SessionDep,
     directory: DirectoryDep,
     response: Response,
@@ -119,6 +132,10 @@ def get_agency(
     row = session.get(Agency, agency_id)
     if row is not None:
         response.headers["ETag"] = etag(row.revision)
+    if language_of(request.scope) == "en":
+        response.headers["Content-Language"] = "en"
+        translated = english.agency(detail.model_dump(mode="json"), directory.snapshot)
+        return AgencyDetail.model_validate(translated)
     return detail
 
 
@@ -127,10 +144,13 @@ def get_agency(
     response_model=RoleMatrixOut,
     tags=[Tag.AGENCIES],
     summary="支援機関等の役割表",
-    description="第2章「支援機関等の役割」の○の表です（商工会議所と商工会は別の行）。",
+    description="第2章「支援機関等の役割」の○の表です（商工会議所と商工会は別の行）。"
+    + ENGLISH_NAMES,
     responses={**example_response(examples.ROLE_MATRIX), **NOT_MODIFIED},
 )
 async def get_role_matrix(request: Request, directory: DirectoryDep) -> Response:
+    if current_language() == "en":
+        return conditional(request, directory.listings.role_matrix_en, language="en")
     return conditional(request, directory.listings.role_matrix)
 
 

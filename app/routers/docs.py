@@ -91,5 +91,5 @@ def asset_bytes(name: str) -> bytes:
 async def docs_asset(name: Annotated[str, PathParam(max_length=40)]) -> Response:
     media_type = ASSETS.get(name)
     if media_type is None:
-        raise ApiError(404, "指定されたファイルは見つかりません。")
+        raise ApiError(404, "指定されたファイルは見つかりません。", en="No such file.")
     return Response(asset_bytes(name), media_type=media_type, headers=ASSET_HEADERS)

@@ -73,6 +73,7 @@ def readyz(session: SessionDep) -> JSONResponse:
         return problem_response(
             503,
             "データベースに接続できません。",
+            en="The database cannot be reached.",
             instance="/readyz",
             headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
         )

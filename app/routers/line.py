@@ -21,6 +21,8 @@ log = logging.getLogger("madoguchi.line")
 
 NOT_CONFIGURED = "LINE 連携は設定されていません（LINE_CHANNEL_SECRET が未設定です）。"
 BAD_SIGNATURE = "X-Line-Signature の署名を検証できませんでした。"
+NOT_CONFIGURED_EN = "The LINE integration is not configured (LINE_CHANNEL_SECRET is not set)."
+BAD_SIGNATURE_EN = "The X-Line-Signature signature could not be verified."
 
 WEBHOOK_EXAMPLE = {
     "destination": "U0123456789abcdef0123456789abcdef",
@@ -111,9 +113,9 @@ def line_webhook(
     settings = _settings(request)
     secret = settings.LINE_CHANNEL_SECRET
     if not secret:
-        raise ApiError(404, NOT_CONFIGURED)
+        raise ApiError(404, NOT_CONFIGURED, en=NOT_CONFIGURED_EN)
     if not fmt.verify_signature(secret, body, x_line_signature):
-        raise ApiError(401, BAD_SIGNATURE)
+        raise ApiError(401, BAD_SIGNATURE, en=BAD_SIGNATURE_EN)
     payload = service.parse_payload(body)
     observe = observer(request)
     replies = [

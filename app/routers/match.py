@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.core.caching import json_bytes
 from app.core.errors import problem_responses
+from app.core.i18n import current_language
 from app.core.observability import MATCH_LATENCY, MATCH_OUTCOMES
 from app.core.openapi import Tag
 from app.routers.auth import AdminDep
@@ -39,6 +40,9 @@ EXAMPLES = {
         "`negated: true` として順位付けに使いません。あいまいな相談には `clarifying_questions` を、"
         "対象外の相談には `matched: false` と県の総合窓口を返します。データベースには触れず、"
         "メモリ上のスナップショットで応答します。"
+        "`Accept-Language: en` では、支援の種類・機関の名称（英語名があるもの）と説明・理由・聞き返しを"
+        '英語で返します（`Content-Language: en`）。英語で書かれた相談には `input_language: "en"` と、'
+        "日本語での入力か近い話題の選択を求める聞き返しを返します。"
     ),
     responses={**example_response(examples.MATCH), **problem_responses(413, 422)},
 )
@@ -50,7 +54,8 @@ async def match(
     # Async on purpose: the match is a sub-millisecond in-memory computation (the input is
     # capped), cheaper than the two thread hops a sync endpoint costs; it never waits on I/O.
     started = time.perf_counter()
-    result = run_match(directory, body.text, body.municipality, body.limit)
+    language = current_language()
+    result = run_match(directory, body.text, body.municipality, body.limit, language)
     MATCH_LATENCY.observe(time.perf_counter() - started)
     misses = request.app.state.match_misses
     # A miss is masked (Sudachi) before it is counted: off the event loop.
@@ -66,7 +71,11 @@ async def match(
     payload["snapshot_version"] = directory.snapshot.version
     # Written as it is: the payload has MatchResponse's shape by construction (tests compare
     # the two on every labelled utterance), and validating it again costs a third of a match.
-    return Response(json_bytes(payload), media_type="application/json")
+    return Response(
+        json_bytes(payload),
+        media_type="application/json",
+        headers={"Content-Language": language},
+    )
 
 
 @router.get(

@@ -36,6 +36,7 @@ def metrics(request: Request) -> Response:
         raise ApiError(
             403,
             "このアドレスからはメトリクスを読めません（METRICS_ALLOW_IPS で許可してください）。",
+            en="Metrics cannot be read from this address (allow it in METRICS_ALLOW_IPS).",
         )
     cache = request.app.state.directory_cache
     if cache.loaded:

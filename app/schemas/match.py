@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -125,6 +125,11 @@ class MatchResponse(BaseModel):
         default=False,
         description="事業ではなく暮らしの用件（住宅ローン・年金など）だけが書かれている場合 true。"
         "商工業の支援機関ではなく、市町の総合窓口をご案内ください。",
+    )
+    input_language: Literal["ja", "en"] = Field(
+        default="ja",
+        description='相談文の言語。英語で書かれた相談は "en"（照合は日本語で行うため、'
+        "日本語での入力か近い話題の選択を求める聞き返しを返します）",
     )
     call_first: list[str] = Field(
         default=[],

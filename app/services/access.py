@@ -68,21 +68,43 @@ def create_key(
     municipality_code: str | None = None
     if scope is Scope.agency_editor:
         if not agency_id:
-            raise ApiError(422, "agency_editor の鍵には agency_id（機関の id）が必要です。")
+            raise ApiError(
+                422,
+                "agency_editor の鍵には agency_id（機関の id）が必要です。",
+                en="An agency_editor key needs agency_id (the agency's id).",
+            )
         if session.get(Agency, agency_id) is None:
-            raise ApiError(422, f"機関「{agency_id[:80]}」は存在しません。")
+            raise ApiError(
+                422,
+                f"機関「{agency_id[:80]}」は存在しません。",
+                en=f'Agency "{agency_id[:80]}" does not exist.',
+            )
         if municipality:
-            raise ApiError(422, "agency_editor の鍵には municipality を指定できません。")
+            raise ApiError(
+                422,
+                "agency_editor の鍵には municipality を指定できません。",
+                en="An agency_editor key cannot have a municipality.",
+            )
     elif scope is Scope.front_desk:
         if not municipality:
             raise ApiError(
-                422, "front_desk の鍵には municipality（市町名または JIS コード）が必要です。"
+                422,
+                "front_desk の鍵には municipality（市町名または JIS コード）が必要です。",
+                en="A front_desk key needs municipality (a name or JIS code).",
             )
         if agency_id:
-            raise ApiError(422, "front_desk の鍵には agency_id を指定できません。")
+            raise ApiError(
+                422,
+                "front_desk の鍵には agency_id を指定できません。",
+                en="A front_desk key cannot have an agency_id.",
+            )
         municipality_code = resolve_municipality(session, municipality).code
     elif agency_id or municipality:
-        raise ApiError(422, "admin の鍵には agency_id も municipality も指定できません。")
+        raise ApiError(
+            422,
+            "admin の鍵には agency_id も municipality も指定できません。",
+            en="An admin key can have neither agency_id nor municipality.",
+        )
     secret = secrets.token_urlsafe(32)
     key = ApiKey(
         prefix=secret[:PREFIX_LENGTH],
@@ -138,7 +160,9 @@ def list_keys(session: Session, *, include_revoked: bool = True) -> list[ApiKey]
 def revoke_key(session: Session, key_id: int, actor: Principal | None = None) -> ApiKey:
     key = session.get(ApiKey, key_id)
     if key is None:
-        raise ApiError(404, f"API キー {key_id} は見つかりません。")
+        raise ApiError(
+            404, f"API キー {key_id} は見つかりません。", en=f"API key {key_id} was not found."
+        )
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         session.add(key)

@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.core.concurrency import check_if_match, claim_revision, last_writer_wins
 from app.core.errors import ApiError
+from app.core.i18n import noun_en
 from app.models import (
     Action,
     Agency,
@@ -58,8 +59,8 @@ from app.services.lookups import get_or_404
 # ---------------------------------------------------------------- shared helpers
 
 
-def _forbid(detail: str) -> ApiError:
-    return ApiError(403, detail)
+def _forbid(detail: str, en: str) -> ApiError:
+    return ApiError(403, detail, en=en)
 
 
 def _missing(session: Session, model: type[SQLModel], keys: Iterable[Any]) -> list[Any]:
@@ -75,7 +76,9 @@ def _require_exist(session: Session, model: type[SQLModel], keys: Iterable[Any],
     missing = _missing(session, model, keys)
     if missing:
         names = "、".join(str(m)[:80] for m in missing[:5])
-        raise ApiError(422, f"{what}「{names}」は存在しません。")
+        raise ApiError(
+            422, f"{what}「{names}」は存在しません。", en=f"{noun_en(what)} not found: {names}."
+        )
 
 
 def _count(session: Session, model: type[SQLModel], condition: Any) -> int:
@@ -151,7 +154,7 @@ def can_edit_agency(session: Session, principal: Principal, agency_id: str) -> b
 def get_agency(session: Session, principal: Principal, agency_id: str) -> AgencyEditOut:
     a = get_or_404(session, Agency, agency_id, "機関")
     if not can_edit_agency(session, principal, a.id):
-        raise _forbid("この機関を編集する権限がありません。")
+        raise _forbid("この機関を編集する権限がありません。", "You may not edit this agency.")
     return agency_out(session, a)
 
 
@@ -161,7 +164,7 @@ def update_agency(
 ) -> AgencyEditOut:
     a = get_or_404(session, Agency, agency_id, "機関")
     if not can_edit_agency(session, principal, a.id):
-        raise _forbid("この機関を編集する権限がありません。")
+        raise _forbid("この機関を編集する権限がありません。", "You may not edit this agency.")
     check_if_match(if_match, a.revision)
     before = _agency_state(session, a)
     claim_revision(session, Agency, a, a.revision)
@@ -188,7 +191,9 @@ def update_agency(
 
 def create_agency(session: Session, principal: Principal, body: AgencyCreate) -> AgencyEditOut:
     if session.get(Agency, body.id) is not None:
-        raise ApiError(409, f"機関「{body.id}」はすでに存在します。")
+        raise ApiError(
+            409, f"機関「{body.id}」はすでに存在します。", en=f'Agency "{body.id}" already exists.'
+        )
     if body.parent_id is not None:
         _require_exist(session, Agency, [body.parent_id], "親機関")
     a = Agency(
@@ -263,6 +268,7 @@ def delete_agency(
         raise ApiError(
             409,
             f"機関「{a.id}」は次から参照されているため削除できません: {'、'.join(used)}。",
+            en=f'Agency "{a.id}" cannot be deleted: it is referred to by {", ".join(used)}.',
         )
     before = _agency_state(session, a)
     # One delete wins: the guarded revision bump makes a concurrent one a 412, not a second 204.
@@ -335,18 +341,24 @@ def _check_cp_rights(
         return
     for flag in ADMIN_CP_FLAGS:
         if flag in values and values[flag] != (getattr(current, flag) if current else False):
-            raise _forbid(f"{flag} は管理者だけが設定できます。")
+            raise _forbid(f"{flag} は管理者だけが設定できます。", f"Only an admin may set {flag}.")
     programme_id = values.get("programme_id")
     if programme_id is not None and programme_id != (current.programme_id if current else None):
         operators = _programme_links(session, programme_id)["operators"]
         if not any(can_edit_agency(session, principal, op) for op in operators):
-            raise _forbid("自機関が運営する制度の窓口だけを登録できます。")
+            raise _forbid(
+                "自機関が運営する制度の窓口だけを登録できます。",
+                "You may only register contact points of programmes your agency runs.",
+            )
 
 
 def _cp_for_editing(session: Session, principal: Principal, cp_id: str) -> ContactPoint:
     c = get_or_404(session, ContactPoint, cp_id, "窓口")
     if not can_edit_agency(session, principal, c.agency_id):
-        raise _forbid("この窓口を編集する権限がありません（自機関の窓口のみ編集できます）。")
+        raise _forbid(
+            "この窓口を編集する権限がありません（自機関の窓口のみ編集できます）。",
+            "You may not edit this contact point (only your own agency's).",
+        )
     return c
 
 
@@ -358,9 +370,16 @@ def create_contact_point(
     session: Session, principal: Principal, body: ContactPointCreate
 ) -> ContactPointEditOut:
     if not can_edit_agency(session, principal, body.agency_id):
-        raise _forbid("自機関以外の窓口は登録できません。")
+        raise _forbid(
+            "自機関以外の窓口は登録できません。",
+            "You may only register contact points of your own agency.",
+        )
     if session.get(ContactPoint, body.id) is not None:
-        raise ApiError(409, f"窓口「{body.id}」はすでに存在します。")
+        raise ApiError(
+            409,
+            f"窓口「{body.id}」はすでに存在します。",
+            en=f'Contact point "{body.id}" already exists.',
+        )
     values = body.model_dump(mode="json")
     _check_cp_links(session, values)
     _check_cp_rights(session, principal, values, None)
@@ -394,7 +413,10 @@ def update_contact_point(
     c = _cp_for_editing(session, principal, cp_id)
     changes = patch.changes()
     if "agency_id" in changes and not can_edit_agency(session, principal, changes["agency_id"]):
-        raise _forbid("窓口を自機関以外の機関に移すことはできません。")
+        raise _forbid(
+            "窓口を自機関以外の機関に移すことはできません。",
+            "You may not move a contact point to another agency.",
+        )
     check_if_match(if_match, c.revision)
     _check_cp_links(session, changes)
     _check_cp_rights(session, principal, changes, c)
@@ -511,7 +533,8 @@ def _programme_for_editing(session: Session, principal: Principal, pid: str) -> 
     g = get_or_404(session, Programme, pid, "制度")
     if not _can_edit_programme(session, principal, g.id):
         raise _forbid(
-            "この制度を編集する権限がありません（自機関が運営する制度のみ編集できます）。"
+            "この制度を編集する権限がありません（自機関が運営する制度のみ編集できます）。",
+            "You may not edit this programme (only those your agency runs).",
         )
     return g
 
@@ -531,11 +554,16 @@ def _check_programme_links(
             own = principal.agency_id
             new = set(values["operators"])
             if current_operators is None and new != {own}:
-                raise _forbid("制度の登録では、運営機関に自機関だけを指定してください。")
+                raise _forbid(
+                    "制度の登録では、運営機関に自機関だけを指定してください。",
+                    "A programme you register may name only your own agency as operator.",
+                )
             if current_operators is not None and (new ^ set(current_operators)) - {own}:
                 raise _forbid(
                     "運営機関の変更は自機関の追加・削除だけができます"
-                    "（他の機関の追加・削除は、その機関か管理者にご依頼ください）。"
+                    "（他の機関の追加・削除は、その機関か管理者にご依頼ください）。",
+                    "You may only add or remove your own agency as an operator (ask that agency "
+                    "or an admin for the others).",
                 )
     if values.get("actions"):
         _require_exist(session, Action, values["actions"], "アクション番号")
@@ -567,7 +595,11 @@ def create_programme(
     session: Session, principal: Principal, body: ProgrammeCreate
 ) -> ProgrammeEditOut:
     if session.get(Programme, body.id) is not None:
-        raise ApiError(409, f"制度「{body.id}」はすでに存在します。")
+        raise ApiError(
+            409,
+            f"制度「{body.id}」はすでに存在します。",
+            en=f'Programme "{body.id}" already exists.',
+        )
     values = body.model_dump(mode="json")
     _check_programme_links(session, principal, values)
     links = {k: values.pop(k) for k in ("operators", "actions", "support_types")}
@@ -636,7 +668,9 @@ def delete_programme(
     operators = set(_programme_links(session, g.id)["operators"])
     if not principal.is_admin and operators - {principal.agency_id}:
         raise _forbid(
-            "他の機関も運営する制度は削除できません（自機関を運営機関から外すか、管理者にご依頼ください）。"
+            "他の機関も運営する制度は削除できません（自機関を運営機関から外すか、管理者にご依頼ください）。",
+            "A programme other agencies also run cannot be deleted (remove your agency as an "
+            "operator, or ask an admin).",
         )
     contacts = _count(session, ContactPoint, col(ContactPoint.programme_id) == g.id)
     if contacts:
@@ -644,6 +678,8 @@ def delete_programme(
             409,
             f"制度「{g.id}」は窓口 {contacts} 件から参照されているため削除できません。"
             "先に窓口の programme_id を外してください。",
+            en=f'Programme "{g.id}" cannot be deleted: {contacts} contact point(s) refer to '
+            "it. Remove their programme_id first.",
         )
     before = _programme_state(session, g)
     claim_revision(session, Programme, g, g.revision)

@@ -135,13 +135,19 @@ def _current(session: Session, access: DirectoryAccess) -> Current:
             409,
             "照合ルールがまだデータベースに読み込まれていません（ファイルから読んでいます）。"
             "サーバーで python -m app.seeding --if-empty を実行してから編集してください。",
+            en="The matcher rules are not loaded into the database yet (they are read from "
+            "files). Run python -m app.seeding --if-empty on the server before editing.",
         )
     if matcher is not None and directory.snapshot.version == version:
         return Current(directory.snapshot, matcher.compiled, matcher.evaluation)
     # The cache could not follow (database hiccup, or an app without the matcher builder):
     # compile what this session sees, without caching.
     if matcher is None:
-        raise ApiError(503, "この環境ではルールの照合機能が無効です。")
+        raise ApiError(
+            503,
+            "この環境ではルールの照合機能が無効です。",
+            en="Rule matching is disabled in this environment.",
+        )
     rule_set = rule_set_from_database(session, matcher.seed_dir)
     if rule_set is None:
         return Current(directory.snapshot, matcher.compiled, matcher.evaluation)
@@ -163,6 +169,8 @@ def _report(evaluation: RuleEvaluation) -> EvalReport:
         raise ApiError(
             503,
             "評価セット（seed/eval/utterances.yaml）を読み込めないため、ルールを検証できません。",
+            en="The evaluation set (seed/eval/utterances.yaml) cannot be read, so rules cannot "
+            "be checked.",
         ) from exc
 
 
@@ -204,7 +212,11 @@ class Workspace:
         slot = self.rules.get(rule.id)
         if slot is None:
             if theme is None:
-                raise ApiError(422, f"新しいルール {rule.id} には theme を指定してください。")
+                raise ApiError(
+                    422,
+                    f"新しいルール {rule.id} には theme を指定してください。",
+                    en=f"The new rule {rule.id} needs a theme.",
+                )
             slot = _RuleSlot(theme, self._next_rule_position(theme), rule_body(rule))
         else:
             position = slot.position
@@ -217,7 +229,9 @@ class Workspace:
 
     def delete_rule(self, rule_id: str) -> None:
         if self.rules.pop(rule_id, None) is None:
-            raise ApiError(404, f"ルール「{rule_id}」は見つかりません。")
+            raise ApiError(
+                404, f"ルール「{rule_id}」は見つかりません。", en=f'Rule "{rule_id}" was not found.'
+            )
         self.changed_rules = [r for r in self.changed_rules if r.id != rule_id]
 
     def upsert_entry(self, kind: str, entry: BaseModel) -> tuple[str, int]:
@@ -236,7 +250,11 @@ class Workspace:
 
     def delete_entry(self, kind: str, entry_id: str) -> None:
         if self.lexicon.pop((kind, entry_id), None) is None:
-            raise ApiError(404, f"{KIND_LABELS.get(kind, kind)}「{entry_id}」は見つかりません。")
+            raise ApiError(
+                404,
+                f"{KIND_LABELS.get(kind, kind)}「{entry_id}」は見つかりません。",
+                en=f"Lexicon entry {kind}/{entry_id} was not found.",
+            )
 
     def records(
         self,
@@ -286,6 +304,8 @@ def _check_rule(rule: Rule, snapshot: DirectorySnapshot, where: str) -> None:
                     422,
                     f"{where}ルール {rule.id} の patterns.{i}.regex: 正規表現として解釈できません"
                     f"（RE2 の書式で、先読み・後読み・後方参照は使えません: {exc}）。",
+                    en=f"{where}rule {rule.id}, patterns.{i}.regex: not a valid regular expression "
+                    f"(RE2 syntax: no lookaround or backreferences: {exc}).",
                 ) from exc
             continue
         for term in [pattern] if isinstance(pattern, str) else pattern:
@@ -294,6 +314,8 @@ def _check_rule(rule: Rule, snapshot: DirectorySnapshot, where: str) -> None:
                     422,
                     f"{where}ルール {rule.id} の patterns.{i}: 語「{term}」は正規化すると何も残りません"
                     "（助詞や記号だけの語は照合に使えません）。",
+                    en=f'{where}rule {rule.id}, patterns.{i}: the term "{term}" is empty once '
+                    "normalized (particles or symbols alone cannot be matched).",
                 )
     problems: list[str] = []
     if rule.need not in snapshot.needs:
@@ -309,6 +331,7 @@ def _check_rule(rule: Rule, snapshot: DirectorySnapshot, where: str) -> None:
         raise ApiError(
             422,
             f"{where}ルール {rule.id} が存在しないものを参照しています: {'、'.join(problems[:5])}。",
+            en=f"{where}rule {rule.id} refers to what does not exist: {', '.join(problems[:5])}.",
         )
 
 
@@ -323,6 +346,9 @@ def _check_question(
                 422,
                 f"{where}聞き返し {question.id} の options.{i}.text「{option.text}」は、"
                 "変更後のルールで相談内容として解決できません（選ぶとまた聞き返しになります）。",
+                en=f"{where}clarifying question {question.id}, options.{i}.text "
+                f'"{option.text}": the changed rules do not resolve it to a need (choosing it '
+                "would ask again).",
             )
 
 
@@ -345,7 +371,11 @@ def _evaluate_candidate(ws: Workspace, current: Current, where: str = "") -> Can
         rule_set = rule_set_from_records(rules, lexicon, current.compiled.vocabularies)
         compiled = compile_rules(rule_set, shared_normalizer())
     except RuleError as exc:
-        raise ApiError(422, f"{where}ルールまたは辞書を検証できません: {exc}") from exc
+        raise ApiError(
+            422,
+            f"{where}ルールまたは辞書を検証できません: {exc}",
+            en=f"{where}the rules or the lexicon cannot be checked: {exc}",
+        ) from exc
     for kind, entry in ws.changed_entries:
         if kind == "clarifying_questions" and isinstance(entry, ClarifyingQuestion):
             _check_question(entry, compiled, current.snapshot, where)
@@ -388,6 +418,10 @@ def _gate(current: Current, candidate: Candidate, force: bool) -> WriteEvaluatio
             f"この変更を公開すると評価指標が基準を下回ります: {names}。"
             f"現在は正しく判定できている評価事例 {cases} 件が判定できなくなります（broken を参照）。"
             "POST /v1/admin/rules/dry-run で確認し、それでも公開する場合は ?force=true を付けてください。",
+            en=f"Publishing this change would take evaluation metrics below their thresholds: "
+            f"{names}; {cases} evaluation case(s) judged right today would no longer be (see "
+            "broken). Check with POST /v1/admin/rules/dry-run, and add ?force=true to publish "
+            "anyway.",
             extensions={
                 "broken": [b.model_dump() for b in summary.broken],
                 "evaluation": {
@@ -464,7 +498,11 @@ def _rule_state(row: MatcherRule) -> dict[str, Any]:
 def _get_rule(session: Session, rule_id: str) -> MatcherRule:
     row = session.get(MatcherRule, rule_id)
     if row is None:
-        raise ApiError(404, f"ルール「{rule_id[:80]}」は見つかりません。")
+        raise ApiError(
+            404,
+            f"ルール「{rule_id[:80]}」は見つかりません。",
+            en=f'Rule "{rule_id[:80]}" was not found.',
+        )
     return row
 
 
@@ -506,7 +544,11 @@ def create_rule(
     _lock(session)
     rule = body.rule
     if session.get(MatcherRule, rule.id) is not None:
-        raise ApiError(409, f"ルール「{rule.id}」は既にあります。変更は PATCH で行ってください。")
+        raise ApiError(
+            409,
+            f"ルール「{rule.id}」は既にあります。変更は PATCH で行ってください。",
+            en=f'Rule "{rule.id}" already exists; change it with PATCH.',
+        )
     current = _current(session, access)
     ws = Workspace.load(session)
     slot = ws.upsert_rule(rule, body.theme)
@@ -621,7 +663,11 @@ def _entry_state(row: LexiconEntry) -> dict[str, Any]:
 def _get_entry(session: Session, kind: str, entry_id: str) -> LexiconEntry:
     row = session.get(LexiconEntry, (kind, entry_id))
     if row is None:
-        raise ApiError(404, f"{KIND_LABELS.get(kind, kind)}「{entry_id[:80]}」は見つかりません。")
+        raise ApiError(
+            404,
+            f"{KIND_LABELS.get(kind, kind)}「{entry_id[:80]}」は見つかりません。",
+            en=f"Lexicon entry {kind}/{entry_id[:80]} was not found.",
+        )
     return row
 
 
@@ -668,10 +714,18 @@ def create_entry(
     entry_id = lexicon_entry_id(body.kind, lexicon_body(entry))
     label = KIND_LABELS[body.kind]
     if session.get(LexiconEntry, (body.kind, entry_id)) is not None:
-        raise ApiError(409, f"{label}「{entry_id}」は既にあります。変更は PATCH で行ってください。")
+        raise ApiError(
+            409,
+            f"{label}「{entry_id}」は既にあります。変更は PATCH で行ってください。",
+            en=f"Lexicon entry {body.kind}/{entry_id} already exists; change it with PATCH.",
+        )
     other = _shared_id_kind(session, body.kind, entry_id)
     if other is not None:
-        raise ApiError(409, f"id「{entry_id}」は{KIND_LABELS[other]}で使われています。")
+        raise ApiError(
+            409,
+            f"id「{entry_id}」は{KIND_LABELS[other]}で使われています。",
+            en=f'The id "{entry_id}" is already used by {other}.',
+        )
     current = _current(session, access)
     ws = Workspace.load(session)
     _, position = ws.upsert_entry(body.kind, entry)
@@ -708,7 +762,11 @@ def update_entry(
     row = _get_entry(session, kind, entry_id)
     check_if_match(if_match, row.revision)
     if "id" in patch and patch["id"] != row.body.get("id"):
-        raise ApiError(422, "id は変更できません（削除して新しく登録してください）。")
+        raise ApiError(
+            422,
+            "id は変更できません（削除して新しく登録してください）。",
+            en="The id cannot be changed (delete the entry and create a new one).",
+        )
     merged = {**row.body, **patch}
     entry = parse_entry(kind, merged)
     current = _current(session, access)
@@ -789,7 +847,7 @@ def dry_run(session: Session, access: DirectoryAccess, body: DryRunRequest) -> D
             elif isinstance(change, LexiconDeleteChange):
                 ws.delete_entry(change.kind, change.id)
         except ApiError as exc:
-            raise ApiError(422, where + exc.detail) from exc
+            raise ApiError(422, where + exc.detail, en=where + (exc.en or exc.detail)) from exc
     candidate = _evaluate_candidate(ws, current)
     municipality = resolve_municipality_code(current.snapshot, body.municipality)
     results = []

@@ -31,6 +31,10 @@ NOT_FOUND = (
 CONFLICT = (
     "同じ会話に同時に複数のメッセージが送られました。少し待ってからもう一度送信してください。"
 )
+NOT_FOUND_EN = (
+    "The conversation was not found or has expired. Start a new one with POST /v1/conversations."
+)
+CONFLICT_EN = "Several messages were sent to one conversation at once. Wait a moment and resend."
 
 Observer = Callable[[str, MatchResult], None]
 
@@ -108,7 +112,7 @@ def get_live(session: Session, conversation_id: str, now: datetime | None = None
     """The conversation, or 404 when it does not exist or has expired."""
     conv = session.get(Conversation, conversation_id) if len(conversation_id) <= 36 else None
     if conv is None or as_utc(conv.expires_at) <= (now or utcnow()):
-        raise ApiError(404, NOT_FOUND)
+        raise ApiError(404, NOT_FOUND, en=NOT_FOUND_EN)
     return conv
 
 
@@ -188,7 +192,7 @@ def post_message(
     )
     if int(getattr(result, "rowcount", 0) or 0) != 1:
         session.rollback()
-        raise ApiError(409, CONFLICT)
+        raise ApiError(409, CONFLICT, en=CONFLICT_EN)
     session.commit()
     return {
         "kind": turn.kind,

@@ -274,7 +274,11 @@ def get_taxonomy(session: Session, taxonomy_id: str) -> dict[str, Any]:
     try:
         return taxonomy_doc(cat, cat.taxonomy_key(taxonomy_id))
     except KeyError:
-        raise ApiError(404, f"分類「{taxonomy_id}」は見つかりません。") from None
+        raise ApiError(
+            404,
+            f"分類「{taxonomy_id}」は見つかりません。",
+            en=f'Taxonomy "{taxonomy_id}" was not found.',
+        ) from None
 
 
 def list_taxonomy_terms(
@@ -293,13 +297,21 @@ def list_taxonomy_terms(
         try:
             key = cat.taxonomy_key(taxonomy_id)
         except KeyError:
-            raise ApiError(422, f"分類「{taxonomy_id}」は存在しません。") from None
+            raise ApiError(
+                422,
+                f"分類「{taxonomy_id}」は存在しません。",
+                en=f'Taxonomy "{taxonomy_id}" does not exist.',
+            ) from None
         terms = [t for t in terms if t.taxonomy_key == key]
     if parent_id is not None:
         try:
             parent = cat.term(parent_id)
         except KeyError:
-            raise ApiError(422, f"分類の用語「{parent_id}」は存在しません。") from None
+            raise ApiError(
+                422,
+                f"分類の用語「{parent_id}」は存在しません。",
+                en=f'Taxonomy term "{parent_id}" does not exist.',
+            ) from None
         terms = [t for t in terms if t.parent_id == parent.id]
     if top_only:
         terms = [t for t in terms if t.parent_id is None]
@@ -312,7 +324,11 @@ def get_taxonomy_term(session: Session, term_id: str) -> dict[str, Any]:
     try:
         return term_doc(cat, cat.term(term_id))
     except KeyError:
-        raise ApiError(404, f"分類の用語「{term_id}」は見つかりません。") from None
+        raise ApiError(
+            404,
+            f"分類の用語「{term_id}」は見つかりません。",
+            en=f'Taxonomy term "{term_id}" was not found.',
+        ) from None
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -490,7 +506,11 @@ def get_organization(session: Session, organization_id: str) -> dict[str, Any]:
     key = resolve_id(organization_id, session.exec(select(Agency.id)).all(), "organization")
     a = session.get(Agency, key) if key else None
     if a is None:
-        raise ApiError(404, f"組織「{organization_id}」は見つかりません。")
+        raise ApiError(
+            404,
+            f"組織「{organization_id}」は見つかりません。",
+            en=f'Organization "{organization_id}" was not found.',
+        )
     return _organization_full(session, a, load_catalogue(session))
 
 
@@ -585,7 +605,11 @@ def get_service(session: Session, service_id: str) -> dict[str, Any]:
     key = resolve_id(service_id, session.exec(select(Programme.id)).all(), "service")
     g = session.get(Programme, key) if key else None
     if g is None:
-        raise ApiError(404, f"サービス（制度）「{service_id}」は見つかりません。")
+        raise ApiError(
+            404,
+            f"サービス（制度）「{service_id}」は見つかりません。",
+            en=f'Service (programme) "{service_id}" was not found.',
+        )
     cat = load_catalogue(session)
     links = _programme_links(session, [g.id])
     operators = links.operators.get(g.id, [])

@@ -81,6 +81,7 @@ def decode(body: bytes, charset: str | None) -> str:
     raise ApiError(
         422,
         "CSV の文字コードを読み取れません。UTF-8 か Shift_JIS（Excel の「CSV」形式）で保存してください。",
+        en="The CSV's character encoding cannot be read. Save it as UTF-8 or Shift_JIS.",
     )
 
 
@@ -89,7 +90,9 @@ def read_rows(text: str, header: list[str]) -> list[tuple[int, dict[str, str]]]:
         return _read_rows(text, header)
     except csv.Error as exc:  # a NUL byte, an unterminated quote, a cell over the csv limit
         raise ApiError(
-            422, f"CSV として読み取れません（{exc}）。エクスポートした形式で保存してください。"
+            422,
+            f"CSV として読み取れません（{exc}）。エクスポートした形式で保存してください。",
+            en=f"The file cannot be read as CSV ({exc}). Save it in the exported format.",
         ) from exc
 
 
@@ -99,7 +102,9 @@ def _read_rows(text: str, header: list[str]) -> list[tuple[int, dict[str, str]]]
         found = next(reader)
     except StopIteration:
         raise ApiError(
-            422, "CSV が空です。1行目に見出し、2行目以降にデータを入れてください。"
+            422,
+            "CSV が空です。1行目に見出し、2行目以降にデータを入れてください。",
+            en="The CSV is empty: put the header on line 1 and the data below it.",
         ) from None
     found = [h.strip() for h in found]
     missing = [h for h in header if h not in found]
@@ -108,6 +113,8 @@ def _read_rows(text: str, header: list[str]) -> list[tuple[int, dict[str, str]]]
             422,
             f"CSV の見出しに次の列がありません: {'、'.join(missing)}。"
             "エクスポートした CSV の見出しをそのまま使ってください。",
+            en=f"The CSV header lacks these columns: {', '.join(missing)}. Keep the header of "
+            "the exported CSV as it is.",
         )
     rows: list[tuple[int, dict[str, str]]] = []
     for line, values in enumerate(reader, start=2):
@@ -115,7 +122,9 @@ def _read_rows(text: str, header: list[str]) -> list[tuple[int, dict[str, str]]]
             continue
         if len(rows) >= MAX_ROWS:
             raise ApiError(
-                413, f"一度に取り込めるのは {MAX_ROWS} 行までです。ファイルを分けてください。"
+                413,
+                f"一度に取り込めるのは {MAX_ROWS} 行までです。ファイルを分けてください。",
+                en=f"At most {MAX_ROWS} rows can be imported at once. Split the file.",
             )
         rows.append(
             (line, {h: (values[i] if i < len(values) else "") for i, h in enumerate(found)})
@@ -404,6 +413,7 @@ def run_import(
         raise ApiError(
             422,
             f"CSV の {len(plan.errors)} か所に誤りがあるため、何も取り込んでいません。",
+            en=f"Nothing was imported: the CSV has {len(plan.errors)} error(s).",
             extensions={"errors": [e.to_dict() for e in plan.errors]},
         )
     session.info[BATCH] = True

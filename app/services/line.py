@@ -38,9 +38,17 @@ def parse_payload(body: bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        raise ApiError(400, "リクエスト本文を JSON として解釈できません。") from None
+        raise ApiError(
+            400,
+            "リクエスト本文を JSON として解釈できません。",
+            en="The request body is not valid JSON.",
+        ) from None
     if not isinstance(payload, dict):
-        raise ApiError(400, "リクエスト本文は JSON オブジェクトで送ってください。")
+        raise ApiError(
+            400,
+            "リクエスト本文は JSON オブジェクトで送ってください。",
+            en="Send the request body as a JSON object.",
+        )
     return payload
 
 

@@ -41,7 +41,7 @@ from app.models.programmes import ProgrammeFields
 from app.schemas.directory import AgencyRef, PhoneOut
 from app.schemas.programmes import ProgrammeOut
 from app.services import directory as directory_service
-from app.services import hsds
+from app.services import english, hsds
 from app.services import programmes as programmes_service
 from app.services.lookups import (
     resolve_municipality_code,
@@ -136,20 +136,39 @@ class Listings:
         self.programme_index = programme_index
         self.support_types: Rendered
         self.role_matrix: Rendered
-        self._agencies: list[tuple[str, tuple[str, ...], bytes]]
+        self.support_types_en: Rendered
+        self.role_matrix_en: Rendered
+        # (id, roles, JSON, JSON with the English name)
+        self._agencies: list[tuple[str, tuple[str, ...], bytes, bytes]]
         self._agency_rows: dict[str, Agency]
         self.hsds_catalogue: hsds.Catalogue
         if previous is not None:
             self.support_types = previous.support_types
             self.role_matrix = previous.role_matrix
+            self.support_types_en = previous.support_types_en
+            self.role_matrix_en = previous.role_matrix_en
             self._agencies = previous._agencies
             self._agency_rows = previous._agency_rows
             self.hsds_catalogue = previous.hsds_catalogue
         else:
-            self.support_types = rendered(_json(directory_service.list_support_types(session)))
-            self.role_matrix = rendered(_json(directory_service.role_matrix(session)))
+            types = [t.model_dump() for t in directory_service.list_support_types(session)]
+            matrix = directory_service.role_matrix(session).model_dump()
+            self.support_types = rendered(json_bytes(types))
+            self.role_matrix = rendered(json_bytes(matrix))
+            self.support_types_en = rendered(
+                json_bytes([english.support_type(t, snapshot) for t in types])
+            )
+            self.role_matrix_en = rendered(json_bytes(english.role_matrix(matrix, snapshot)))
             summaries = directory_service.agency_summaries(session)
-            self._agencies = [(a.id, tuple(a.roles), _json(a)) for a in summaries]
+            self._agencies = [
+                (
+                    a.id,
+                    tuple(a.roles),
+                    _json(a),
+                    json_bytes(english.agency(a.model_dump(mode="json"), snapshot)),
+                )
+                for a in summaries
+            ]
             rows = session.exec(select(Agency).order_by(col(Agency.id)))
             self._agency_rows = {a.id: a for a in rows}
             for row in self._agency_rows.values():
@@ -201,6 +220,7 @@ class Listings:
         q: str | None,
         *,
         cached_only: bool = False,
+        language: str = "ja",
     ) -> Rendered | None:
         if support_type is not None:
             self.ensure_support_type(support_type)
@@ -212,10 +232,12 @@ class Listings:
             if q:
                 rank = {aid: i for i, aid in enumerate(self.agency_index.search(q))}
                 rows = sorted((r for r in rows if r[0] in rank), key=lambda r: rank[r[0]])
-            window = [r[2] for r in rows[offset : offset + limit]]
+            in_english = language == "en"
+            window = [r[3] if in_english else r[2] for r in rows[offset : offset + limit]]
             return _page(window, len(rows), limit, offset)
 
-        return self._page_of(("agencies", limit, offset, support_type, q), make, cached_only)
+        key = ("agencies", limit, offset, support_type, q, language)
+        return self._page_of(key, make, cached_only)
 
     # --- programmes ----------------------------------------------------------------------
 
@@ -354,6 +376,8 @@ class Listings:
                     422,
                     f"分類の用語「{taxonomy_term_id[:80]}」は存在しません。"
                     "GET /v1/hsds/taxonomy_terms で id を確認してください。",
+                    en=f'Taxonomy term "{taxonomy_term_id[:80]}" does not exist. '
+                    "Check the id with GET /v1/hsds/taxonomy_terms.",
                 ) from None
             if term.support_type:
                 support_type = term.support_type
@@ -369,6 +393,8 @@ class Listings:
                     422,
                     f"分類「{taxonomy_id[:80]}」は存在しません。"
                     "GET /v1/hsds/taxonomies で id を確認してください。",
+                    en=f'Taxonomy "{taxonomy_id[:80]}" does not exist. '
+                    "Check the id with GET /v1/hsds/taxonomies.",
                 ) from None
             classified = "support_type" if key == hsds.SUPPORT_TYPES_TAXONOMY else "action"
         if organization_id is not None:
@@ -378,6 +404,8 @@ class Listings:
                     422,
                     f"組織「{organization_id[:80]}」は存在しません。"
                     "GET /v1/hsds/organizations で id を確認してください。",
+                    en=f'Organization "{organization_id[:80]}" does not exist. '
+                    "Check the id with GET /v1/hsds/organizations.",
                 )
         return ServiceFilter(support_type, actions, classified, agency, modified_after, q)
 

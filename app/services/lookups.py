@@ -7,6 +7,7 @@ from typing import TypeVar
 from sqlmodel import Session, SQLModel, select
 
 from app.core.errors import ApiError
+from app.core.i18n import noun_en
 from app.matching.snapshot import DirectorySnapshot
 from app.models import Municipality
 
@@ -16,7 +17,9 @@ T = TypeVar("T", bound=SQLModel)
 def get_or_404(session: Session, model: type[T], key: object, what: str) -> T:
     row = session.get(model, key)
     if row is None:
-        raise ApiError(404, f"{what}「{key}」は見つかりません。")
+        raise ApiError(
+            404, f"{what}「{key}」は見つかりません。", en=f'{noun_en(what)} "{key}" was not found.'
+        )
     return row
 
 
@@ -25,6 +28,7 @@ def unknown_agency(agency_id: str) -> ApiError:
     return ApiError(
         422,
         f"機関「{agency_id[:80]}」は存在しません。GET /v1/agencies で id を確認してください。",
+        en=f'Agency "{agency_id[:80]}" does not exist. Check the id with GET /v1/agencies.',
     )
 
 
@@ -33,6 +37,7 @@ def unknown_support_type(code: str, known: list[str]) -> ApiError:
         422,
         f"支援の種類「{code[:40]}」は存在しません。次のいずれかを指定してください: "
         + ", ".join(known),
+        en=f'Support type "{code[:40]}" does not exist. Use one of: ' + ", ".join(known),
     )
 
 
@@ -41,6 +46,8 @@ def unknown_municipality(value: str) -> ApiError:
         422,
         f"市町「{value[:40]}」は山口県の19市町にありません。"
         "市町名（例: 萩市）か JIS コード（例: 35204）を指定してください。",
+        en=f'"{value[:40]}" is not one of the 19 municipalities of Yamaguchi Prefecture. '
+        "Give a municipality name (e.g. 萩市) or its JIS code (e.g. 35204).",
     )
 
 

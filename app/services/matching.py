@@ -241,10 +241,18 @@ def matcher_builder(seed_dir: Path) -> ExtraBuilder:
     return build
 
 
-def run_match(directory: Directory, text: str, municipality: str | None, limit: int) -> MatchResult:
+def run_match(
+    directory: Directory,
+    text: str,
+    municipality: str | None,
+    limit: int,
+    language: str = "ja",
+) -> MatchResult:
     compiled: CompiledRules = directory.extras["compiled_rules"]
     code = resolve_municipality_code(directory.snapshot, municipality)
-    return match_need(text, compiled, directory.snapshot, municipality=code, limit=limit)
+    return match_need(
+        text, compiled, directory.snapshot, municipality=code, limit=limit, language=language
+    )
 
 
 def need_ids_of(directory: Directory, text: str) -> list[str] | None:

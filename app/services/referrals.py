@@ -50,7 +50,9 @@ def _visible(principal: Principal) -> Any:
 
 
 def _not_found(referral_id: int) -> ApiError:
-    return ApiError(404, f"紹介 {referral_id} は見つかりません。")
+    return ApiError(
+        404, f"紹介 {referral_id} は見つかりません。", en=f"Referral {referral_id} was not found."
+    )
 
 
 def _get_visible(session: Session, principal: Principal, referral_id: int) -> Referral:
@@ -174,6 +176,8 @@ def _replay(
             409,
             "この Idempotency-Key は内容の異なる紹介にすでに使われています。"
             "新しい紹介には新しいキーを使ってください。",
+            en="This Idempotency-Key was already used for a different referral. Use a new key "
+            "for a new referral.",
         )
     return _detail(session, row)
 
@@ -199,7 +203,11 @@ def _known(snapshot: DirectorySnapshot | None, session: Session, body: ReferralC
         found = set(session.exec(select(Programme.id).where(col(Programme.id).in_(programme_ids))))
         missing = [p for p in programme_ids if p not in found]
         if missing:
-            raise ApiError(422, f"制度「{'、'.join(missing[:5])}」は存在しません。")
+            raise ApiError(
+                422,
+                f"制度「{'、'.join(missing[:5])}」は存在しません。",
+                en=f"Programme(s) not found: {', '.join(missing[:5])}.",
+            )
     return municipality, programme_ids
 
 
@@ -224,7 +232,9 @@ def create_referral(
             return earlier, True
     if principal.scope not in (Scope.front_desk, Scope.admin):
         raise ApiError(
-            403, "紹介を作成できるのは front_desk（市町の窓口）または admin の API キーです。"
+            403,
+            "紹介を作成できるのは front_desk（市町の窓口）または admin の API キーです。",
+            en="Referrals are created with a front_desk (municipal desk) or admin API key.",
         )
     (municipality_code, municipality_name), programme_ids = _known(snapshot, session, body)
     if principal.scope is Scope.front_desk and municipality_code != principal.municipality_code:
@@ -232,6 +242,8 @@ def create_referral(
             403,
             f"この API キーは市町 {principal.municipality_code} の窓口用です。"
             f"{municipality_name}からの紹介は作成できません。",
+            en=f"This API key belongs to the desk of municipality {principal.municipality_code}; "
+            f"it cannot create referrals from {municipality_name}.",
         )
     now = utcnow()
     referral = Referral(
@@ -309,7 +321,10 @@ def change_status(
     r = _get_visible(session, principal, referral_id)
     if not (principal.is_admin or principal.scope is Scope.agency_editor):
         raise ApiError(
-            403, "紹介の状態を変更できるのは、紹介先の機関（agency_editor）か admin です。"
+            403,
+            "紹介の状態を変更できるのは、紹介先の機関（agency_editor）か admin です。",
+            en="Only the receiving agency (agency_editor) or an admin can change a referral's "
+            "status.",
         )
     current = ReferralStatus(r.status)
     if status not in TRANSITIONS.get(current, frozenset()):
@@ -321,6 +336,8 @@ def change_status(
             f"状態を {current.value}（{STATUS_LABELS[current]}）から "
             f"{status.value}（{STATUS_LABELS[status]}）には変更できません。"
             + (f"変更できる状態: {allowed}" if allowed else "この紹介は完了した状態です。"),
+            en=f"The status cannot change from {current.value} to {status.value}. "
+            + (f"Allowed: {allowed}" if allowed else "This referral is closed."),
         )
     check_if_match(if_match, r.revision)
     # Guarded on the revision read above: of two concurrent changes from the same status

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from app.matching import CompiledRules, Normalizer, compile_rules, load_rules, match_need
-from app.matching.matcher import NEAREST_QUESTION
 from app.matching.misses import MissEntry
 from app.matching.snapshot import DirectorySnapshot
 from app.matching.suggestions import suggest
+from app.matching.wording import JAPANESE
 
 from .conftest import write_rules
 
@@ -438,7 +438,7 @@ def test_nearest_needs_are_offered_when_no_rule_matched(
     r = match_need("従業員のことでちょっと相談", seed_rules, seed_snapshot)
     assert not r.matched
     first = r.clarifying_questions[0]
-    assert first.question == NEAREST_QUESTION
+    assert first.question == JAPANESE.nearest_question()
     assert first.options[0].text == "人材を確保・育成したい"
     # and the option text resolves to that need
     assert "human-resources" in positive("人材を確保・育成したい", seed_rules, seed_snapshot)
