@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -241,10 +242,18 @@ def matcher_builder(seed_dir: Path) -> ExtraBuilder:
     return build
 
 
-def run_match(directory: Directory, text: str, municipality: str | None, limit: int) -> MatchResult:
+def run_match(
+    directory: Directory,
+    text: str,
+    municipality: str | None,
+    limit: int,
+    now: datetime | None = None,
+) -> MatchResult:
+    """The match of a text, from memory only; `now` (the app's clock) decides which national
+    subsidies accept applications (none are chosen without it)."""
     compiled: CompiledRules = directory.extras["compiled_rules"]
     code = resolve_municipality_code(directory.snapshot, municipality)
-    return match_need(text, compiled, directory.snapshot, municipality=code, limit=limit)
+    return match_need(text, compiled, directory.snapshot, municipality=code, limit=limit, now=now)
 
 
 def need_ids_of(directory: Directory, text: str) -> list[str] | None:
