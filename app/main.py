@@ -109,6 +109,7 @@ def create_app(
             factory,
             settings,
             lambda: app.state.clock(),
+            # tests put an httpx transport (the fake jGrants) here; otherwise the network
             lambda: getattr(app.state, "jgrants_transport", None),
         )
         national.start()  # NATIONAL_SYNC_HOURS > 0: a background thread, off the request path
