@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export HOST PORT WORKERS
 
-.PHONY: install run seed migrate test test-fast lint typecheck browser eval examples wrk bench soak serve-prod clean
+.PHONY: install run seed migrate sync-national test test-fast lint typecheck browser eval examples wrk bench soak serve-prod clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ migrate: install
 
 seed: migrate
 	$(BIN)/python -m app.seeding
+
+# The national subsidies open to 山口県 or 全国, from jGrants (JGRANTS_BASE_URL), once; a failed
+# sync keeps the last good data. NATIONAL_SYNC_HOURS makes the running app repeat it.
+sync-national: migrate
+	$(BIN)/python -m app.cli national sync
 
 run: migrate
 	$(BIN)/python -m app.seeding --if-empty

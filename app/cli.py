@@ -4,8 +4,11 @@
     python -m app.cli keys create --scope front_desk --municipality 萩市
     python -m app.cli keys list
     python -m app.cli keys revoke 3
+    python -m app.cli national sync      # = make sync-national: the jGrants subsidies, once
+    python -m app.cli national status    # the last sync attempts
 
 `keys create` prints the new key as JSON, including its secret: the only time it is shown.
+`national sync` prints its outcome as JSON and exits 1 when it failed (the last good data stays).
 """
 
 from __future__ import annotations
@@ -13,14 +16,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import ApiError
 from app.schemas.access import ApiKeyCreated, ApiKeyOut
-from app.services import access
+from app.services import access, national
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 1000:
+        raise argparse.ArgumentTypeError("1 から 1000 までの数を指定してください")
+    return number
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,12 +48,38 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     revoke = keys.add_parser("revoke", help="revoke a key at once")
     revoke.add_argument("id", type=int)
+    national = groups.add_parser("national", help="national subsidies from jGrants")
+    national_commands = national.add_subparsers(dest="command", required=True)
+    national_commands.add_parser("sync", help="sync the subsidies open to 山口県 or 全国 now")
+    status = national_commands.add_parser("status", help="the last sync attempts")
+    status.add_argument("--limit", type=_positive, default=5)
     return parser
 
 
-def main(argv: list[str] | None = None, engine: Engine | None = None) -> int:
+def _national(args: argparse.Namespace, engine: Engine, settings: Settings) -> int:
+    if args.command == "sync":
+        outcome = national.sync_national(partial(Session, engine), settings)
+        print(json.dumps(outcome.to_dict(), ensure_ascii=False))
+        if not outcome.ok:
+            print("同期に失敗しました。前回取得したデータをそのまま使います。", file=sys.stderr)
+        return 0 if outcome.ok else 1
+    with Session(engine) as session:
+        for run in national.recent_runs(session, args.limit):
+            print(
+                json.dumps(
+                    run.model_dump(mode="json", exclude={"id"}), ensure_ascii=False, default=str
+                )
+            )
+    return 0
+
+
+def main(
+    argv: list[str] | None = None, engine: Engine | None = None, settings: Settings | None = None
+) -> int:
     args = _parser().parse_args(argv)
     engine = engine or get_engine()
+    if args.group == "national":
+        return _national(args, engine, settings or get_settings())
     try:
         with Session(engine) as session:
             if args.command == "create":

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -22,6 +23,7 @@ from app.core.openapi import SERVERS, TAG_METADATA, complete_openapi, operation_
 from app.core.security import install_security
 from app.matching import MissCounter
 from app.matching.pii import mask_personal_data
+from app.models.common import utcnow
 from app.routers import (
     admin_directory,
     admin_keys,
@@ -43,6 +45,7 @@ from app.routers import (
 from app.schemas.hsds import hsds_components
 from app.services import conversations as conversations_service
 from app.services.matching import matcher_builder
+from app.services.national import NationalSyncScheduler
 from app.services.snapshot import DirectoryCache, ExtraBuilder
 
 log = logging.getLogger("madoguchi.app")
@@ -62,7 +65,10 @@ def create_app(
     settings: Settings | None = None,
     session_factory: Callable[[], Session] | None = None,
     extra_builders: list[ExtraBuilder] | None = None,
+    clock: Callable[[], datetime] = utcnow,
 ) -> FastAPI:
+    """`clock`: what time it is for the answers that depend on it (which national subsidies
+    accept applications now); tests give a fixed one (also settable as app.state.clock)."""
     settings = settings or get_settings()
     factory = session_factory or (lambda: Session(get_engine()))
 
@@ -86,9 +92,18 @@ def create_app(
         cache.start()  # background version checks: requests never wait on the database
         every = settings.CONVERSATION_PURGE_SECONDS
         purger = asyncio.create_task(purge_conversations(every)) if every > 0 else None
+        national = NationalSyncScheduler(
+            factory,
+            settings,
+            lambda: app.state.clock(),
+            # tests put an httpx transport (the fake jGrants) here; otherwise the network
+            lambda: getattr(app.state, "jgrants_transport", None),
+        )
+        national.start()  # NATIONAL_SYNC_HOURS > 0: a background thread, off the request path
         try:
             yield
         finally:
+            national.stop()
             if purger is not None:
                 purger.cancel()
             cache.stop()
@@ -106,6 +121,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = clock
     builders = (
         extra_builders if extra_builders is not None else [matcher_builder(settings.SEED_DIR)]
     )

@@ -247,6 +247,7 @@
     renderSupportTypes(result.support_types);
     renderAgencies(result.agencies);
     renderProgrammes(result.programmes);
+    renderNational(result.national_programmes || []);
     renderActions(result.actions);
     renderContacts(result.contact_points);
   }
@@ -397,8 +398,41 @@
         el("span", { className: "tag", text: KIND_LABELS[programme.kind] || programme.kind }),
         el("span", { className: "score", text: "一致度 " + percent(programme.score) })
       );
-      list.append(el("li", { className: "card programme" }, title, grounds(reasonsList(programme.reasons))));
+      // The API's own words: 「2013年の計画に記載（現状は要確認）」 until an editor confirms it.
+      const status = el("p", {
+        className: "status " + (programme.status === "confirmed" ? "confirmed" : "unconfirmed"),
+        text: programme.status_label || "",
+      });
+      list.append(
+        el("li", { className: "card programme" }, title, status, grounds(reasonsList(programme.reasons)))
+      );
     });
+  }
+
+  function renderNational(national) {
+    const list = $("national");
+    list.replaceChildren();
+    showBlock("national-block", national.length > 0);
+    for (const p of national) {
+      const facts = [["受付終了", DATETIME_FORMAT.format(new Date(p.acceptance_end))]];
+      facts.push(["補助上限額", p.max_amount ? p.max_amount.toLocaleString("ja-JP") + " 円" : MISSING]);
+      facts.push(["対象地域", p.target_areas.join("・") || MISSING]);
+      facts.push(["詳細", urlNode(p.source_url)]);
+      const dl = el("dl", { className: "contact" });
+      for (const [label, value] of facts) {
+        dl.append(el("dt", { text: label }), el("dd", {}, typeof value === "string" ? document.createTextNode(value) : value));
+      }
+      list.append(
+        el(
+          "li",
+          { className: "card national" },
+          el("p", { className: "card-title" }, el("span", { className: "name", text: p.name })),
+          el("p", { className: "why", text: p.reason }),
+          dl,
+          el("p", { className: "source", text: "出典: jGrants（" + DATETIME_FORMAT.format(new Date(p.fetched_at)) + " 取得）" })
+        )
+      );
+    }
   }
 
   function renderActions(actions) {
@@ -569,7 +603,16 @@
     slipText.classList.toggle("very-long", state.text.length > 600);
     $("slip-agencies").replaceChildren(...blocks);
     $("slip-programmes").replaceChildren(
-      ...listed.map((p) => el("li", { text: p.name + "（" + (KIND_LABELS[p.kind] || p.kind) + "）" }))
+      ...listed.map((p) =>
+        el("li", {
+          text:
+            p.name +
+            "（" +
+            (KIND_LABELS[p.kind] || p.kind) +
+            "）" +
+            (p.status === "confirmed" ? "" : " ※" + (p.status_label || "現状は要確認")),
+        })
+      )
     );
     $("slip-programmes-section").hidden = listed.length === 0;
     $("slip-topics").replaceChildren(...topics.map((t) => el("li", { text: t })));

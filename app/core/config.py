@@ -144,10 +144,44 @@ class Settings(BaseSettings):
     LINE_API_BASE: str = Field(
         default="https://api.line.me", description="Base URL of the LINE Messaging API"
     )
+    JGRANTS_BASE_URL: str = Field(
+        default="https://api.jgrants-portal.go.jp/exp/v1/public",
+        description="Base URL of the public jGrants API (its /subsidies list); tests point it "
+        "at a local fake",
+    )
+    JGRANTS_TIMEOUT_SECONDS: float = Field(
+        default=20.0,
+        gt=0,
+        description="Longest wait for each jGrants request (connect, read); then the sync fails "
+        "and the last good data stays",
+    )
+    JGRANTS_KEYWORDS: str = Field(
+        default="事業,補助,助成",
+        description="Comma-separated search keywords (jGrants requires one of 2+ characters); "
+        "a subsidy found by any of them is kept",
+    )
+    NATIONAL_SYNC_HOURS: float = Field(
+        default=0,
+        ge=0,
+        description="Sync the national subsidies from jGrants every this many hours, in each "
+        "worker's background (a worker skips a sync another one made within the interval); "
+        "0 = off (`make sync-national` syncs once)",
+    )
+
+    @property
+    def jgrants_keywords(self) -> list[str]:
+        return [k.strip() for k in self.JGRANTS_KEYWORDS.split(",") if k.strip()]
 
     @property
     def forwarded_allow_ips(self) -> list[str]:
         return [ip.strip() for ip in self.FORWARDED_ALLOW_IPS.split(",") if ip.strip()]
+
+    @model_validator(mode="after")
+    def _jgrants_keywords(self) -> Settings:
+        # jGrants answers 400 to a keyword shorter than 2 characters
+        if not self.jgrants_keywords or any(len(k) < 2 for k in self.jgrants_keywords):
+            raise ValueError("JGRANTS_KEYWORDS: one or more keywords of 2+ characters")
+        return self
 
     @model_validator(mode="after")
     def _response_outlasts_statement(self) -> Settings:

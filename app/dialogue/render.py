@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
+
+from app.matching.status import japan_date
 
 MAX_REPLY_CHARS = 500
 MAX_AGENCIES_SHOWN = 3
 MAX_PROGRAMMES_SHOWN = 3
+MAX_NATIONAL_SHOWN = 2
 MAX_CONTACTS_IN_REFERRAL = 2
 MAX_CONTACTS_IN_DETAIL = 4
 
@@ -171,6 +175,7 @@ def referral(match: Mapping[str, Any]) -> str:
     if programmes:
         names = "、".join(f"{p['name']}（{KIND_JA.get(p['kind'], p['kind'])}）" for p in programmes)
         lines.append(f"主な制度：{names}")
+        lines.extend(unconfirmed_notes(programmes))
     found, missing = contacts_by_agency(match, agencies)
     shown = (found or other_contacts(match, found))[:MAX_CONTACTS_IN_REFERRAL]
     if shown:
@@ -178,7 +183,44 @@ def referral(match: Mapping[str, Any]) -> str:
         lines.extend(contact_line(c, with_url=False) for c in shown)
     if missing:
         lines.append(f"※{'、'.join(missing)}の連絡先は未登録です。")
+    # last, so that a long answer drops it before the contacts
+    national = national_line(match)
+    if national:
+        lines.append(national)
     return fit(lines, tail="詳しい連絡先は「窓口の連絡先」でご案内します。")
+
+
+def unconfirmed_notes(programmes: Sequence[Mapping[str, Any]]) -> list[str]:
+    """A note on the shown programmes nobody has confirmed since their source: 「※上の制度は
+    2013年の計画に記載（現状は要確認）です。」, or which ones when only some are."""
+    by_label: dict[str, list[str]] = {}
+    for p in programmes:
+        if p.get("status", "unconfirmed") != "confirmed":
+            label = str(p.get("status_label") or "現状は要確認")
+            by_label.setdefault(label, []).append(str(p["name"]))
+    if len(by_label) == 1 and sum(map(len, by_label.values())) == len(programmes):
+        return [f"※上の制度は{next(iter(by_label))}です。"]
+    return [f"※{'、'.join(names)}は{label}です。" for label, names in by_label.items()]
+
+
+def _deadline(value: Any) -> str | None:
+    try:
+        day = japan_date(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return None
+    return f"{day.month}月{day.day}日"
+
+
+def national_line(match: Mapping[str, Any]) -> str | None:
+    """The national subsidies (jGrants) open now, with their closing day in Japan."""
+    national = list(match.get("national_programmes") or ())[:MAX_NATIONAL_SHOWN]
+    if not national:
+        return None
+    names = []
+    for p in national:
+        deadline = _deadline(p.get("acceptance_end"))
+        names.append(f"{p['name']}（{deadline}締切）" if deadline else str(p["name"]))
+    return f"受付中の国の補助金（jGrants）：{'、'.join(names)}"
 
 
 def contacts_detail(match: Mapping[str, Any]) -> str:

@@ -16,7 +16,9 @@ Stages (each a function with a small dataclass between them):
    ``rank_agencies`` (every agency holding the need's support type in the role matrix gets
    score x (0.35 + 0.45 x position bonus if the need lists it); others only through a rule's
    ``agency_boosts``), ``rank_programmes`` (rule.programmes x 0.9, plus programmes of the top
-   3 actions whose support types meet the matched ones x 0.45);
+   3 actions whose support types meet the matched ones x 0.45), ``choose_national``
+   (app/matching/national.py: the synced jGrants subsidies accepting applications at the
+   caller's `now` whose use purposes meet those the needs map to);
 4. clarifying questions whenever no need was found (never a dead end), unless only everyday
    life was said, and beside a general need said as a worry with nothing asked; contact points
    (``_contacts``).
@@ -28,6 +30,7 @@ from __future__ import annotations
 import threading
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from itertools import islice
 
 from app.matching.compiler import (
@@ -40,6 +43,7 @@ from app.matching.compiler import (
     VAGUE_READING,
     CompiledRules,
 )
+from app.matching.national import PurposeOfNeed, choose_national
 from app.matching.normalize import (
     MAX_INPUT_CHARS,
     NormalizedText,
@@ -855,6 +859,8 @@ def rank_programmes(
             snapshot.programmes[pid].kind,
             _r(s),
             tuple(dict.fromkeys(reasons[pid]))[:4],
+            snapshot.programmes[pid].status.value,
+            snapshot.programmes[pid].status_label,
         )
         for pid, s in ranked
     )
@@ -924,6 +930,16 @@ def _fixed_questions(compiled: CompiledRules, w: Wording) -> tuple[ClarifyingQue
     )
 
 
+def _wanted_purposes(compiled: CompiledRules, positive: list[NeedScore]) -> list[PurposeOfNeed]:
+    """The jGrants use purposes of the needs said (in the needs' order), each with its need."""
+    wanted: list[PurposeOfNeed] = []
+    for n in positive:
+        vocab = compiled.vocabularies.get(n.need.id)
+        for purpose in vocab.jgrants_use_purpose if vocab else ():
+            wanted.append(PurposeOfNeed(purpose, n.need.topic or n.need.label))
+    return wanted
+
+
 def _vocabularies(compiled: CompiledRules, positive: list[NeedScore]) -> Vocabularies:
     jg: list[str] = []
     ms: list[str] = []
@@ -943,10 +959,12 @@ def match_need(
     municipality: str | None = None,
     limit: int = 5,
     language: str = "ja",
+    now: datetime | None = None,
 ) -> MatchResult:
     """From a business owner's words to the MatchResult, stage by stage: the rule hits
     (`analyse`), the needs (`score_needs`), support types, actions, agencies, programmes, the
-    clarifying questions and the contact points."""
+    national subsidies accepting applications at `now` (none without a time: the caller's
+    clock decides what is open), the clarifying questions and the contact points."""
     limit = max(1, min(int(limit), 50))
     w = WORDINGS.get(language, JAPANESE)
     nt, analysis = best_analysis(text, compiled)
@@ -1006,6 +1024,11 @@ def match_need(
         truncated=len(text) > MAX_INPUT_CHARS,
         out_of_scope=analysis.private and not positive,
         input_language="en" if english_input else "ja",
+        national_programmes=choose_national(
+            snapshot.national_programmes, _wanted_purposes(compiled, positive), now, limit
+        )
+        if now is not None and snapshot.national_programmes
+        else (),
     )
 
 

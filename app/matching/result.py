@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.matching.national import NationalProgrammeMatch
 from app.matching.snapshot import ContactPointView
 
 
@@ -100,6 +101,8 @@ class ProgrammeMatch:
     kind: str
     score: float
     reasons: tuple[str, ...]
+    status: str = "unconfirmed"  # app.matching.status: confirmed by an editor or not
+    status_label: str = ""  # 2013年の計画に記載（現状は要確認）
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +110,8 @@ class ProgrammeMatch:
             "name": self.name,
             "kind": self.kind,
             "score": self.score,
+            "status": self.status,
+            "status_label": self.status_label,
             "reasons": list(self.reasons),
         }
 
@@ -191,6 +196,8 @@ class MatchResult:
     out_of_scope: bool = False
     # "en" when the text is written in English (the matcher reads Japanese: it asks for that)
     input_language: str = "ja"
+    # jGrants subsidies accepting applications at the time the caller gave (none without one)
+    national_programmes: tuple[NationalProgrammeMatch, ...] = ()
 
     @property
     def clarified(self) -> bool:
@@ -225,6 +232,7 @@ class MatchResult:
             "support_types": [s.to_dict() for s in self.support_types],
             "agencies": [a.to_dict() for a in self.agencies],
             "programmes": [p.to_dict() for p in self.programmes],
+            "national_programmes": [p.to_dict() for p in self.national_programmes],
             "actions": [a.to_dict() for a in self.actions],
             "contact_points": [c.to_dict() for c in self.contact_points],
             "clarifying_questions": [q.to_dict() for q in self.clarifying_questions],

@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.matching.national import NationalProgrammeView
+from app.matching.status import ProgrammeStatus, programme_status, status_label
+
 
 @dataclass(frozen=True, slots=True)
 class SupportTypeView:
@@ -56,12 +59,22 @@ class ProgrammeView:
     source_section: str = ""
     source_page: int | None = None
     updated_at: Any = None
+    as_of: int | None = None  # the year of its source (the plan: 2013)
+    status_confirmed_at: Any = None  # when an editor last confirmed it; None: never
     detail_names: tuple[str, ...] = ()
     detail_values: tuple[Any, ...] = ()
 
     @property
     def details(self) -> dict[str, Any]:
         return dict(zip(self.detail_names, self.detail_values, strict=True))
+
+    @property
+    def status(self) -> ProgrammeStatus:
+        return programme_status(self.status_confirmed_at)
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.as_of, self.status_confirmed_at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +155,8 @@ class DirectorySnapshot:
     needs: dict[str, NeedView]
     contact_points: tuple[ContactPointView, ...]
     municipalities: dict[str, MunicipalityView]
+    # jGrants subsidies open to 山口県 or the whole country, as last synced (app.services.national)
+    national_programmes: tuple[NationalProgrammeView, ...] = ()
     support_type_by_code: dict[str, SupportTypeView] = field(init=False)
     # What the matcher derives from this snapshot (its lookups), kept with it and gone with it;
     # not copied by dataclasses.replace (init=False): a patched snapshot derives its own.

@@ -11,6 +11,7 @@ from app.models.directory import (
     Municipality,
     SupportType,
 )
+from app.models.national import NationalProgramme, NationalSyncRun
 from app.models.needs import Need, NeedAction, NeedAgency
 from app.models.plan import (
     Action,
@@ -53,6 +54,8 @@ __all__ = [
     "MatcherRule",
     "Measure",
     "Municipality",
+    "NationalProgramme",
+    "NationalSyncRun",
     "Need",
     "NeedAction",
     "NeedAgency",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import Column, DateTime
 from sqlmodel import AutoString, Field, SQLModel
 
 from app.models.common import json_field, timestamp_field
@@ -25,6 +26,13 @@ class ProgrammeFields(SQLModel):
     kind: ProgrammeKind = Field(sa_type=AutoString(length=40), index=True, title="種類")
     description: LongText = Field(max_length=4000, title="説明")
     status_note: ShortText | None = Field(default=None, max_length=300, title="経緯・状況")
+    as_of: int | None = Field(
+        default=None,
+        ge=1990,
+        le=2100,
+        title="出典の年",
+        description="この制度が記載された出典の年（計画から登録した制度は2013）",
+    )
 
 
 class Programme(ProgrammeFields, table=True):
@@ -33,6 +41,12 @@ class Programme(ProgrammeFields, table=True):
     aliases: list[str] = json_field()
     source_section: str = Field(max_length=300)
     source_page: int | None = None
+    # When an editor last confirmed the programme (an admin POST or PATCH, a CSV import); None
+    # until then: its entry is only what its source (the 2013 plan) says. Set by the server,
+    # never by a request body (app.matching.status derives the status from it).
+    status_confirmed_at: datetime | None = Field(
+        default=None, sa_column=Column(DateTime(timezone=True), nullable=True)
+    )
     revision: int = 1
     updated_at: datetime = timestamp_field()
 

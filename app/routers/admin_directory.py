@@ -327,9 +327,10 @@ IMPORT_EXAMPLE_CSV = (
 @router.post(
     "/imports/{kind}",
     response_model=ImportReport,
-    summary="機関・窓口の一括取り込み（CSV）",
+    summary="機関・窓口・制度の一括取り込み（CSV）",
     description=(
-        "`/v1/exports/agencies.csv` または `/v1/exports/contact-points.csv` と同じ列の CSV"
+        "`/v1/exports/agencies.csv`、`/v1/exports/contact-points.csv` または "
+        "`/v1/exports/programmes.csv` と同じ列の CSV"
         "（UTF-8（BOM 有無どちらも）、または Excel が保存する Shift_JIS/CP932。"
         "`Content-Type` の charset があればそれに従い、なければ判定します）を取り込みます。"
         "行の ID があれば更新、なければ新規登録です（ID のない行は誤り）。"
@@ -337,6 +338,10 @@ IMPORT_EXAMPLE_CSV = (
         "`dry_run=false` はすべての行を一つのトランザクションで反映し（各行は通常の編集と同じく"
         "監査ログに記録）、誤りが一つでもあれば 422 と同じ `errors` を返して何も書き込みません。"
         "機関の編集者は自機関とその事務所の行だけを取り込めます。"
+        "制度（programmes）では、取り込んだ行の制度をすべて、取り込んだ編集者が確認したものとして"
+        "記録します（`status_confirmed_at`。変更のない行も含みます）。運営機関・アクション・"
+        "支援の種類の列も読み、編集者は自機関が運営する制度の行だけを取り込めます。"
+        "`status_confirmed_at`・確認状況の列は読みません。"
     ),
     openapi_extra={
         "requestBody": {
@@ -364,8 +369,11 @@ async def import_csv(
     session: SessionDep,
     principal: EditorDep,
     kind: Annotated[
-        Literal["agencies", "contact-points"],
-        Path(description="agencies（機関）または contact-points（窓口）", examples=["agencies"]),
+        Literal["agencies", "contact-points", "programmes"],
+        Path(
+            description="agencies（機関）、contact-points（窓口）または programmes（制度）",
+            examples=["agencies"],
+        ),
     ],
     dry_run: Annotated[bool, Query(description="true: 試すだけで書き込まない（既定）")] = True,
 ) -> ImportReport:

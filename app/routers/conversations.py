@@ -125,7 +125,13 @@ def post_message(
     body: Annotated[MessageCreate, Body(openapi_examples=MESSAGE_EXAMPLES)],
 ) -> dict[str, Any]:
     return service.post_message(
-        session, directory, _ttl(request), conversation_id, body.text, observer(request)
+        session,
+        directory,
+        _ttl(request),
+        conversation_id,
+        body.text,
+        observer(request),
+        match_at=request.app.state.clock(),
     )
 
 

@@ -38,7 +38,10 @@ EXAMPLES = {
         "事業者の言葉（自由記述の日本語）から、支援の種類・相談先の機関・使える制度・アクション・窓口を"
         "理由付きで順位付けして返します。複数の相談はすべて拾い、否定された相談（「融資は必要ない」）は"
         "`negated: true` として順位付けに使いません。あいまいな相談には `clarifying_questions` を、"
-        "対象外の相談には `matched: false` と県の総合窓口を返します。データベースには触れず、"
+        "対象外の相談には `matched: false` と県の総合窓口を返します。制度には計画に記載のまま"
+        "確認されていないもの（`status: unconfirmed`）があり、`status_label` で示します。"
+        "`national_programmes` は、定期的に同期した国の補助金（jGrants）のうち、いま受付中で"
+        "ニーズの利用目的に合うものです。データベースにも jGrants にも触れず、"
         "メモリ上のスナップショットで応答します。"
         "`Accept-Language: en` では、支援の種類・機関の名称（英語名があるもの）と説明・理由・聞き返しを"
         '英語で返します（`Content-Language: en`）。英語で書かれた相談には `input_language: "en"` と、'
@@ -55,7 +58,14 @@ async def match(
     # capped), cheaper than the two thread hops a sync endpoint costs; it never waits on I/O.
     started = time.perf_counter()
     language = current_language()
-    result = run_match(directory, body.text, body.municipality, body.limit, language)
+    result = run_match(
+        directory,
+        body.text,
+        body.municipality,
+        body.limit,
+        language,
+        now=request.app.state.clock(),
+    )
     MATCH_LATENCY.observe(time.perf_counter() - started)
     misses = request.app.state.match_misses
     # A miss is masked (Sudachi) before it is counted: off the event loop.

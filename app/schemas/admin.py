@@ -17,6 +17,7 @@ from app.models.directory import AgencyFields, ContactPointFields
 from app.models.programmes import ProgrammeFields
 from app.schemas.access import UtcModel
 from app.schemas.directory import ContactPointOut
+from app.schemas.programmes import ProgrammeStatusOut
 from app.seeding.schema import (
     MunicipalityCode,
     PhoneSeed,
@@ -278,8 +279,9 @@ else:
     )
 
 
-class ProgrammeEditOut(ProgrammeFields, UtcModel):
-    """A programme as its editor sees it: with its revision (the ETag) and last change."""
+class ProgrammeEditOut(ProgrammeStatusOut, ProgrammeFields, UtcModel):
+    """A programme as its editor sees it: with its revision (the ETag), last change and when it
+    was last confirmed (every write through this API confirms it)."""
 
     aliases: list[str]
     source_section: str

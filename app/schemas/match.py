@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from app.matching.status import ProgrammeStatus
 from app.schemas.directory import LocalOfficeOut, MatchedContactPoint
 
 MATCH_EXAMPLE_REQUEST: dict[str, Any] = {
@@ -93,7 +95,53 @@ class RankedProgramme(BaseModel):
     name: str
     kind: str
     score: float = Field(ge=0, le=1)
+    status: ProgrammeStatus = Field(
+        description="unconfirmed（計画の記載のまま、現状は要確認）/ confirmed（編集者が確認済み）"
+    )
+    status_label: str = Field(
+        description="状態の日本語表示", examples=["2013年の計画に記載（現状は要確認）"]
+    )
     reasons: list[str]
+
+
+class NationalProgrammeOut(BaseModel):
+    """A national subsidy from jGrants that accepts applications now (at the time of the
+    answer) and whose jGrants use purpose meets the owner's needs."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "S0J0w00wer0wUgr77E",
+                    "name": "事業承継・引継ぎ補助金（例）",
+                    "number": "S-00001234",
+                    "source_url": "https://www.jgrants-portal.go.jp/subsidy/S0J0w00wer0wUgr77E",
+                    "target_areas": ["全国"],
+                    "acceptance_start": "2026-11-01T00:00:00Z",
+                    "acceptance_end": "2027-01-31T08:00:00Z",
+                    "max_amount": 8000000,
+                    "target_employees": "従業員数の制約なし",
+                    "use_purposes": ["事業を引き継ぎたい"],
+                    "fetched_at": "2026-12-01T21:00:00Z",
+                    "reason": "ご相談（事業承継）に当たる jGrants の利用目的『事業を引き継ぎたい』の"
+                    "補助金で、現在受付中です",
+                }
+            ]
+        }
+    )
+
+    id: str = Field(description="jGrants の補助金 ID")
+    name: str = Field(description="補助金の名称（jGrants の title）")
+    number: str | None = Field(default=None, description="jGrants の補助金番号（name）")
+    source_url: str = Field(description="jGrants の補助金ページ")
+    target_areas: list[str] = Field(description="対象地域（全国・山口県 など）")
+    acceptance_start: datetime = Field(description="受付開始日時")
+    acceptance_end: datetime = Field(description="受付終了日時")
+    max_amount: int | None = Field(description="補助上限額（円）。jGrants に記載がなければ null")
+    target_employees: str | None = Field(default=None, description="対象の従業員数")
+    use_purposes: list[str] = Field(description="ご相談と一致した jGrants の利用目的")
+    fetched_at: datetime = Field(description="jGrants から取得した日時")
+    reason: str = Field(description="この補助金を挙げた理由（利用目的）")
 
 
 class RankedAction(BaseModel):
@@ -142,6 +190,14 @@ class MatchResponse(BaseModel):
     support_types: list[SupportTypeScore]
     agencies: list[RankedAgency]
     programmes: list[RankedProgramme]
+    national_programmes: list[NationalProgrammeOut] = Field(
+        default=[],
+        description=(
+            "国の補助金（jGrants）のうち、山口県または全国を対象とし、回答の時点で受付中で、"
+            "ご相談のニーズに対応する jGrants の利用目的を持つもの。定期的な同期で取得した"
+            "メモリ上のデータから選び、回答のたびに jGrants へ問い合わせることはありません。"
+        ),
+    )
     actions: list[RankedAction]
     contact_points: list[MatchedContactPoint]
     clarifying_questions: list[ClarifyingQuestion]

@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.matching.status import PLAN_YEAR
 from app.models.directory import AgencyFields, ContactPointFields
 from app.models.programmes import ProgrammeFields
 from app.models.types import (
@@ -182,6 +183,8 @@ class ProgrammeSeed(ProgrammeFields, Strict):  # type: ignore[misc]  # both conf
     measures: list[MeasureRef] = []
     support_types: list[SupportTypeCode] = []
     source: SourceRef
+    # every programme of the file is named in the plan, so its source year is the plan's
+    as_of: int | None = PLAN_YEAR
 
 
 class NeedSeed(Strict):

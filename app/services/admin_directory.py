@@ -37,7 +37,7 @@ from app.models import (
     Referral,
     SupportType,
 )
-from app.models.common import shared_values
+from app.models.common import shared_values, utcnow
 from app.models.directory import AgencyFields
 from app.models.programmes import ProgrammeFields
 from app.schemas.admin import (
@@ -51,6 +51,7 @@ from app.schemas.admin import (
     ProgrammeEditOut,
     ProgrammePatch,
 )
+from app.schemas.programmes import status_values
 from app.services import audit
 from app.services.access import Principal, Scope
 from app.services.directory import contact_point_out as public_contact_point_out
@@ -507,6 +508,7 @@ def programme_out(session: Session, g: Programme) -> ProgrammeEditOut:
     return ProgrammeEditOut.model_validate(
         {
             **shared_values(g, ProgrammeFields),
+            **status_values(g.as_of, g.status_confirmed_at),
             "aliases": list(g.aliases),
             "source_section": g.source_section,
             "source_page": g.source_page,
@@ -521,7 +523,7 @@ def _programme_state(session: Session, g: Programme) -> dict[str, Any]:
     return programme_out(session, g).model_dump(mode="json", exclude={"updated_at"})
 
 
-def _can_edit_programme(session: Session, principal: Principal, pid: str) -> bool:
+def can_edit_programme(session: Session, principal: Principal, pid: str) -> bool:
     if principal.is_admin:
         return True
     if principal.scope is not Scope.agency_editor or principal.agency_id is None:
@@ -531,7 +533,7 @@ def _can_edit_programme(session: Session, principal: Principal, pid: str) -> boo
 
 def _programme_for_editing(session: Session, principal: Principal, pid: str) -> Programme:
     g = get_or_404(session, Programme, pid, "制度")
-    if not _can_edit_programme(session, principal, g.id):
+    if not can_edit_programme(session, principal, g.id):
         raise _forbid(
             "この制度を編集する権限がありません（自機関が運営する制度のみ編集できます）。",
             "You may not edit this programme (only those your agency runs).",
@@ -603,7 +605,7 @@ def create_programme(
     values = body.model_dump(mode="json")
     _check_programme_links(session, principal, values)
     links = {k: values.pop(k) for k in ("operators", "actions", "support_types")}
-    g = Programme(**values)
+    g = Programme(**values, status_confirmed_at=utcnow())  # its editor vouches for it
     session.add(g)
     session.flush()
     _set_programme_links(session, g.id, links)
@@ -642,6 +644,8 @@ def update_programme(
     }
     for name, value in changes.items():
         setattr(g, name, value)
+    # Any write of a programme, an empty PATCH too, is its editor confirming it as it now is.
+    g.status_confirmed_at = utcnow()
     session.add(g)
     _set_programme_links(session, g.id, links)
     session.flush()

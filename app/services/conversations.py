@@ -75,12 +75,15 @@ def purge_expired_now(session_factory: Callable[[], Session]) -> int:
 
 
 def make_matcher(
-    directory: Directory, municipality_code: str | None, observe: Observer | None = None
+    directory: Directory,
+    municipality_code: str | None,
+    observe: Observer | None = None,
+    now: datetime | None = None,
 ) -> Callable[[str], dict[str, Any]]:
-    """The dialogue's match function: the same dict POST /v1/match returns."""
+    """The dialogue's match function: the same dict POST /v1/match returns (at time `now`)."""
 
     def match(text: str) -> dict[str, Any]:
-        result = run_match(directory, text, municipality_code, MATCH_LIMIT)
+        result = run_match(directory, text, municipality_code, MATCH_LIMIT, now=now)
         if observe is not None:
             observe(text, result)
         payload = result.to_dict()
@@ -157,14 +160,17 @@ def post_message(
     conversation_id: str,
     text: str,
     observe: Observer | None = None,
+    match_at: datetime | None = None,
 ) -> dict[str, Any]:
+    """One turn. `match_at`: the time the match is made at, which decides the national
+    subsidies open for applications (the app's clock; now when not given)."""
     now = utcnow()
     conv = get_live(session, conversation_id, now)
     code = conv.municipality_code
     turn: Turn = take_turn(
         DialogueState.from_dict(conv.state),
         text,
-        make_matcher(directory, code, observe),
+        make_matcher(directory, code, observe, match_at or now),
         municipality=_municipality_name(directory, code),
     )
     # The match reads the owner's words as written; what is stored (the transcript and the

@@ -20,6 +20,7 @@ from urllib.parse import quote
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.matching.status import status_label
 from app.models import (
     Action,
     Agency,
@@ -214,6 +215,8 @@ def programmes_export(engine: Engine) -> CsvExport:
         "取組方針",
         "支援の種類",
         "出典",
+        "確認状況",
+        "確認日時（日本時間）",
     ]
 
     def rows() -> Iterator[list[object]]:
@@ -271,6 +274,8 @@ def programmes_export(engine: Engine) -> CsvExport:
                     SEPARATOR.join(measures.get(g.id, [])),
                     SEPARATOR.join(type_names.get(c, c) for c in codes),
                     _source(g.source_section, g.source_page),
+                    status_label(g.as_of, g.status_confirmed_at),
+                    _local(g.status_confirmed_at),
                 ]
 
     return CsvExport("programmes.csv", "制度.csv", header, rows())

@@ -5,7 +5,9 @@ Mapping (documented in README.md):
 - agencies -> organizations; their contact points -> contacts (phones and fax nested as phones);
   their ○ of the role matrix -> attributes linking to support-type taxonomy terms; our agency id
   -> an organization_identifier.
-- programmes -> services with status "active"; the organization is the first operator (operators
+- programmes -> services with status "active" (HSDS has no "unchecked" status), with an
+  `assured_date` once an editor confirmed the programme and, until then, an `alert` saying
+  「2013年の計画に記載（現状は要確認）」 (service_status); the organization is the first operator (operators
   ordered by agency id, as in /v1/programmes), further operators are attributes with
   link_type "additional_operator" whose value is the organization id; support types and plan
   actions -> attributes linking to taxonomy terms; a contact point whose programme_id is the
@@ -33,6 +35,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.core.errors import ApiError
+from app.matching.status import japan_date, status_label
 from app.models import (
     Action,
     Agency,
@@ -495,7 +498,7 @@ def _organization_full(session: Session, a: Agency, cat: Catalogue) -> dict[str,
             "organization_id": org_id,
             "name": g.name,
             "description": g.description,
-            "status": "active",
+            **service_status(g),
         }
         for g in programmes
     ]
@@ -565,6 +568,20 @@ def _programme_links(session: Session, ids: list[str]) -> _Links:
     return links
 
 
+def service_status(g: Any) -> dict[str, Any]:
+    """A programme's HSDS status fields, from a row or a snapshot view.
+
+    HSDS 3.0 allows only active, inactive, defunct and temporarily closed (service.json), none of
+    which means "not checked": `status` stays the source's last word (`active`: the plan names
+    the programme as running) and the rest says how sure that is. A confirmed programme has an
+    `assured_date` (the day in Japan an editor confirmed it: "the date that the information
+    about the service was last checked"); an unconfirmed one has none, and its `alert` says
+    「2013年の計画に記載（現状は要確認）」."""
+    if g.status_confirmed_at is None:
+        return {"status": "active", "alert": status_label(g.as_of, None)}
+    return {"status": "active", "assured_date": japan_date(g.status_confirmed_at).isoformat()}
+
+
 def service_basic(
     g: Any, operators: list[str], agencies: dict[str, Agency], url: str | None
 ) -> dict[str, Any]:
@@ -578,7 +595,7 @@ def service_basic(
             "alternate_name": "、".join(g.aliases) or None,
             "description": g.description,
             "url": url,
-            "status": "active",
+            **service_status(g),
             "last_modified": _timestamp(g.updated_at),
             "organization": _organization_basic(primary, None) if primary else None,
         }
@@ -657,6 +674,7 @@ def get_service(session: Session, service_id: str) -> dict[str, Any]:
         [
             ("source", _plan_source(g.source_section, g.source_page)),
             ("status_note", g.status_note),
+            ("as_of", str(g.as_of) if g.as_of is not None else None),
         ],
         updated_by=PLAN_SOURCE,
         last_action_date=_date(g.updated_at),

@@ -1,8 +1,10 @@
-"""Bulk import of agencies and contact points from the CSV files the exports write.
+"""Bulk import of agencies, contact points and programmes from the CSV files the exports write.
 
 The prefecture keeps its lists in Excel: a file saved as CSV (UTF-8 with or without BOM, or
-Shift_JIS/CP932 as Excel writes it) with the columns of `/v1/exports/{agencies,contact-points}.csv`
-comes back through `POST /v1/admin/imports/{kind}`. Every row is checked before anything is
+Shift_JIS/CP932 as Excel writes it) with the columns of
+`/v1/exports/{agencies,contact-points,programmes}.csv` comes back through
+`POST /v1/admin/imports/{kind}`. A programme row applied is its editor confirming the programme
+(status_confirmed_at), whether or not a cell changed. Every row is checked before anything is
 written (the column, the value, the editor's rights); with `dry_run` the answer says what would
 be created, updated or left unchanged; otherwise all rows are applied in one transaction, each
 through the same service function as a single edit (so the same rules and audit entries apply),
@@ -22,8 +24,16 @@ from sqlmodel import Session, select
 
 from app.core.concurrency import BATCH
 from app.core.errors import ApiError
-from app.models import Agency, ContactPoint, Municipality, SupportType
-from app.schemas.admin import AgencyCreate, AgencyPatch, ContactPointCreate, ContactPointPatch
+from app.models import Agency, ContactPoint, Municipality, Programme, SupportType
+from app.schemas.admin import (
+    AgencyCreate,
+    AgencyPatch,
+    ContactPointCreate,
+    ContactPointPatch,
+    ProgrammeCreate,
+    ProgrammeEditOut,
+    ProgrammePatch,
+)
 from app.services import admin_directory as edits
 from app.services.access import Principal
 from app.services.exports import (
@@ -35,6 +45,9 @@ from app.services.exports import (
     CONTACT_POINT_FLAGS,
     MARK,
     SEPARATOR,
+)
+from app.services.exports import (
+    PROGRAMME_COLUMNS as EXPORTED_PROGRAMME_COLUMNS,
 )
 
 MAX_ROWS = 5000
@@ -59,6 +72,8 @@ class ImportPlan:
     updates: list[tuple[int, str, BaseModel, list[str] | None]] = field(default_factory=list)
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # unchanged rows that are written all the same (a programme row confirms the programme)
+    confirms: list[str] = field(default_factory=list)
 
     def report(self, dry_run: bool) -> dict[str, Any]:
         return {
@@ -193,7 +208,7 @@ def _identified(
         try:
             values = values_of(cells)
         except ValueError as exc:
-            plan.errors.append(RowError(line, "担当市町", str(exc)))
+            plan.errors.append(RowError(line, getattr(exc, "column", "担当市町"), str(exc)))
             continue
         key = values["id"]
         if not key:
@@ -385,11 +400,173 @@ def apply_contact_points(session: Session, principal: Principal, plan: ImportPla
         edits.update_contact_point(session, principal, cp_id, patch, None)  # type: ignore[arg-type]
 
 
+# --- programmes -------------------------------------------------------------------------------
+
+PROGRAMME_COLUMNS = {
+    **EXPORTED_PROGRAMME_COLUMNS,
+    "operators": "運営機関ID",
+    "actions": "アクション",
+    "support_types": "支援の種類",
+}
+_PROGRAMME_LISTS = ("aliases", "operators")
+_UNORDERED = ("operators", "actions", "support_types")  # links: their order means nothing
+
+
+class CellError(ValueError):
+    """A cell that does not read as its column's value."""
+
+    def __init__(self, column: str, detail: str) -> None:
+        super().__init__(detail)
+        self.column = column
+
+
+def _parts(cell: str | None) -> list[str]:
+    return [p.strip() for p in (cell or "").replace(",", SEPARATOR).split(SEPARATOR) if p.strip()]
+
+
+def _programme_values(cells: dict[str, str], types: list[SupportType]) -> dict[str, Any]:
+    """The values of a row's columns that the file has (a column left out changes nothing):
+    lists split at 、, actions by their leading number (「5 企業立地の推進」), support types by
+    name or code, the year as a number."""
+    values: dict[str, Any] = {}
+    for name, column in PROGRAMME_COLUMNS.items():
+        if column not in cells:
+            continue
+        cell = _cell(cells[column])
+        if name in _PROGRAMME_LISTS:
+            values[name] = _parts(cell)
+        elif name == "actions":
+            numbers = [p.split(" ", 1)[0].split("\u3000", 1)[0] for p in _parts(cell)]
+            if not all(n.isdecimal() for n in numbers):
+                raise CellError(
+                    column, "アクションは番号（「5 企業立地の推進」の 5）で始めてください"
+                )
+            values[name] = [int(n) for n in numbers]
+        elif name == "support_types":
+            codes = {t.name: t.code for t in types} | {t.code: t.code for t in types}
+            unknown = [p for p in _parts(cell) if p not in codes]
+            if unknown:
+                raise CellError(column, f"支援の種類「{unknown[0][:40]}」はありません")
+            values[name] = [codes[p] for p in _parts(cell)]
+        elif name == "as_of":
+            if cell is not None and not cell.isdecimal():
+                raise CellError(column, "出典の年は西暦の数字（2013 など）で入力してください")
+            values[name] = int(cell) if cell is not None else None
+        else:
+            values[name] = cell
+    values.setdefault("id", None)
+    return values
+
+
+def _programme_source(cells: dict[str, str]) -> dict[str, Any]:
+    """A new programme's source, from the 出典 column as exported."""
+    source = _cell(cells.get("出典", "")) or ""
+    section, _, page = source.removeprefix(PLAN_PREFIX).partition(" p.")
+    return {
+        "source_section": section.strip()[:300] or "CSV取り込み",
+        "source_page": int(page) if page.strip().isdecimal() else None,
+    }
+
+
+def _operators_allowed(
+    principal: Principal, new: list[str] | None, current: list[str] | None
+) -> bool:
+    """What a single edit allows (admin_directory._check_programme_links): an agency editor
+    names only its own agency on a new programme, and adds or removes only itself."""
+    if principal.is_admin or new is None:
+        return True
+    if current is None:
+        return set(new) == {principal.agency_id}
+    return not (set(new) ^ set(current)) - {principal.agency_id}
+
+
+def _programme_refusal(
+    session: Session,
+    principal: Principal,
+    values: dict[str, Any],
+    current: ProgrammeEditOut | None,
+    agencies: set[str],
+) -> tuple[str, str] | None:
+    """Why a programme row may not be applied (its column and the reason), or None: the
+    editor's rights and the operators, checked as a single edit would check them."""
+    if current is not None and not edits.can_edit_programme(session, principal, current.id):
+        return "制度ID", "自機関が運営する制度の行だけを取り込めます。"
+    missing = [a for a in values.get("operators", []) if a not in agencies]
+    if missing:
+        return "運営機関ID", f"機関「{missing[0][:80]}」がありません。"
+    operators = values.get("operators", [] if current is None else None)
+    if not _operators_allowed(principal, operators, current.operators if current else None):
+        return (
+            "運営機関ID",
+            "運営機関は自機関だけを指定・追加・削除できます（他の機関は管理者にご依頼ください）。",
+        )
+    return None
+
+
+def plan_programmes(session: Session, principal: Principal, text: str) -> ImportPlan:
+    types = list(session.exec(select(SupportType).order_by(SupportType.sort_order)))  # type: ignore[arg-type]
+    plan = ImportPlan()
+    rows = read_rows(text, ["制度ID", "制度名", "種類"])
+    agencies = set(session.exec(select(Agency.id)))
+
+    def values_of(cells: dict[str, str]) -> dict[str, Any]:
+        return _programme_values(cells, types)
+
+    cells_of = dict(rows)
+    for line, values in _identified(plan, rows, values_of, "制度", set()):
+        pid = values["id"]
+        existing = session.get(Programme, pid)
+        current = edits.programme_out(session, existing) if existing is not None else None
+        refused = _programme_refusal(session, principal, values, current, agencies)
+        if refused is not None:
+            plan.errors.append(RowError(line, *refused))
+            continue
+        if current is None:
+            try:
+                create = ProgrammeCreate.model_validate(
+                    {**values, **_programme_source(cells_of[line])}
+                )
+            except ValidationError as exc:
+                plan.errors.extend(_validation_errors(exc, line, PROGRAMME_COLUMNS))
+                continue
+            plan.creates.append((line, create))
+            continue
+        known = current.model_dump(mode="json")
+        changed = {
+            k: v
+            for k, v in values.items()
+            if k != "id" and (set(v) != set(known[k]) if k in _UNORDERED else v != known.get(k))
+        }
+        try:
+            patch = ProgrammePatch.model_validate(changed)
+        except ValidationError as exc:
+            plan.errors.extend(_validation_errors(exc, line, PROGRAMME_COLUMNS))
+            continue
+        if changed:
+            plan.updates.append((line, pid, patch, None))
+        else:
+            plan.unchanged += 1
+            plan.confirms.append(pid)
+    return plan
+
+
+def apply_programmes(session: Session, principal: Principal, plan: ImportPlan) -> None:
+    """Every row written through the single edits, each confirming its programme; a row that
+    changes nothing is written as an empty PATCH, which confirms it too."""
+    for _, create in plan.creates:
+        edits.create_programme(session, principal, create)  # type: ignore[arg-type]
+    for _, pid, patch, _roles in plan.updates:
+        edits.update_programme(session, principal, pid, patch, None)  # type: ignore[arg-type]
+    for pid in plan.confirms:
+        edits.update_programme(session, principal, pid, ProgrammePatch(), None)
+
+
 # --- the import -------------------------------------------------------------------------------
 
 KINDS: dict[str, tuple[Callable[..., ImportPlan], Callable[..., None]]] = {
     "agencies": (plan_agencies, apply_agencies),
     "contact-points": (plan_contact_points, apply_contact_points),
+    "programmes": (plan_programmes, apply_programmes),
 }
 
 

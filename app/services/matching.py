@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -247,11 +248,20 @@ def run_match(
     municipality: str | None,
     limit: int,
     language: str = "ja",
+    now: datetime | None = None,
 ) -> MatchResult:
+    """The match of a text, from memory only; `now` (the app's clock) decides which national
+    subsidies accept applications (none are chosen without it)."""
     compiled: CompiledRules = directory.extras["compiled_rules"]
     code = resolve_municipality_code(directory.snapshot, municipality)
     return match_need(
-        text, compiled, directory.snapshot, municipality=code, limit=limit, language=language
+        text,
+        compiled,
+        directory.snapshot,
+        municipality=code,
+        limit=limit,
+        language=language,
+        now=now,
     )
 
 

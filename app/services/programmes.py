@@ -21,7 +21,7 @@ from app.models import (
 from app.models.common import shared_values
 from app.models.programmes import ProgrammeFields
 from app.schemas.directory import AgencyRef, SourceOut
-from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
+from app.schemas.programmes import ProgrammeDetail, ProgrammeOut, status_values
 from app.services.directory import _contact_points_out
 from app.services.lookups import get_or_404
 
@@ -60,12 +60,13 @@ def _links(session: Session, ids: list[str]) -> dict[str, dict[str, list[Any]]]:
 
 
 def programme_out(g: Any, values: dict[str, Any], links: dict[str, list[Any]]) -> ProgrammeOut:
-    """The API shape of a programme, from a table row or a snapshot view (`g`: its aliases and
-    source), its shared field values and its links (operators as AgencyRef, actions, measures,
-    support types)."""
+    """The API shape of a programme, from a table row or a snapshot view (`g`: its aliases,
+    source and confirmation time), its shared field values and its links (operators as
+    AgencyRef, actions, measures, support types)."""
     return ProgrammeOut.model_validate(
         {
             **values,
+            **status_values(values.get("as_of"), g.status_confirmed_at),
             "aliases": list(g.aliases),
             "operators": links.get("operators", []),
             "actions": links.get("actions", []),

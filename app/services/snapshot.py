@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.matching.matcher import snapshot_index
+from app.matching.national import NationalProgrammeView
 from app.matching.snapshot import (
     ActionView,
     AgencyView,
@@ -44,6 +45,7 @@ from app.models import (
     DirectoryState,
     Measure,
     Municipality,
+    NationalProgramme,
     Need,
     NeedAction,
     NeedAgency,
@@ -236,6 +238,24 @@ def _contact_views(
     return out
 
 
+def _national_views(session: Session) -> tuple[NationalProgrammeView, ...]:
+    """The synced jGrants subsidies (app/services/national.py), closing soonest first."""
+    rows = session.exec(
+        select(NationalProgramme).order_by(
+            col(NationalProgramme.acceptance_end), col(NationalProgramme.id)
+        )
+    )
+    return tuple(
+        view_of(
+            NationalProgrammeView,
+            n,
+            use_purposes=tuple(n.use_purposes),
+            target_areas=tuple(n.target_areas),
+        )
+        for n in rows
+    )
+
+
 def build_snapshot(session: Session) -> DirectorySnapshot:
     version = read_version(session)
     shared = _Shared()
@@ -287,6 +307,7 @@ def build_snapshot(session: Session) -> DirectorySnapshot:
             m.code: MunicipalityView(m.code, m.name)
             for m in session.exec(select(Municipality).order_by(col(Municipality.code)))
         },
+        national_programmes=_national_views(session),
     )
 
 
