@@ -165,6 +165,8 @@ def _ja_message(err: dict[str, Any]) -> str:
         "int_parsing": "整数で指定してください。",
         "int_type": "整数で指定してください。",
         "float_parsing": "数値で指定してください。",
+        "float_type": "数値で指定してください。",
+        "finite_number": "有限の数値で指定してください。",
         "bool_parsing": "true または false を指定してください。",
         "bool_type": "true または false を指定してください。",
         "string_type": "文字列で指定してください。",
