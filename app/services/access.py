@@ -29,6 +29,9 @@ class Scope(StrEnum):
     admin = "admin"
     agency_editor = "agency_editor"
     front_desk = "front_desk"
+    # Reads the yearly review (GET /v1/progress and its CSV) and nothing else: no referral,
+    # no personal data, no write.
+    analyst = "analyst"
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def create_key(
             raise ApiError(422, "front_desk の鍵には agency_id を指定できません。")
         municipality_code = resolve_municipality(session, municipality).code
     elif agency_id or municipality:
-        raise ApiError(422, "admin の鍵には agency_id も municipality も指定できません。")
+        raise ApiError(422, f"{scope.value} の鍵には agency_id も municipality も指定できません。")
     secret = secrets.token_urlsafe(32)
     key = ApiKey(
         prefix=secret[:PREFIX_LENGTH],
