@@ -24,6 +24,7 @@ from app.matching.pii import mask_personal_data
 from app.routers import (
     admin_directory,
     admin_keys,
+    admin_kpis,
     admin_rules,
     console,
     conversations,
@@ -36,6 +37,7 @@ from app.routers import (
     metrics,
     plan,
     programmes,
+    progress,
     referrals,
 )
 from app.services import conversations as conversations_service
@@ -62,7 +64,10 @@ TAGS = [
     },
     {"name": "支援の種類 (support types)", "description": "役割表の6つの支援の種類"},
     {"name": "支援機関 (agencies)", "description": "支援機関と役割表"},
-    {"name": "計画 (plan)", "description": "3つの柱、12のアクション、取組方針、工程表、数値目標"},
+    {
+        "name": "計画 (plan)",
+        "description": "3つの柱、12のアクション、取組方針、工程表、数値目標と、その進行管理（年度ごとの実績と紹介の状況）",
+    },
     {"name": "制度 (programmes)", "description": "補助金・融資・保証・ファンド・窓口などの制度"},
     {"name": "市町・窓口 (contacts)", "description": "19市町と窓口の連絡先（出典付き）"},
     {"name": "紹介の記録 (referrals)", "description": "窓口から機関への紹介と、その後の経過"},
@@ -138,12 +143,14 @@ def create_app(
         line.router,
         directory.router,
         plan.router,
+        progress.router,
         programmes.router,
         hsds.router,
         exports.router,
         referrals.router,
         admin_keys.router,
         admin_directory.router,
+        admin_kpis.router,
         admin_rules.router,
         console.router,
     ):

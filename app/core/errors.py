@@ -129,6 +129,17 @@ class ApiError(Exception):
         self.extensions = extensions
 
 
+def invalid_field(loc: list[str | int], msg: str) -> ApiError:
+    """A 422 for one field that only the service can judge (a value that does not fit the record
+    it is for), in the shape of a request validation error: the field in `detail` and `errors`."""
+    where = ".".join(str(p) for p in loc[1:] or loc)
+    return ApiError(
+        422,
+        f"入力内容に誤りがあります。（{where}: {msg}）",
+        extensions={"errors": [{"loc": loc, "msg": msg, "type": "value_error"}]},
+    )
+
+
 def problem_response(
     status: int,
     detail: str,
