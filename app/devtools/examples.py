@@ -211,7 +211,9 @@ SESSION: list[Step] = [  # the write examples, in the order the session makes th
         status=201,
         secret_as="analyst",
     ),
-    Step("GET", "/v1/progress", None, "PROGRESS", key="analyst", whole=frozenset({"kpis", "columns"})),
+    Step(
+        "GET", "/v1/progress", None, "PROGRESS", key="analyst", whole=frozenset({"kpis", "columns"})
+    ),
 ]
 
 
