@@ -7,7 +7,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from app.models.types import OBSERVED_LABEL
+from app.models.types import OBSERVED_LABEL, KpiAccumulation
 from app.schemas.plan import KpiActualOut, KpiProgressOut, ValueOut
 
 
@@ -65,7 +65,7 @@ class ProgressKpiOut(BaseModel):
     actions: list[int]
     baseline: ValueOut | None
     target: ValueOut
-    accumulation: str
+    accumulation: KpiAccumulation
     accumulation_label: str
     actual: KpiActualOut | None = Field(description="この年度に記録された実績（なければ null）")
     progress: KpiProgressOut | None = Field(

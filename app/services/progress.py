@@ -38,8 +38,7 @@ from app.models import (
     ReferralEvent,
     SupportType,
 )
-from app.models.types import ACCUMULATION_LABELS, FIRST_FISCAL_YEAR, KpiAccumulation
-from app.schemas.plan import ValueOut
+from app.models.types import FIRST_FISCAL_YEAR, KpiAccumulation
 from app.schemas.progress import (
     ObservedOut,
     OutcomeColumn,
@@ -50,7 +49,7 @@ from app.schemas.progress import (
     ProgressOut,
 )
 from app.schemas.referrals import STATUS_LABELS, ReferralStatus
-from app.services.plan import actuals_out, kpi_actions, kpi_actuals, kpi_out, ordered_kpis
+from app.services.plan import kpi_actions, kpi_actuals, kpi_out, ordered_kpis
 
 OUTCOMES = (
     ReferralStatus.sent,
@@ -163,12 +162,13 @@ def _observed(kpi_needs: list[str] | None, events: Iterable[Happening]) -> Obser
 
 
 def _kpis(session: Session, fiscal_year: int, events: list[Happening]) -> list[ProgressKpiOut]:
+    """Each KPI as of the fiscal year: its actual of that year, and the progress its actuals up
+    to that year make."""
     links = kpi_actions(session)
     actuals = kpi_actuals(session)
     rows = []
     for k in ordered_kpis(session):
         so_far = [a for a in actuals.get(k.id, []) if a.fiscal_year <= fiscal_year]
-        this_year = [a for a in actuals_out(k, so_far) if a.fiscal_year == fiscal_year]
         whole = kpi_out(k, links.get(k.id, []), so_far)
         rows.append(
             ProgressKpiOut(
@@ -177,10 +177,10 @@ def _kpis(session: Session, fiscal_year: int, events: list[Happening]) -> list[P
                 category=k.category,
                 actions=whole.actions,
                 baseline=whole.baseline,
-                target=ValueOut.model_validate(whole.target.model_dump()),
-                accumulation=k.accumulation,
-                accumulation_label=ACCUMULATION_LABELS[KpiAccumulation(k.accumulation)],
-                actual=this_year[0] if this_year else None,
+                target=whole.target,
+                accumulation=KpiAccumulation(k.accumulation),
+                accumulation_label=whole.accumulation_label,
+                actual=next((a for a in whole.actuals if a.fiscal_year == fiscal_year), None),
                 progress=whole.progress,
                 observed=_observed(k.observed_need_ids, events),
             )
