@@ -2,6 +2,7 @@
 
     python -m app.cli keys create --scope agency_editor --agency-id yipf --label "財団 総務課"
     python -m app.cli keys create --scope front_desk --municipality 萩市
+    python -m app.cli keys create --scope analyst --label "商工政策課 進行管理"
     python -m app.cli keys list
     python -m app.cli keys revoke 3
     python -m app.cli national sync      # = make sync-national: the jGrants subsidies, once

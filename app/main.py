@@ -27,6 +27,7 @@ from app.models.common import utcnow
 from app.routers import (
     admin_directory,
     admin_keys,
+    admin_kpis,
     admin_rules,
     console,
     conversations,
@@ -40,6 +41,7 @@ from app.routers import (
     metrics,
     plan,
     programmes,
+    progress,
     referrals,
 )
 from app.schemas.hsds import hsds_components
@@ -145,12 +147,14 @@ def create_app(
         line.router,
         directory.router,
         plan.router,
+        progress.router,
         programmes.router,
         hsds.router,
         exports.router,
         referrals.router,
         admin_keys.router,
         admin_directory.router,
+        admin_kpis.router,
         admin_rules.router,
         console.router,
         docs.router,

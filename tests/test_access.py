@@ -80,6 +80,8 @@ def test_issue_list_and_revoke_a_key(client: TestClient, admin: dict[str, str]) 
         {"scope": "front_desk"},
         {"scope": "front_desk", "municipality": "大阪市"},
         {"scope": "admin", "agency_id": "yipf"},
+        {"scope": "analyst", "agency_id": "yipf"},
+        {"scope": "analyst", "municipality": "萩市"},
         {"scope": "owner"},
         {"scope": "admin", "label": "x" * 201},
         {"scope": "admin", "secret": "mine"},
@@ -101,6 +103,49 @@ def test_wrong_scope_is_403(client: TestClient, engine: Engine) -> None:
         )
         assert_problem(client.get("/v1/admin/audit", headers=headers), 403)
     assert_problem(client.get("/v1/admin/agencies/yipf", headers=desk), 403)
+
+
+def test_an_analyst_key_reads_the_yearly_review_and_nothing_else(
+    client: TestClient, admin: dict[str, str], engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    resp = client.post(
+        "/v1/admin/api-keys", headers=admin, json={"scope": "analyst", "label": "進行管理"}
+    )
+    assert resp.status_code == 201, resp.text
+    created = resp.json()
+    assert created["scope"] == "analyst"
+    assert created["agency_id"] is None and created["municipality_code"] is None
+    analyst = bearer(created["secret"])
+    assert client.get("/v1/progress", headers=analyst).status_code == 200
+    assert client.get("/v1/exports/progress.csv", headers=analyst).status_code == 200
+    # no referral is visible to it, and it writes nothing
+    assert client.get("/v1/referrals", headers=analyst).json()["total"] == 0
+    assert client.get("/v1/referrals/stats", headers=analyst).json()["total"] == 0
+    assert_problem(client.get("/v1/admin/api-keys", headers=analyst), 403)
+    assert_problem(client.get("/v1/admin/agencies/yipf", headers=analyst), 403)
+    assert_problem(
+        client.patch("/v1/admin/agencies/yipf", headers=analyst, json={"role_label": "x"}), 403
+    )
+    assert_problem(
+        client.put(
+            "/v1/admin/kpis/startups-supported/actuals/2014",
+            headers=analyst,
+            json={"value": 150, "source": "x"},
+        ),
+        403,
+    )
+    # the command line issues one too, and the key list names its scope
+    assert cli_main(["keys", "create", "--scope", "analyst", "--label", "CLI"], engine=engine) == 0
+    from_cli = json.loads(capsys.readouterr().out)
+    assert from_cli["scope"] == "analyst"
+    assert client.get("/v1/progress", headers=bearer(from_cli["secret"])).status_code == 200
+    listed = {k["id"]: k["scope"] for k in client.get("/v1/admin/api-keys", headers=admin).json()}
+    assert listed[created["id"]] == "analyst" and listed[from_cli["id"]] == "analyst"
+    assert (
+        cli_main(["keys", "create", "--scope", "analyst", "--agency-id", "yipf"], engine=engine)
+        == 2
+    )
+    assert "analyst" in capsys.readouterr().err
 
 
 def test_openapi_declares_the_bearer_scheme(client: TestClient) -> None:

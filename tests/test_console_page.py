@@ -91,3 +91,60 @@ def test_the_api_and_the_docs_are_unchanged(client: TestClient) -> None:
     schema = client.get("/openapi.json").json()
     assert "/" not in schema["paths"]
     assert not any(path.startswith(("/console", "/docs")) for path in schema["paths"])
+
+
+# --- the yearly review (進行管理) at /progress ---------------------------------------------------
+
+
+def test_progress_page_is_served_like_the_console(client: TestClient) -> None:
+    resp = client.get("/progress")
+    assert resp.status_code == 200
+    assert resp.headers["content-type"] == "text/html; charset=utf-8"
+    assert resp.headers["content-security-policy"] == CONSOLE_CSP
+    policy = directives(resp.headers["content-security-policy"])
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["connect-src"] == "'self'" and policy["default-src"] == "'none'"
+    assert resp.headers["x-frame-options"] == "DENY"
+    html = resp.text
+    assert '<html lang="ja">' in html and "進行管理" in html
+    assert '<script src="/console/progress.js" defer></script>' in html
+    assert '<link rel="stylesheet" href="/console/progress.css">' in html
+    # Nothing from another origin, nothing inline, no chart library.
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert "<style" not in html and " style=" not in html
+    assert not re.search(r"\son[a-z]+=", html)
+    # The console links to it and back.
+    assert 'href="/progress"' in client.get("/").text and 'href="/"' in html
+
+
+def test_progress_page_has_tables_for_screen_readers(client: TestClient) -> None:
+    html = client.get("/progress").text
+    tables = re.findall(r"<table\b.*?</table>", html, flags=re.S)
+    assert len(tables) == 5
+    for table in tables:
+        assert "<caption>" in table and "<thead>" in table and "<tbody>" in table
+    assert (
+        html.count('<th scope="col"') == 7
+    )  # the KPI table's headers; the others come with the data
+
+
+def test_progress_assets_draw_their_own_svg_and_load_nothing_from_outside(
+    client: TestClient,
+) -> None:
+    js = client.get("/console/progress.js")
+    assert js.status_code == 200
+    assert js.headers["content-type"] == "text/javascript; charset=utf-8"
+    source = js.text
+    assert source == (CONSOLE_DIR / "progress.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in source, sink
+    assert "localStorage" not in source and "sessionStorage.setItem" in source
+    # The only absolute URL is SVG's namespace name (an identifier, never fetched).
+    assert re.findall(r"https?://[^\"' ]+", source) == ["http://www.w3.org/2000/svg"]
+    assert "createElementNS(SVG_NS, tag)" in source
+    for path in ("/v1/progress", "/v1/kpis", "/v1/exports/progress.csv"):
+        assert f'"{path}' in source, path
+    css = client.get("/console/progress.css")
+    assert css.status_code == 200 and css.headers["content-type"] == "text/css; charset=utf-8"
+    assert "url(" not in css.text and "@import" not in css.text

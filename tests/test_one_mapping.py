@@ -90,3 +90,18 @@ def test_every_shape_of_a_programme_has_the_shared_fields(
     assert listed and all(shared <= set(item) for item in listed)
     header = client.get("/v1/exports/programmes.csv").content.decode("utf-8-sig").splitlines()[0]
     assert all(title in header for title in PROGRAMME_COLUMNS.values())
+
+
+def test_every_shape_of_a_kpi_actual_has_the_shared_fields(engine: Engine) -> None:
+    from app.models import KpiActual
+    from app.models.plan import KpiActualFields
+    from app.schemas.plan import KpiActualOut, KpiActualPut
+    from app.services.exports import KPI_ACTUAL_COLUMNS
+
+    shared = set(KpiActualFields.model_fields)
+    assert shared == {"value", "text", "source", "note"}
+    for shape in (KpiActualPut, KpiActualOut):
+        assert shared <= set(shape.model_fields), shape.__name__
+    assert shared <= {c["name"] for c in inspect(engine).get_columns(KpiActual.__tablename__)}
+    assert set(KPI_ACTUAL_COLUMNS) == shared
+    assert len(set(KPI_ACTUAL_COLUMNS.values())) == len(KPI_ACTUAL_COLUMNS)  # headers unique

@@ -142,3 +142,70 @@ def test_migration_0010_fits_older_sqlite_values_to_the_shared_field_limits(tmp_
     engine.dispose()
     assert len(as_of) == 40 and as_of.startswith("2019年4月1日")
     assert len(category) == 80
+
+
+def test_migration_0012_gives_the_seeded_kpis_their_reading(tmp_path: Path) -> None:
+    """A database seeded before 0012 needs no reseeding: the plan's KPIs get how their actuals
+    meet the target (as seed/kpis.yaml says), an unknown one the defaults."""
+    from sqlalchemy import create_engine, text
+
+    from alembic import command
+    from app.devtools.fresh import alembic_config
+    from app.seeding.loader import read_seed
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    command.upgrade(alembic_config(url), "0011")
+    engine = create_engine(url)
+    insert = text(
+        "INSERT INTO kpi (id, category, name, target_text, industrial_strategy_target, "
+        "source_section, sort_order) VALUES (:id, 'numeric_target', :id, 'x', 0, 'test', 0)"
+    )
+    seeded = read_seed().kpis
+    with engine.begin() as conn:
+        for k in seeded:
+            conn.execute(insert, {"id": k.id})
+        conn.execute(insert, {"id": "local-kpi"})
+    command.upgrade(alembic_config(url), "head")
+    with engine.connect() as conn:
+        rows = {
+            r.id: r
+            for r in conn.execute(
+                text(
+                    "SELECT id, accumulation, value_kind, period_start_fiscal_year, "
+                    "period_end_fiscal_year, observed_need_ids FROM kpi"
+                )
+            )
+        }
+    engine.dispose()
+    for k in seeded:
+        row = rows[k.id]
+        assert (row.accumulation, row.value_kind) == (k.accumulation, k.value_kind), k.id
+        assert (row.period_start_fiscal_year, row.period_end_fiscal_year) == (
+            k.period_start_fiscal_year,
+            k.period_end_fiscal_year,
+        ), k.id
+        # (JSON null or SQL NULL, both None when read)
+        observed = yaml.safe_load(row.observed_need_ids) if row.observed_need_ids else None
+        assert (observed or []) == k.observed_needs, k.id
+    local = rows["local-kpi"]
+    assert (local.accumulation, local.value_kind) == ("annual", "integer")
+    assert local.period_start_fiscal_year is None and local.observed_need_ids is None
+
+
+def test_kpi_seed_states_a_period_for_period_totals_only(seed_copy: Path) -> None:
+    def drop_period(data: dict) -> None:  # type: ignore[type-arg]
+        hydrogen = next(k for k in data["kpis"] if k["id"] == "hydrogen-commercialisation")
+        del hydrogen["period_end_fiscal_year"]
+
+    _edit(seed_copy / "kpis.yaml", drop_period)
+    with pytest.raises(SeedError, match=r"kpis\.yaml: entry 5 \(id=hydrogen-commercialisation\)"):
+        read_seed(seed_copy)
+
+
+def test_kpi_seed_rejects_an_unknown_observed_need(seed_copy: Path) -> None:
+    def ghost(data: dict) -> None:  # type: ignore[type-arg]
+        data["kpis"][0]["observed_needs"] = ["ghost-need"]
+
+    _edit(seed_copy / "kpis.yaml", ghost)
+    with pytest.raises(SeedError, match=r"field observed_needs: unknown 'ghost-need'"):
+        read_seed(seed_copy)

@@ -154,6 +154,20 @@ class ApiError(Exception):
         self.extensions = extensions
 
 
+def invalid_field(loc: list[str | int], msg: str, en: str) -> ApiError:
+    """A 422 for one field that only the service can judge (a value that does not fit the record
+    it is for), in the shape of a request validation error: the field in `detail` and `errors`
+    (`msg` in Japanese, `en` in English)."""
+    where = ".".join(str(p) for p in loc[1:] or loc)
+    english = current_language() == "en"
+    return ApiError(
+        422,
+        f"入力内容に誤りがあります。（{where}: {msg}）",
+        extensions={"errors": [{"loc": loc, "msg": en if english else msg, "type": "value_error"}]},
+        en=f"The input is not valid. ({where}: {en})",
+    )
+
+
 def problem_response(
     status: int,
     detail: str,
@@ -197,6 +211,8 @@ def _ja_message(err: dict[str, Any]) -> str:
         "int_parsing": "整数で指定してください。",
         "int_type": "整数で指定してください。",
         "float_parsing": "数値で指定してください。",
+        "float_type": "数値で指定してください。",
+        "finite_number": "有限の数値で指定してください。",
         "bool_parsing": "true または false を指定してください。",
         "bool_type": "true または false を指定してください。",
         "string_type": "文字列で指定してください。",

@@ -23,10 +23,13 @@ DOCS_CSP = (
 )
 DOCS_PATHS = ("/docs", "/redoc")
 # Answers that may hold personal data (referrals, their CSV, conversations, LINE turns, what the
-# matcher counted) or a secret (a new API key) and the admin answers: no cache may keep them.
+# matcher counted) or a secret (a new API key), the admin answers and the yearly review that
+# only admin and analyst keys may read: no cache may keep them.
 NO_STORE_PATHS = (
     "/v1/referrals",
     "/v1/exports/referrals",
+    "/v1/progress",
+    "/v1/exports/progress",
     "/v1/admin",
     "/v1/conversations",
     "/v1/integrations",

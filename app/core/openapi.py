@@ -90,7 +90,7 @@ TAG_METADATA: list[dict[str, str]] = [
     {
         "name": Tag.PLAN,
         "x-displayName": "計画 (plan)",
-        "description": "3つの柱、12のアクション、取組方針、工程表、数値目標",
+        "description": "3つの柱、12のアクション、取組方針、工程表、数値目標と、その進行管理（年度ごとの実績と紹介の状況）",
     },
     {
         "name": Tag.PROGRAMMES,

@@ -20,17 +20,22 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.core.fiscal import current_fiscal_year
 from app.devtools.fresh import seeded_app
 from app.routers.admin_directory import IMPORT_EXAMPLE_CSV
 from app.schemas import examples
 from app.schemas.access import ApiKeyCreate
 from app.schemas.admin import AgencyCreate, AgencyRolesPut, ContactPointCreate
 from app.schemas.admin_rules import DRY_RUN_EXAMPLE
+from app.schemas.plan import KpiActualPut
 from app.schemas.referrals import ReferralCreate
 from app.seeding.loader import read_seed
 
 ADMIN_SECRET = "make-examples-bootstrap-admin-key-0123456789"
 KEEP = 2
+# The sample actual is recorded for the fiscal year the examples are made in (a sample value,
+# said so in its source), so that the yearly review of that year shows it.
+ACTUAL_PATH = f"/v1/admin/kpis/startups-supported/actuals/{current_fiscal_year()}"
 
 
 @dataclass(frozen=True)
@@ -188,6 +193,26 @@ SESSION: list[Step] = [  # the write examples, in the order the session makes th
         },
         "LEXICON_WRITTEN",
         status=201,
+    ),
+    # The yearly review: an admin records a KPI's actual (a sample value) and corrects it; an
+    # analyst reads the year's figures.
+    Step("PUT", ACTUAL_PATH, _schema_example(KpiActualPut), "KPI_ACTUAL_CREATED", status=201),
+    Step(
+        "PUT",
+        ACTUAL_PATH,
+        {**_schema_example(KpiActualPut), "value": 160, "text": "160社"},
+        "KPI_ACTUAL_REPLACED",
+    ),
+    Step("GET", ACTUAL_PATH, None, "KPI_ACTUAL"),
+    Step(
+        "POST",
+        "/v1/admin/api-keys",
+        _schema_example(ApiKeyCreate, 2),
+        status=201,
+        secret_as="analyst",
+    ),
+    Step(
+        "GET", "/v1/progress", None, "PROGRESS", key="analyst", whole=frozenset({"kpis", "columns"})
     ),
 ]
 

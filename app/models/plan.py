@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import AutoString, Field, SQLModel
 
-from app.models.common import json_field
+from app.models.common import json_field, timestamp_field
+from app.models.types import (
+    FIRST_FISCAL_YEAR,
+    KpiAccumulation,
+    KpiValueKind,
+    LongText,
+    ShortText,
+)
 
 
 class Pillar(SQLModel, table=True):
@@ -87,7 +95,36 @@ class ScheduleEntry(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=4000)
 
 
-class Kpi(SQLModel, table=True):
+class KpiProgressFields(SQLModel):
+    """How a KPI's actuals are read against its target, one definition for the table (Kpi), the
+    seed (KpiSeed) and the API's answer (KpiOut). Said per KPI in seed/kpis.yaml."""
+
+    # stored as text (not a database enum): a new kind needs no migration
+    accumulation: KpiAccumulation = Field(
+        default=KpiAccumulation.annual,
+        sa_type=AutoString(length=20),
+        description="annual（単年度の値）/ period_total（計画期間の累計）/ running_total（累計値）",
+    )
+    value_kind: KpiValueKind = Field(
+        default=KpiValueKind.integer,
+        sa_type=AutoString(length=20),
+        description="integer（件数: 0以上の整数）/ percent（0〜100）/ amount（0以上の数）",
+    )
+    period_start_fiscal_year: int | None = Field(
+        default=None,
+        ge=FIRST_FISCAL_YEAR,
+        le=2100,
+        description="period_total の計画期間の初年度（H25 = 2013）",
+    )
+    period_end_fiscal_year: int | None = Field(
+        default=None,
+        ge=FIRST_FISCAL_YEAR,
+        le=2100,
+        description="period_total の計画期間の最終年度（H28 = 2016）",
+    )
+
+
+class Kpi(KpiProgressFields, table=True):
     __tablename__ = "kpi"
 
     id: str = Field(primary_key=True, max_length=80)
@@ -105,6 +142,9 @@ class Kpi(SQLModel, table=True):
     note: str | None = Field(default=None, max_length=4000)
     source_section: str = Field(max_length=300)
     sort_order: int = 0
+    # The needs whose referrals, completed in a fiscal year, the service counts beside this
+    # KPI's actual (GET /v1/progress); None for a KPI the service cannot observe.
+    observed_need_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class KpiAction(SQLModel, table=True):
@@ -112,3 +152,39 @@ class KpiAction(SQLModel, table=True):
 
     kpi_id: str = Field(foreign_key="kpi.id", primary_key=True, max_length=80)
     action_number: int = Field(foreign_key="action.number", primary_key=True)
+
+
+class KpiActualFields(SQLModel):
+    """A KPI's recorded value for one fiscal year, one definition for the table (KpiActual), the
+    admin's request (KpiActualPut), the answers (KpiActualOut) and the CSV (headers: the
+    `title`s). Whether `value` makes sense for the KPI (a whole count, a share up to 100) is
+    checked against the KPI when it is written (app/services/kpi_actuals.py)."""
+
+    value: float = Field(
+        ge=0,
+        le=1e15,
+        title="実績値",
+        description="その年度の値（期間累計の指標でも、その年度の分だけ）",
+        schema_extra={"allow_inf_nan": False, "examples": [158]},
+    )
+    text: ShortText | None = Field(
+        default=None,
+        max_length=300,
+        title="実績（表記）",
+        description="計画や資料での書き方（例: 158社）",
+    )
+    source: ShortText = Field(
+        max_length=300, title="出典", description="実績の出典（調査名・資料名など）"
+    )
+    note: LongText | None = Field(default=None, max_length=4000, title="備考")
+
+
+class KpiActual(KpiActualFields, table=True):
+    """The actual of a KPI in a fiscal year (April to March), recorded by an admin."""
+
+    __tablename__ = "kpi_actual"
+
+    kpi_id: str = Field(foreign_key="kpi.id", primary_key=True, max_length=80, ondelete="CASCADE")
+    fiscal_year: int = Field(primary_key=True)
+    revision: int = 1
+    updated_at: datetime = timestamp_field()

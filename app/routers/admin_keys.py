@@ -31,6 +31,7 @@ def key_out(key: ApiKey) -> ApiKeyOut:
     description=(
         "API キーを発行します。`secret` はこの応答でだけ表示され、サーバーにはハッシュしか残りません。"
         "`agency_editor` には `agency_id`、`front_desk` には `municipality`（市町名または JIS コード）が必要です。"
+        "`analyst` は進行管理の集計（GET /v1/progress とその CSV）を読むだけの鍵で、どちらも指定しません。"
     ),
     responses={
         **example_response(examples.API_KEY_CREATED, 201),

@@ -72,3 +72,17 @@ def require_editor(principal: PrincipalDep) -> Principal:
 
 
 EditorDep = Annotated[Principal, Depends(require_editor)]
+
+
+def require_analyst(principal: PrincipalDep) -> Principal:
+    """admin or analyst: the yearly review (counts only, no referral and no personal data)."""
+    if principal.scope not in (Scope.admin, Scope.analyst):
+        raise ApiError(
+            403,
+            "この操作には admin または analyst の API キーが必要です。",
+            en="This operation needs an admin or analyst API key.",
+        )
+    return principal
+
+
+AnalystDep = Annotated[Principal, Depends(require_analyst)]

@@ -1,8 +1,10 @@
-"""The front-desk console: one static page at `/` and its assets, served from app/console/.
+"""The front-desk console at `/`, the yearly review (進行管理) at `/progress`, and their assets,
+served from app/console/.
 
-The page is plain HTML with a same-origin script and stylesheet (no build step, no CDN). Its
-Content-Security-Policy allows nothing but same-origin scripts, styles, images and fetches (no
-inline script or style), so data the page renders can never run as code. The security headers
+The pages are plain HTML with same-origin scripts and stylesheets (no build step, no CDN, no
+chart library: the review's charts are SVG its script draws). Their Content-Security-Policy
+allows nothing but same-origin scripts, styles, images and fetches (no inline script or style),
+so data a page renders can never run as code. The security headers
 middleware keeps a header a route already set, so this policy is the one the browser sees.
 """
 
@@ -27,6 +29,8 @@ CONSOLE_CSP = (
 ASSETS = {
     "console.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
+    "progress.js": "text/javascript; charset=utf-8",
+    "progress.css": "text/css; charset=utf-8",
 }
 HEADERS = {"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-cache"}
 
@@ -37,6 +41,13 @@ router = APIRouter(include_in_schema=False)
 def console_page() -> FileResponse:
     return FileResponse(
         CONSOLE_DIR / "index.html", media_type="text/html; charset=utf-8", headers=HEADERS
+    )
+
+
+@router.get("/progress")
+def progress_page() -> FileResponse:
+    return FileResponse(
+        CONSOLE_DIR / "progress.html", media_type="text/html; charset=utf-8", headers=HEADERS
     )
 
 

@@ -12,9 +12,11 @@ from sqlmodel import Session
 from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.openapi import Tag
-from app.routers.auth import PrincipalDep
+from app.routers.auth import AnalystDep, PrincipalDep
+from app.routers.progress import DEFINITIONS, FiscalYearQuery
 from app.routers.referrals import ReferralFilters
 from app.services import exports as service
+from app.services import progress as progress_service
 from app.services.referrals import referral_conditions
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
@@ -120,3 +122,28 @@ def export_referrals_csv(
 ) -> StreamingResponse:
     conditions = referral_conditions(principal, **filters)
     return _csv_response(service.referrals_export(_engine(session), conditions))
+
+
+@router.get(
+    "/progress.csv",
+    response_class=StreamingResponse,
+    summary="進行管理の CSV",
+    description=(
+        "GET /v1/progress と同じ数字を1つの表にした CSV です（UTF-8 BOM 付き、CRLF、日本語の見出し）。"
+        "紹介の件数の行（合計・ニーズ不明・アクション・支援の種類・市町）のあとに、数値目標の行"
+        "（現状値・目標値・その年度の実績・目標と比べる値・達成率・本サービス経由の件数（参考）・出典）が続きます。"
+        + DEFINITIONS
+        + "admin または analyst の API キーが必要です。"
+    ),
+    responses={
+        **_doc(
+            "区分,キー,名称,年度,送付済み,受付,辞退,完了,受付までの日数（中央値）,…\r\n"
+            "合計,,すべての紹介,2026年度（令和8年度）,12,9,1,4,2.5,…\r\n"
+        ),
+        **problem_responses(401, 403, 422, 429),
+    },
+)
+def progress_csv(
+    session: SessionDep, _: AnalystDep, fiscal_year: FiscalYearQuery
+) -> StreamingResponse:
+    return _csv_response(service.progress_export(progress_service.progress(session, fiscal_year)))

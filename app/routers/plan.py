@@ -61,7 +61,13 @@ def get_action(
     "/kpis",
     response_model=Page[KpiOut],
     summary="産業戦略指標と数値目標",
-    description="3つの産業戦略指標と10の数値目標（現状値・目標値・単位・期間・関連アクション・※印）を返します。",
+    description=(
+        "3つの産業戦略指標と10の数値目標（現状値・目標値・単位・期間・関連アクション・※印）を返します。"
+        "各指標には、管理者が記録した年度ごとの実績（`actuals`、出典・表記・備考つき）と、"
+        "実績のある最新の年度での進み具合（`progress`: 現状値から目標値までの道のりのうち進んだ割合 `rate`）が入ります。"
+        "計画期間の累計の指標（`accumulation: period_total`）は期間の各年度の実績の合計を、"
+        "累計値の指標（`running_total`）は記録された累計値を、単年度の指標（`annual`）はその年度の値を目標と比べます。"
+    ),
     responses={**example_response(examples.KPIS), **problem_responses(422)},
 )
 def list_kpis(
@@ -71,3 +77,20 @@ def list_kpis(
     action: Annotated[int | None, Query(ge=1, le=12)] = None,
 ) -> Page[KpiOut]:
     return service.list_kpis(session, page, category=category, action=action)
+
+
+KpiId = Annotated[str, Path(max_length=80, examples=["startups-supported"])]
+
+
+@router.get(
+    "/kpis/{kpi_id}",
+    response_model=KpiOut,
+    summary="数値目標の詳細と進み具合",
+    description=(
+        "1つの指標の現状値・目標値と、年度ごとの実績（`actuals`）、実績のある最新の年度での進み具合"
+        "（`progress`）を返します。実績は管理者が PUT /v1/admin/kpis/{kpi_id}/actuals/{fiscal_year} で記録します。"
+    ),
+    responses={**example_response(examples.KPI), **problem_responses(404, 422)},
+)
+def get_kpi(kpi_id: KpiId, session: SessionDep) -> KpiOut:
+    return service.get_kpi(session, kpi_id)

@@ -36,11 +36,17 @@ class ApiKeyCreate(BaseModel):
             "examples": [
                 {"scope": "agency_editor", "agency_id": "yipf", "label": "財団 総務課"},
                 {"scope": "front_desk", "municipality": "萩市", "label": "萩市 商工振興課"},
+                {"scope": "analyst", "label": "商工政策課 進行管理"},
             ]
         },
     )
 
-    scope: Scope
+    scope: Scope = Field(
+        description=(
+            "admin（すべて）/ agency_editor（自機関の編集と紹介の受付）/ "
+            "front_desk（市町の窓口: 紹介の送付）/ analyst（進行管理の集計の閲覧だけ）"
+        )
+    )
     agency_id: Annotated[str, StringConstraints(max_length=80)] | None = Field(
         default=None, description="agency_editor の場合に必須: 編集できる機関の id"
     )

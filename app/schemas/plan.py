@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import datetime
 
+from pydantic import BaseModel, Field
+from sqlmodel._compat import SQLModelConfig
+
+from app.models.plan import KpiActualFields, KpiProgressFields
+from app.schemas.access import UtcModel
 from app.schemas.directory import SourceOut
 
 
@@ -76,7 +81,65 @@ class ValueOut(BaseModel):
     text: str | None = None
 
 
-class KpiOut(BaseModel):
+class KpiActualPut(KpiActualFields):
+    """An actual as the admin records it: the shared fields (KpiActualFields)."""
+
+    model_config = SQLModelConfig(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "value": 158,
+                    "text": "158社",
+                    "source": "記入例（実際の値ではありません）",
+                    "note": "API の使い方を示すための架空の値です。",
+                }
+            ]
+        },
+    )
+
+
+class KpiActualOut(KpiActualFields, UtcModel):
+    """A recorded actual, with what it counts for against the target."""
+
+    kpi_id: str = Field(examples=["startups-supported"])
+    fiscal_year: int = Field(description="年度（4月〜翌年3月）", examples=[2026])
+    fiscal_year_label: str = Field(examples=["2026年度（令和8年度）"])
+    compared_value: float = Field(
+        description=(
+            "目標と比べる値: 計画期間の累計の指標は期間の初年度からこの年度までの実績の合計、"
+            "それ以外はこの年度の値"
+        )
+    )
+    rate: float | None = Field(
+        description="この年度までの進み具合: 現状値から目標値までの道のりのうち進んだ割合（1 = 目標達成）"
+    )
+    revision: int = Field(description="版番号。ETag ヘッダーと同じ値です。")
+    updated_at: datetime
+
+
+class KpiProgressOut(BaseModel):
+    """How far a KPI has come by the latest fiscal year with an actual."""
+
+    fiscal_year: int = Field(examples=[2026])
+    fiscal_year_label: str = Field(examples=["2026年度（令和8年度）"])
+    value: float = Field(description="目標と比べる値（累計の指標は累計）", examples=[158])
+    baseline: float = Field(
+        description="道のりの起点: 現状値（計画期間の累計の指標は 0、現状値がなければ 0）",
+        examples=[146],
+    )
+    target: float | None = Field(examples=[180])
+    rate: float | None = Field(
+        description=(
+            "(value - baseline) / (target - baseline)。1 で目標達成、1 を超えれば上回り、"
+            "負なら現状値を下回っています。目標値がなければ null"
+        ),
+        examples=[0.3529],
+    )
+
+
+class KpiHead(BaseModel):
     id: str
     category: str = Field(
         description="strategic_indicator（産業戦略指標）/ numeric_target（数値目標）"
@@ -85,10 +148,21 @@ class KpiOut(BaseModel):
     baseline: ValueOut | None
     target: ValueOut
     period: str | None = None
+
+
+class KpiOut(KpiProgressFields, KpiHead):
+    """A KPI: what the plan says (KpiHead), how its actuals meet the target (KpiProgressFields),
+    and the actuals recorded so far with the progress they make."""
+
+    accumulation_label: str = Field(examples=["単年度の値"])
     actions: list[int]
     industrial_strategy_target: bool = Field(description="やまぐち産業戦略推進計画の数値目標（※）")
     note: str | None = None
     source: SourceOut
+    actuals: list[KpiActualOut] = Field(description="記録された年度ごとの実績（年度順）")
+    progress: KpiProgressOut | None = Field(
+        description="実績のある最新の年度での進み具合（実績がなければ null）"
+    )
 
 
 class ProgrammeBrief(BaseModel):

@@ -248,8 +248,13 @@ def load_seed_into_database(session: Session, bundle: SeedBundle) -> dict[str, i
                 target_unit=k.target.unit,
                 target_text=k.target.text,
                 period=k.period,
+                accumulation=k.accumulation,
+                value_kind=k.value_kind,
+                period_start_fiscal_year=k.period_start_fiscal_year,
+                period_end_fiscal_year=k.period_end_fiscal_year,
                 industrial_strategy_target=k.industrial_strategy_target,
                 note=k.note,
+                observed_need_ids=list(k.observed_needs) or None,
                 source_section=k.source.section,
                 sort_order=order,
             )

@@ -169,9 +169,12 @@ def read_seed(seed_dir: Path = DEFAULT_SEED_DIR) -> SeedBundle:
             check(p / "agencies.yaml", i, a.id, "municipalities", code in municipality_codes, code)
     for f, action in zip(action_files, actions, strict=True):
         check(f, 0, str(action.number), "pillar", action.pillar in pillar_numbers, action.pillar)
+    need_ids = {n.id for n in needs}
     for i, k in enumerate(kpis):
         for n in k.actions:
             check(p / "kpis.yaml", i, k.id, "actions", n in action_numbers, n)
+        for need_id in k.observed_needs:
+            check(p / "kpis.yaml", i, k.id, "observed_needs", need_id in need_ids, need_id)
     for i, g in enumerate(programmes):
         path = p / "programmes.yaml"
         for op in g.operators:

@@ -10,13 +10,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.matching.status import PLAN_YEAR
 from app.models.directory import AgencyFields, ContactPointFields
+from app.models.plan import KpiProgressFields
 from app.models.programmes import ProgrammeFields
 from app.models.types import (
     Email,
+    KpiAccumulation,
+    KpiValueKind,
     LongText,
     MunicipalityCode,
     PhoneNumber,
@@ -160,17 +163,35 @@ class ValueSeed(Strict):
     text: ShortText
 
 
-class KpiSeed(Strict):
+class KpiSeed(KpiProgressFields, Strict):  # type: ignore[misc]  # both configs merge
+    """A KPI of seed/kpis.yaml. How its actuals meet its target (KpiProgressFields) is said for
+    every KPI: no default stands in for a reading of the plan."""
+
     id: Slug
     category: Annotated[str, StringConstraints(pattern=r"^(strategic_indicator|numeric_target)$")]
     name: ShortText
     baseline: ValueSeed | None = None
     target: ValueSeed
     period: ShortText | None = None
+    accumulation: KpiAccumulation
+    value_kind: KpiValueKind
     actions: list[int] = []
     industrial_strategy_target: bool = False
     note: LongText | None = None
+    observed_needs: list[Slug] = []
     source: SourceRef
+
+    @model_validator(mode="after")
+    def _period_of_a_period_total(self) -> KpiSeed:
+        start, end = self.period_start_fiscal_year, self.period_end_fiscal_year
+        if self.accumulation is KpiAccumulation.period_total:
+            if start is None or end is None or start > end:
+                raise ValueError(
+                    "period_total needs period_start_fiscal_year <= period_end_fiscal_year"
+                )
+        elif start is not None or end is not None:
+            raise ValueError("only a period_total KPI has a period_start/end_fiscal_year")
+        return self
 
 
 class ProgrammeSeed(ProgrammeFields, Strict):  # type: ignore[misc]  # both configs merge

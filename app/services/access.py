@@ -29,6 +29,9 @@ class Scope(StrEnum):
     admin = "admin"
     agency_editor = "agency_editor"
     front_desk = "front_desk"
+    # Reads the yearly review (GET /v1/progress and its CSV) and nothing else: no referral,
+    # no personal data, no write.
+    analyst = "analyst"
 
 
 @dataclass(frozen=True)
@@ -102,8 +105,8 @@ def create_key(
     elif agency_id or municipality:
         raise ApiError(
             422,
-            "admin の鍵には agency_id も municipality も指定できません。",
-            en="An admin key can have neither agency_id nor municipality.",
+            f"{scope.value} の鍵には agency_id も municipality も指定できません。",
+            en=f"An {scope.value} key can have neither agency_id nor municipality.",
         )
     secret = secrets.token_urlsafe(32)
     key = ApiKey(

@@ -13,13 +13,14 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from app.core.fiscal import JST
 from app.matching.status import status_label
 from app.models import (
     Action,
@@ -41,7 +42,10 @@ from app.models import (
 )
 from app.models.common import shared_values
 from app.models.directory import AgencyFields, ContactPointFields
+from app.models.plan import KpiActualFields
 from app.models.programmes import ProgrammeFields
+from app.models.types import OBSERVED_LABEL
+from app.schemas.progress import OutcomeCounts, ProgressOut
 from app.schemas.referrals import STATUS_LABELS, ReferralStatus
 
 BOM = "\ufeff"
@@ -330,8 +334,6 @@ def contact_points_export(engine: Engine) -> CsvExport:
 
 # --- referrals --------------------------------------------------------------------------------
 
-JST = timezone(timedelta(hours=9), "JST")  # Japan keeps no daylight saving time
-
 
 def _local(at: datetime | None) -> str | None:
     """Times as municipal staff read them: Japan time, to the minute."""
@@ -391,6 +393,100 @@ def referrals_export(engine: Engine, conditions: Sequence[Any]) -> CsvExport:
                 ]
 
     return CsvExport("referrals.csv", "紹介.csv", header, rows())
+
+
+# --- the yearly review (進行管理) ---------------------------------------------------------------
+
+# The columns of an actual that are its own fields, by their `title` (実績値, 実績（表記）, 出典, 備考).
+KPI_ACTUAL_COLUMNS = _columns_of(KpiActualFields, {})
+PROGRESS_GROUPS = {
+    "totals": "合計",
+    "unclassified": "ニーズ不明",
+    "by_action": "アクション",
+    "by_support_type": "支援の種類",
+    "by_municipality": "市町",
+    "kpis": "数値目標",
+}
+
+
+def _number(value: float | None) -> str | None:
+    """158.0 -> 158, 6.3 -> 6.3 (as Excel reads a number, without a trailing .0)."""
+    if value is None:
+        return None
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def progress_export(progress: ProgressOut) -> CsvExport:
+    """The figures of GET /v1/progress as one table: a row per group of referrals (the count
+    columns), then a row per KPI (its baseline, target, this year's actual and progress, and
+    the service's own count beside it where there is one)."""
+    counts = [c.label for c in progress.columns]
+    header = [
+        "区分",
+        "キー",
+        "名称",
+        "年度",
+        *counts,
+        "現状値",
+        "目標値",
+        "単位",
+        KPI_ACTUAL_COLUMNS["value"],
+        KPI_ACTUAL_COLUMNS["text"],
+        "目標と比べる値",
+        "達成率（%）",
+        OBSERVED_LABEL,
+        KPI_ACTUAL_COLUMNS["source"],
+        KPI_ACTUAL_COLUMNS["note"],
+    ]
+    year = progress.fiscal_year_label
+    blank_kpi = [None] * (len(header) - 4 - len(counts))
+
+    def count_cells(c: OutcomeCounts) -> list[object]:
+        values = c.model_dump()
+        return [values[col.key] for col in progress.columns]
+
+    def rows() -> Iterator[list[object]]:
+        yield [
+            PROGRESS_GROUPS["totals"],
+            "",
+            "すべての紹介",
+            year,
+            *count_cells(progress.totals),
+            *blank_kpi,
+        ]
+        yield [
+            PROGRESS_GROUPS["unclassified"],
+            "",
+            "ニーズを読み取れなかった紹介",
+            year,
+            *count_cells(progress.unclassified),
+            *blank_kpi,
+        ]
+        for kind in ("by_action", "by_support_type", "by_municipality"):
+            for g in getattr(progress, kind):
+                yield [PROGRESS_GROUPS[kind], g.key, g.label, year, *count_cells(g), *blank_kpi]
+        for k in progress.kpis:
+            a, p = k.actual, k.progress
+            yield [
+                PROGRESS_GROUPS["kpis"],
+                k.id,
+                k.name,
+                year,
+                *[None] * len(counts),
+                (k.baseline.text if k.baseline else None),
+                k.target.text,
+                k.target.unit,
+                _number(a.value) if a else None,
+                a.text if a else None,
+                _number(p.value) if p and a else None,
+                _number(round(p.rate * 100, 1)) if p and a and p.rate is not None else None,
+                k.observed.value if k.observed else None,
+                a.source if a else None,
+                a.note if a else None,
+            ]
+
+    name = f"progress-{progress.fiscal_year}.csv"
+    return CsvExport(name, f"進行管理_{progress.fiscal_year}年度.csv", header, rows())
 
 
 EXPORTS: dict[str, Callable[[Engine], CsvExport]] = {

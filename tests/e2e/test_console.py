@@ -34,6 +34,7 @@ from sqlmodel import Session
 from alembic import command
 from app.core.config import PROJECT_ROOT
 from app.core.db import make_engine
+from app.core.fiscal import current_fiscal_year
 from app.seeding.database import load_seed_into_database
 from app.seeding.loader import SeedBundle
 
@@ -475,6 +476,141 @@ def test_whom_to_call_comes_first_and_the_slip_carries_the_local_office(
     )
     first_block = printed.split("ほかの相談先")[0]
     assert "萩商工会議所" in first_block and "0838-25-3333" in first_block, printed
+
+
+def test_progress_page_draws_the_figures_offline(
+    browser: BrowserContext, server: Server, request: pytest.FixtureRequest
+) -> None:
+    """/progress with every request to another origin blocked: the KPI bars and the referral
+    charts are SVG the page draws itself, and the tables carry the figures this test created
+    through the API (an analyst's key for the year's referrals, CSV included)."""
+    admin = {"Authorization": f"Bearer {ADMIN_SECRET}"}
+    year = current_fiscal_year()
+    with httpx.Client(base_url=server.base_url, timeout=10.0) as api:
+        analyst = api.post(
+            "/v1/admin/api-keys", headers=admin, json={"scope": "analyst", "label": "e2e 進行管理"}
+        ).json()["secret"]
+        for path, body in (
+            # 146社/年 -> 180社/年: 163 is half way
+            (
+                f"/v1/admin/kpis/startups-supported/actuals/{year}",
+                {"value": 163, "text": "163社", "source": "e2e の資料"},
+            ),
+            # （H25～H28累計） 6件: 3 in the first year is half way
+            (
+                "/v1/admin/kpis/hydrogen-commercialisation/actuals/2013",
+                {"value": 3, "source": "e2e の資料"},
+            ),
+        ):
+            resp = api.put(path, headers=admin, json=body)
+            assert resp.status_code == 201, resp.text
+        # Two referrals from 周南市 by the admin (the desk's own list stays as the tests above
+        # expect): a startup that is completed, a loan that is declined.
+        outcomes = {
+            "創業したい": ["accepted", "in_progress", "completed"],
+            "融資を受けたい": ["declined"],
+        }
+        for text, statuses in outcomes.items():
+            created = api.post(
+                "/v1/referrals",
+                headers=admin,
+                json={
+                    "text": text,
+                    "agency_id": "yipf",
+                    "municipality": "周南市",
+                    "consent": False,
+                },
+            )
+            assert created.status_code == 201, created.text
+            for status in statuses:
+                moved = api.patch(
+                    f"/v1/referrals/{created.json()['id']}", headers=admin, json={"status": status}
+                )
+                assert moved.status_code == 200, moved.text
+
+    tab = browser.new_page()
+    problems: list[str] = []
+    outside: list[str] = []
+
+    def same_origin_only(route: Any) -> None:
+        if route.request.url.startswith(server.base_url + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    tab.route("**/*", same_origin_only)
+    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    tab.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console error: {msg.text}")
+            if msg.type == "error" and not msg.text.startswith(HTTP_STATUS_LOG)
+            else None
+        ),
+    )
+    tab.goto(server.base_url + "/progress")
+
+    # The KPIs need no key: one SVG bar each, drawn from GET /v1/kpis.
+    expect(tab.locator("#kpi-charts")).to_have_attribute("data-state", "ready")
+    expect(tab.locator("svg.kpi-bar")).to_have_count(13)
+    startups = tab.locator('svg.kpi-bar[data-kpi-id="startups-supported"]')
+    expect(startups).to_be_visible()
+    expect(startups.locator("rect.bar-fill")).to_have_attribute("data-rate", "0.5")
+    expect(startups.locator("line.bar-tick")).to_have_attribute("data-fiscal-year", str(year))
+    fill = startups.locator("rect.bar-fill").bounding_box()
+    track = startups.locator("rect.bar-track").bounding_box()
+    assert fill and track and abs(fill["width"] - track["width"] / 2) < 3, (fill, track)
+    hydrogen = tab.locator('svg.kpi-bar[data-kpi-id="hydrogen-commercialisation"]')
+    expect(hydrogen.locator("rect.bar-fill")).to_have_attribute("data-rate", "0.5")
+    # grouped per pillar and action
+    expect(tab.locator("#kpi-charts")).to_contain_text("アクション6 創業支援の強化")
+    row = tab.locator('#kpi-table tr[data-kpi-id="startups-supported"]')
+    expect(row).to_contain_text("163社（e2e の資料）")
+    expect(row.locator("td.latest")).to_contain_text("50%")
+    expect(row.locator("td.observed")).to_have_text("—")
+
+    # With the analyst's key: the year's referrals, charted and tabled.
+    tab.fill("#api-key", analyst)
+    tab.click("#show-button")
+    expect(tab.locator("#referral-panel")).to_have_attribute("data-state", "ready")
+    charts = tab.locator("#referral-charts")
+    expect(charts).to_be_visible()
+    startup_done = charts.locator('rect[data-key="startup"][data-status="completed"]')
+    expect(startup_done).to_have_attribute("data-count", "1")
+    assert (startup_done.bounding_box() or {}).get("width", 0) > 10
+    shunan = charts.locator('#chart-municipalities rect[data-key="35215"]')
+    expect(shunan).to_have_count(4)
+    expect(charts.locator('rect[data-key="35215"][data-status="sent"]')).to_have_attribute(
+        "data-count", "2"
+    )
+    table = tab.locator('#municipality-table tr[data-key="35215"]')
+    expect(table.locator("th")).to_have_text("周南市")
+    expect(table.locator("td")).to_have_text(["2", "1", "1", "1", re.compile(r"^\d+(\.\d+)? 日$")])
+    expect(tab.locator("#municipality-table caption")).to_contain_text("市町")
+    expect(tab.locator('#support-type-table tr[data-key="startup"] td').nth(3)).to_have_text("1")
+    expect(row.locator("td.observed")).to_have_text("1 件")
+    expect(tab.locator("#kpi-charts .kpi-observed")).to_contain_text(
+        "本サービス経由の紹介で完了した件数（参考"
+    )
+    assert tab.evaluate("sessionStorage.getItem('madoguchi.progressKey')") == analyst
+    tab.screenshot(path=artifact(request, "console-progress.png"), full_page=True)
+
+    # The same figures as CSV, downloaded with the key.
+    with tab.expect_download() as info:
+        tab.click("#csv-button")
+    download = info.value
+    assert download.suggested_filename == f"進行管理_{year}年度.csv"
+    saved = artifact(request, "console-progress.csv")
+    download.save_as(saved)
+    content = saved.read_bytes()
+    assert content.startswith("\ufeff".encode())
+    lines = content.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("区分,キー,名称,年度,送付済み,受付,辞退,完了")
+    assert any(line.startswith("市町,35215,周南市,") and ",2,1,1,1," in line for line in lines)
+
+    tab.close()
+    assert outside == [] and problems == [], (outside, problems)
 
 
 def _pdf_pages(pdf: bytes) -> int:

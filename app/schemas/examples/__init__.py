@@ -35,6 +35,7 @@ SOURCES: dict[str, tuple[str, str, Any]] = {
     "ACTIONS": ("GET", "/v1/actions?pillar=3", None),
     "ACTION": ("GET", "/v1/actions/8", None),
     "KPIS": ("GET", "/v1/kpis?limit=2", None),
+    "KPI": ("GET", "/v1/kpis/startups-supported", None),
     "PROGRAMMES": ("GET", "/v1/programmes?support_type=finance&limit=2", None),
     "PROGRAMME": ("GET", "/v1/programmes/capex-expansion-loan", None),
     "MATCH": (
