@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 from partners import assert_problem
 
@@ -63,12 +64,27 @@ def test_only_the_listed_assets_are_served(client: TestClient) -> None:
     assert client.get("/console/../core/config.py").status_code == 404
 
 
-def test_the_script_never_builds_html_from_strings() -> None:
-    source = (CONSOLE_DIR / "console.js").read_text(encoding="utf-8")
+@pytest.mark.parametrize("name", ["console.js", "common.js", "progress.js"])
+def test_the_scripts_never_build_html_from_strings(name: str) -> None:
+    source = (CONSOLE_DIR / name).read_text(encoding="utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in source, sink
     assert "localStorage" not in source  # the API key lives in sessionStorage only
-    assert "sessionStorage.setItem" in source
+
+
+def test_both_pages_keep_the_key_in_session_storage_through_the_shared_script(
+    client: TestClient,
+) -> None:
+    common = client.get("/console/common.js")
+    assert common.status_code == 200
+    assert common.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert "sessionStorage.setItem" in common.text
+    for page, script in (("/", "console.js"), ("/progress", "progress.js")):
+        html = client.get(page).text
+        # the shared script first, then the page's own (both deferred: run in this order)
+        assert html.index('src="/console/common.js"') < html.index(f'src="/console/{script}"')
+        own = (CONSOLE_DIR / script).read_text(encoding="utf-8")
+        assert "window.madoguchi.storedKey(" in own
 
 
 def test_input_limits_match_the_api(client: TestClient) -> None:
@@ -139,7 +155,7 @@ def test_progress_assets_draw_their_own_svg_and_load_nothing_from_outside(
     assert source == (CONSOLE_DIR / "progress.js").read_text(encoding="utf-8")
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert sink not in source, sink
-    assert "localStorage" not in source and "sessionStorage.setItem" in source
+    assert "localStorage" not in source
     # The only absolute URL is SVG's namespace name (an identifier, never fetched).
     assert re.findall(r"https?://[^\"' ]+", source) == ["http://www.w3.org/2000/svg"]
     assert "createElementNS(SVG_NS, tag)" in source

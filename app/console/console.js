@@ -60,19 +60,6 @@
 
   // --- small DOM helpers (text only) ---------------------------------------------------------
 
-  function el(tag, options, ...children) {
-    const node = document.createElement(tag);
-    const opts = options || {};
-    if (opts.className) node.className = opts.className;
-    if (opts.text !== undefined && opts.text !== null) node.textContent = String(opts.text);
-    if (opts.attrs) {
-      for (const [name, value] of Object.entries(opts.attrs)) node.setAttribute(name, value);
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined) node.append(child);
-    }
-    return node;
-  }
 
   function showMessage(box, kind, text) {
     box.className = "message " + kind;
@@ -101,59 +88,19 @@
 
   // --- the API ---------------------------------------------------------------------------------
 
-  class ApiFailure extends Error {
-    constructor(message, status) {
-      super(message);
-      this.status = status || 0;
-    }
-  }
+  const { el, ApiFailure, failureText } = window.madoguchi;
 
+  // JSON of a 2xx answer (null when it has none); an error answer throws ApiFailure.
   async function api(method, path, body, apiKey) {
-    const headers = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    if (apiKey) headers.Authorization = "Bearer " + apiKey;
-    let response;
+    const response = await window.madoguchi.request(method, path, { body, apiKey });
+    if (!(response.headers.get("content-type") || "").includes("json")) return null;
     try {
-      response = await fetch(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        credentials: "omit",
-        cache: "no-store",
-      });
+      return await response.json();
     } catch (_) {
-      throw new ApiFailure(
-        "サーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。"
-      );
+      return null;
     }
-    let data = null;
-    if ((response.headers.get("content-type") || "").includes("json")) {
-      try {
-        data = await response.json();
-      } catch (_) {
-        data = null;
-      }
-    }
-    if (!response.ok) {
-      const detail =
-        data && typeof data.detail === "string"
-          ? data.detail
-          : "エラーが発生しました（HTTP " + response.status + "）。";
-      throw new ApiFailure(detail, response.status);
-    }
-    return data;
   }
 
-  function failureText(error) {
-    const detail = error instanceof ApiFailure ? error.message : "予期しないエラーが発生しました。";
-    let text = "エラー: " + detail;
-    if (error instanceof ApiFailure && error.status === 401) {
-      text += "（API キーが正しいか、失効していないかを確認してください）";
-    } else if (error instanceof ApiFailure && error.status === 429) {
-      text += "（少し待ってから、もう一度お試しください）";
-    }
-    return text;
-  }
 
   // --- municipalities --------------------------------------------------------------------------
 
@@ -631,10 +578,7 @@
   // --- referrals -------------------------------------------------------------------------------
 
   function currentKey() {
-    const field = $("api-key");
-    const key = field.value.trim();
-    if (key) sessionStorage.setItem(KEY_STORAGE, key);
-    return key || sessionStorage.getItem(KEY_STORAGE) || "";
+    return window.madoguchi.storedKey($("api-key"), KEY_STORAGE);
   }
 
   function updateKeyState() {

@@ -24,19 +24,7 @@
 
   // --- small DOM helpers (text only) ---------------------------------------------------------
 
-  function el(tag, options, ...children) {
-    const node = document.createElement(tag);
-    const opts = options || {};
-    if (opts.className) node.className = opts.className;
-    if (opts.text !== undefined && opts.text !== null) node.textContent = String(opts.text);
-    if (opts.attrs) {
-      for (const [name, value] of Object.entries(opts.attrs)) node.setAttribute(name, String(value));
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined) node.append(child);
-    }
-    return node;
-  }
+  const { el, ApiFailure } = window.madoguchi;
 
   function svg(tag, attrs, ...children) {
     const node = document.createElementNS(SVG_NS, tag);
@@ -69,33 +57,8 @@
 
   // --- the API ---------------------------------------------------------------------------------
 
-  class ApiFailure extends Error {
-    constructor(message, status) {
-      super(message);
-      this.status = status || 0;
-    }
-  }
-
-  async function request(path, apiKey) {
-    const headers = { Accept: "application/json, text/csv" };
-    if (apiKey) headers.Authorization = "Bearer " + apiKey;
-    let response;
-    try {
-      response = await fetch(path, { headers, credentials: "omit", cache: "no-store" });
-    } catch (_) {
-      throw new ApiFailure("サーバーに接続できませんでした。ネットワークを確認して、もう一度お試しください。");
-    }
-    if (!response.ok) {
-      let detail = "エラーが発生しました（HTTP " + response.status + "）。";
-      try {
-        const problem = await response.json();
-        if (problem && typeof problem.detail === "string") detail = problem.detail;
-      } catch (_) {
-        // not JSON: the status says enough
-      }
-      throw new ApiFailure(detail, response.status);
-    }
-    return response;
+  function request(path, apiKey) {
+    return window.madoguchi.request("GET", path, { apiKey, accept: "application/json, text/csv" });
   }
 
   async function api(path, apiKey) {
@@ -103,24 +66,13 @@
   }
 
   function failureText(error) {
-    const detail = error instanceof ApiFailure ? error.message : "予期しないエラーが発生しました。";
-    let text = "エラー: " + detail;
-    if (error instanceof ApiFailure && error.status === 401) {
-      text += "（API キーが正しいか、失効していないかを確認してください）";
-    } else if (error instanceof ApiFailure && error.status === 403) {
-      text += "（admin または analyst の API キーが必要です）";
-    } else if (error instanceof ApiFailure && error.status === 429) {
-      text += "（少し待ってから、もう一度お試しください）";
-    }
-    return text;
+    return window.madoguchi.failureText(error, "admin または analyst の API キーが必要です");
   }
 
   // --- key and fiscal year ---------------------------------------------------------------------
 
   function currentKey() {
-    const key = $("api-key").value.trim();
-    if (key) sessionStorage.setItem(KEY_STORAGE, key);
-    return key || sessionStorage.getItem(KEY_STORAGE) || "";
+    return window.madoguchi.storedKey($("api-key"), KEY_STORAGE);
   }
 
   function updateKeyState() {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -47,42 +48,28 @@ def get_principal(
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
-def require_admin(principal: PrincipalDep) -> Principal:
-    if principal.scope is not Scope.admin:
-        raise ApiError(
-            403,
-            "この操作には admin の API キーが必要です。",
-            en="This operation needs an admin API key.",
-        )
-    return principal
+def require_scope(*allowed: Scope) -> Callable[[Principal], Principal]:
+    """A dependency admitting a key of one of the `allowed` scopes (403 for any other)."""
+    names = " または ".join(scope.value for scope in allowed)
+    names_en = " or ".join(scope.value for scope in allowed)
+
+    def guard(principal: PrincipalDep) -> Principal:
+        if principal.scope not in allowed:
+            raise ApiError(
+                403,
+                f"この操作には {names} の API キーが必要です。",
+                en=f"This operation needs an {names_en} API key.",
+            )
+        return principal
+
+    return guard
 
 
+require_admin = require_scope(Scope.admin)
 AdminDep = Annotated[Principal, Depends(require_admin)]
-
-
-def require_editor(principal: PrincipalDep) -> Principal:
-    """admin or agency_editor; whether the editor may touch a given record is checked later."""
-    if principal.scope not in (Scope.admin, Scope.agency_editor):
-        raise ApiError(
-            403,
-            "この操作には admin または agency_editor の API キーが必要です。",
-            en="This operation needs an admin or agency_editor API key.",
-        )
-    return principal
-
-
+# admin or agency_editor; whether the editor may touch a given record is checked later
+require_editor = require_scope(Scope.admin, Scope.agency_editor)
 EditorDep = Annotated[Principal, Depends(require_editor)]
-
-
-def require_analyst(principal: PrincipalDep) -> Principal:
-    """admin or analyst: the yearly review (counts only, no referral and no personal data)."""
-    if principal.scope not in (Scope.admin, Scope.analyst):
-        raise ApiError(
-            403,
-            "この操作には admin または analyst の API キーが必要です。",
-            en="This operation needs an admin or analyst API key.",
-        )
-    return principal
-
-
+# admin or analyst: the yearly review (counts only, no referral and no personal data)
+require_analyst = require_scope(Scope.admin, Scope.analyst)
 AnalystDep = Annotated[Principal, Depends(require_analyst)]

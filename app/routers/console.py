@@ -30,6 +30,7 @@ ASSETS = {
     "console.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
     "progress.js": "text/javascript; charset=utf-8",
+    "common.js": "text/javascript; charset=utf-8",
     "progress.css": "text/css; charset=utf-8",
 }
 HEADERS = {"Content-Security-Policy": CONSOLE_CSP, "Cache-Control": "no-cache"}
