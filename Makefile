@@ -117,9 +117,11 @@ soak: install
 	  echo "exit status: $$?"; echo '```'; } | tee docs/SOAK.md
 	@grep -q '^exit status: 0$$' docs/SOAK.md
 
+# Production-like: PROD_WORKERS uvicorn workers (2 unless set), no access log, worker health checks.
+PROD_WORKERS ?= 2
 serve-prod: migrate
 	$(BIN)/python -m app.seeding --if-empty
-	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $${WORKERS:-2} --timeout-worker-healthcheck 30 --no-access-log --no-proxy-headers
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(PROD_WORKERS) --timeout-worker-healthcheck 30 --no-access-log --no-proxy-headers
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

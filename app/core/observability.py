@@ -1,8 +1,8 @@
 """Request ids, structured JSON logs and Prometheus metrics.
 
 Each request takes its X-Request-ID (when it is a sane token) or gets a new one, echoes it back
-and logs one JSON line. Metrics are per process (set PROMETHEUS_MULTIPROC_DIR for several
-workers, as prometheus_client documents).
+and logs one JSON line. Metrics are per process: with several workers, /metrics answers with the
+counts of the worker that took the request (no multiprocess aggregation is set up).
 """
 
 from __future__ import annotations

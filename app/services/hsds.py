@@ -1,6 +1,6 @@
 """The directory as Open Referral HSDS 3.0 documents (organizations, services, taxonomies).
 
-Mapping (documented in README.md):
+Mapping (documented in docs/partners.md, section 8):
 
 - agencies -> organizations; their contact points -> contacts (phones and fax nested as phones);
   their ○ of the role matrix -> attributes linking to support-type taxonomy terms; our agency id

@@ -1,6 +1,6 @@
 """Examples for the OpenAPI document, kept as data: one JSON file per example beside this module.
 
-`make examples` (``python -m app.schemas.examples.generate``) writes every file from a freshly
+`make examples` (``python -m app.devtools.examples``) writes every file from a freshly
 seeded service, so no value here is typed by hand:
 
 - read examples: the answer to the request named in `SOURCES`, lists cut to their first items;
