@@ -239,6 +239,34 @@ def page(browser: BrowserContext, server: Server) -> Iterator[Page]:
     assert problems == [], problems
 
 
+def offline_tab(browser: BrowserContext, server: Server) -> tuple[Page, list[str], list[str]]:
+    """A new tab as on a municipal closed network: every request to another origin is aborted
+    and listed (`outside`); script errors and console errors (but the 4xx the tests provoke) go
+    to `problems`."""
+    tab = browser.new_page()
+    outside: list[str] = []
+    problems: list[str] = []
+
+    def same_origin_only(route: Any) -> None:
+        if route.request.url.startswith(server.base_url + "/"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    tab.route("**/*", same_origin_only)
+    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
+    tab.on(
+        "console",
+        lambda msg: (
+            problems.append(f"console error: {msg.text}")
+            if msg.type == "error" and not msg.text.startswith(HTTP_STATUS_LOG)
+            else None
+        ),
+    )
+    return tab, outside, problems
+
+
 def consult(page: Page, text: str, municipality: str | None = "萩市") -> None:
     page.fill("#need-text", text)
     if municipality:
@@ -528,27 +556,7 @@ def test_progress_page_draws_the_figures_offline(
                 )
                 assert moved.status_code == 200, moved.text
 
-    tab = browser.new_page()
-    problems: list[str] = []
-    outside: list[str] = []
-
-    def same_origin_only(route: Any) -> None:
-        if route.request.url.startswith(server.base_url + "/"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    tab.route("**/*", same_origin_only)
-    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    tab.on(
-        "console",
-        lambda msg: (
-            problems.append(f"console error: {msg.text}")
-            if msg.type == "error" and not msg.text.startswith(HTTP_STATUS_LOG)
-            else None
-        ),
-    )
+    tab, outside, problems = offline_tab(browser, server)
     tab.goto(server.base_url + "/progress")
 
     # The KPIs need no key: one SVG bar each, drawn from GET /v1/kpis.
@@ -634,23 +642,7 @@ def test_api_docs_work_on_a_closed_network(
 ) -> None:
     """/docs (Swagger UI) and /redoc (ReDoc) render the operations with every request that
     leaves the server blocked, as on a municipal closed network, and try to reach nothing else."""
-    tab = browser.new_page()
-    outside: list[str] = []
-    problems: list[str] = []
-
-    def only_this_server(route: Any) -> None:
-        if route.request.url.startswith(server.base_url + "/"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    tab.route("**/*", only_this_server)
-    tab.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    tab.on(
-        "console",
-        lambda msg: problems.append(msg.text) if msg.type == "error" else None,
-    )
+    tab, outside, problems = offline_tab(browser, server)
     try:
         tab.goto(server.base_url + path)
         expect(tab.locator(operation).first).to_be_visible()
