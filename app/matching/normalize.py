@@ -59,6 +59,10 @@ _DESIRE_NORMS = frozenset(
     }
 )
 # (a te-form 欲しい, normalized to て欲しい below, is a wish too)
+# Of these, the verbs and nouns that tell a story when they are past: 〜と思っていました,
+# 声をかけてくれました, 〜していただきました, 検討しました narrate what was thought or done; only
+# たい and 欲しい want whatever their tense (〜したかったのですが still asks).
+_WISH_NORMS = frozenset({"たい", "欲しい"})
 # Dialect and old forms of the same word, folded at the token level for rule terms and texts
 # alike: 足らん = 足りない (足る + ず), 要らん = 要らない, おる = いる.
 _NORM_FOLDS = {"ず": "ない", "無い": "ない", "足る": "足りる", "居る": "いる", "おる": "いる"}
@@ -425,6 +429,8 @@ class Normalizer:
         reading_tokens: list[int] = []
         questions: set[int] = set()
         desires: set[int] = set()
+        told: set[int] = set()  # clauses with a desire verb not (yet) put in the past
+        asked_at = -1  # the clause a question particle just closed (-1: the last was none)
         stretch = 0
         clause = 0
         if not folded:
@@ -435,6 +441,12 @@ class Normalizer:
             surface = m.surface()
             pos = m.part_of_speech()
             before, previous, earlier = pos, before, previous
+            # 〜ないかと打診された, 作りませんかって言われた: a question quoted (か + と / って)
+            # is what someone else asked, or what the owner wonders (〜ないかと考えている: a
+            # wish, found by 考える), not a question put to the desk
+            if asked_at >= 0 and pos[0] == "助詞" and surface in ("と", "って"):
+                questions.discard(asked_at)
+            asked_at = -1
             # ので / んで (の + 助動詞 で) after a predicate: a reason, which ends the clause like
             # から (するんで, 高いので); not a kana word cut before で (ぱそこん|で)
             if (
@@ -454,6 +466,8 @@ class Normalizer:
                     reading_tokens.extend([len(tokens) - 1] * len(surface))
                 if pos[0] == "助詞":
                     if pos[1] == "終助詞" and surface in _QUESTION_PARTICLES:
+                        if clause not in questions:
+                            asked_at = clause
                         questions.add(clause)
                     kana = to_katakana(m.reading_form())
                     reading.append(kana)
@@ -494,8 +508,16 @@ class Normalizer:
                 and previous[5:6] == ("連用形-一般",)
             ):
                 tokens[-1] = replace(tokens[-1], norm=tokens[-1].norm + "方")
-            if m.normalized_form() in _DESIRE_NORMS:
+            if m.normalized_form() in _WISH_NORMS:
                 desires.add(clause)
+            elif m.normalized_form() in _DESIRE_NORMS:
+                told.add(clause)
+            elif norm == "た" and pos[0] == "助動詞" and not pos[5].startswith("仮定形"):
+                # 〜と思っていました, 〜してくれました, 出したいと思って相談したところ: the past,
+                # told (but 〜したかった, a wish put politely, still wants)
+                told.discard(clause)
+                if previous[:1] != ("形容詞",) and tokens and tokens[-1].norm != "たい":
+                    desires.discard(clause)
             if tokens and m.normalized_form() == "為る" and tokens[-1].end == m.begin():
                 tokens[-1] = replace(tokens[-1], before_suru=True)
             tokens.append(
@@ -539,5 +561,5 @@ class Normalizer:
             "".join(reading),
             tuple(reading_tokens),
             frozenset(questions),
-            frozenset(desires),
+            frozenset(desires | told),
         )
