@@ -546,7 +546,29 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     ]
     wanted = {h.clause for h in hits if not h.negated and h.clause in asks}
     background = frozenset(range(nt.clause_count)) - asks if wanted else frozenset()
+    if not wanted and asks and hits:
+        background = _background_of_a_bare_ask(nt, hits, asks)
     return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business, tokens)
+
+
+def _background_of_a_bare_ask(
+    nt: NormalizedText, hits: list[_Hit], asks: frozenset[int]
+) -> frozenset[int]:
+    """An ask that names nothing itself (一緒に計画を作ってくれるところはないでしょうか, 専門の人に
+    来てもらえますか) asks about what was just said, in its own sentence or the one before:
+    that sentence is what is wanted, the sentences before it are background. () when neither
+    names a need."""
+    sentence_of = {t.clause: t.sentence for t in nt.tokens}
+    last_ask = max(sentence_of.get(c, -1) for c in asks)
+    said = [sentence_of[h.clause] for h in hits if not h.negated and h.clause in sentence_of]
+    before = [s for s in said if s <= last_ask]
+    # only what was just said: a need named three sentences back is no referent
+    if not before or max(before) < last_ask - 1:
+        return frozenset()
+    meant = max(before)
+    return frozenset(
+        c for c in range(nt.clause_count) if c not in asks and sentence_of.get(c, meant) < meant
+    )
 
 
 def best_analysis(text: str, compiled: CompiledRules) -> tuple[NormalizedText, Analysis]:

@@ -69,6 +69,7 @@ _NORM_FOLDS = {"ず": "ない", "無い": "ない", "足る": "足りる", "居�
 _QUESTION_PARTICLES = frozenset({"か", "かな", "かね", "かしら", "っけ", "かい"})
 _QUESTION_PUNCT = frozenset("?？")
 _COMMAS = frozenset("、，,")
+_SENTENCE_ENDS = frozenset("。．.!！?？\n")
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 # Katakana (with the long-vowel mark): what a reading stream is made of.
@@ -157,6 +158,9 @@ class Token:
     # Clauses joined by a mere comma (親父の会社、俺が継ぐ) form one stretch: a term sequence may
     # run across the comma, negation may not.
     stretch: int = 0
+    # Sentences end at 。 ! ? and line breaks: a long text tells its background in some and asks
+    # in another.
+    sentence: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,6 +436,7 @@ class Normalizer:
         told: set[int] = set()  # clauses with a desire verb not (yet) put in the past
         asked_at = -1  # the clause a question particle just closed (-1: the last was none)
         stretch = 0
+        sentence = 0
         clause = 0
         if not folded:
             return NormalizedText(folded, (), 0)
@@ -479,12 +484,14 @@ class Normalizer:
                         questions.add(clause)
                     clause += 1
                     stretch += surface not in _COMMAS
+                    sentence += surface in _SENTENCE_ENDS
                 continue
             if surface in _CLAUSE_PUNCT:
                 if surface in _QUESTION_PUNCT:
                     questions.add(clause)
                 clause += 1
                 stretch += surface not in _COMMAS
+                sentence += surface in _SENTENCE_ENDS
                 continue
             kana = to_katakana(m.reading_form())
             reading.append(kana)
@@ -508,6 +515,16 @@ class Normalizer:
                 and previous[5:6] == ("連用形-一般",)
             ):
                 tokens[-1] = replace(tokens[-1], norm=tokens[-1].norm + "方")
+            # どう進めたらいいんでしょう, どこに聞けばいいのだろう: 〜ばいい + の + でしょう asks
+            # without a か
+            if (
+                pos[0] == "助動詞"
+                and pos[5] == "意志推量形"
+                and previous[1:2] == ("準体助詞",)
+                and tokens
+                and tokens[-1].norm == "良い"
+            ):
+                questions.add(clause)
             if m.normalized_form() in _WISH_NORMS:
                 desires.add(clause)
             elif m.normalized_form() in _DESIRE_NORMS:
@@ -532,6 +549,7 @@ class Normalizer:
                     loanword=not m.is_oov() and len(surface) > 2 and bool(KATAKANA.match(surface)),
                     sahen=pos[2] == "サ変可能",
                     stretch=stretch,
+                    sentence=sentence,
                 )
             )
             # 売れんのよ, 足りんけど, 来んのよ: Sudachi reads an ichidan verb with a final ん as

@@ -68,3 +68,12 @@ def test_a_quoted_question_and_a_told_wish_ask_nothing(normalizer: Normalizer) -
     assert normalizer.normalize("見ていただけたら助かります").desires
     assert normalizer.normalize("ご相談したかったのですが").desires
     assert normalizer.normalize("補助金はありますか").questions
+    # 〜ばいいんでしょう asks without a か
+    assert normalizer.normalize("どう進めたらいいんでしょう。").questions
+    assert not normalizer.normalize("雨になるでしょう").questions
+
+
+def test_sentences_are_counted(normalizer: Normalizer) -> None:
+    nt = normalizer.normalize("売上が落ちた。資金繰りが厳しい、どうしたらいい？よろしく")
+    words = ("売上", "資金", "どう", "よろしく")
+    assert [t.sentence for t in nt.tokens if t.surface in words] == [0, 1, 1, 2]

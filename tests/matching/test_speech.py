@@ -393,6 +393,22 @@ def test_the_wish_outweighs_the_background(
     ).support_types[0].code == ("startup")
 
 
+def test_a_bare_ask_asks_about_what_was_just_said(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # the ask names nothing (一緒に考えてくれるところはありませんか): the sentence before it is
+    # what is wanted, the loan of the first sentence is background
+    text = (
+        "三年前に工場を建てたときの借金がまだ残っています。ここ数年赤字続きで、店をどう"
+        "立て直すか悩んでいます。一緒に考えてくれるところはありませんか。"
+    )
+    r = match_need(text, seed_rules, seed_snapshot)
+    assert r.support_types[0].code == "management_stability"
+    assert r.needs[0].id in {"management-improvement", "business-rehabilitation"}
+    loan = next(n for n in r.needs if n.id == "loan")
+    assert loan.score < 0.7
+
+
 def test_same_words_matched_by_two_rules_do_not_add_up(
     normalizer: Normalizer, tmp_path: Path, tiny_snapshot: DirectorySnapshot
 ) -> None:
