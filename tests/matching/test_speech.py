@@ -346,6 +346,7 @@ def test_something_already_done_is_not_asked_for(
     ("text", "need"),
     [
         ("この前の大雨で店が水に浸かったので、次は止まらないように備えておきたい", "bcp"),
+        ("もしもの時に誰が何をするか、従業員と決めておきたい", "bcp"),
         ("自家製のジャム、どこで売ればいいのかさっぱり", "market-expansion"),
         ("塗装した部品がなぜか変色するので見てほしい", "technical-consultation"),
         ("月末の支払いがきびしくて、どうにかならんかね", "cash-flow"),
