@@ -703,6 +703,8 @@ class NeedScore:
     negated: bool
     used: list[_RuleMatch]
     raw: float  # noisy-or of its rule strengths, before a general need gives way
+    # named only in the background of a text that asks for something else
+    background: bool = False
 
 
 def score_needs(
@@ -725,8 +727,13 @@ def score_needs(
         pos = [] if latest.last_negated else [rm for rm in group if not rm.negated]
         used = pos or group
         used.sort(key=lambda rm: (-rm.strength, rm.rule.id))
-        score = _combine([rm.strength for rm in used])
-        rows.append(NeedScore(snapshot.needs[nid], score, not pos, used, score))
+        told = bool(analysis.background) and all(
+            h.clause in analysis.background for rm in used for h in rm.hits
+        )
+        # Background is told once: several words for the need there do not add up to a wish
+        # (家業を継いで五年、引き継ぎのときは… is no succession wanted twice over).
+        score = used[0].strength if told else _combine([rm.strength for rm in used])
+        rows.append(NeedScore(snapshot.needs[nid], score, not pos, used, score, told))
     if any(not r.negated and not r.need.general for r in rows):
         for r in rows:
             if r.need.general:
@@ -760,7 +767,8 @@ def rank_support_types(
     # the others the text calls for: machines bought without a loan are a matter of leasing and
     # management, not of financing.
     ranked = sorted(
-        scores.items(), key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]])
+        scores.items(),
+        key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]]),
     )
     return tuple(
         SupportTypeMatch(code, w.support_type_name(snapshot.support_type_by_code[code]), _r(score))

@@ -394,6 +394,20 @@ def test_the_wish_outweighs_the_background(
     ).support_types[0].code == ("startup")
 
 
+def test_background_told_twice_does_not_add_up(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # the succession is told in two words, both background: it weighs as one, below the wish
+    r = match_need(
+        "父から店を継いで五年、跡継ぎとして店を守ってきました。これからは新しい商品を作りたい。",
+        seed_rules,
+        seed_snapshot,
+    )
+    assert r.needs[0].id == "new-product-development"
+    succession = next(n for n in r.needs if n.id == "business-succession")
+    assert succession.score < 0.7  # one match x BACKGROUND_FACTOR, not three combined
+
+
 def test_a_bare_ask_asks_about_what_was_just_said(
     seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
 ) -> None:
