@@ -56,6 +56,25 @@ _DESIRE_NORMS = frozenset(
         "頂く",
         "下さる",
         "呉れる",
+        "迷う",  # 〜にするかで迷っている: a choice the desk is asked to help with
+    }
+)
+# Interrogatives: a clause with one of them and a か after a predicate asks, even embedded
+# (何をどう進めればよいのかわかりません, ショーケースを買い替えるお金をどうするか、です).
+_INTERROGATIVES = frozenset(
+    {
+        "どう",
+        "何",
+        "どこ",
+        "誰",
+        "いつ",
+        "どれ",
+        "どんな",
+        "どの",
+        "どちら",
+        "どっち",
+        "如何",
+        "何故",
     }
 )
 # (a te-form 欲しい, normalized to て欲しい below, is a wish too)
@@ -435,6 +454,7 @@ class Normalizer:
         desires: set[int] = set()
         told: set[int] = set()  # clauses with a desire verb not (yet) put in the past
         asked_at = -1  # the clause a question particle just closed (-1: the last was none)
+        wondering = -1  # the last clause with an interrogative (どう, 何, どこ …)
         stretch = 0
         sentence = 0
         clause = 0
@@ -470,7 +490,13 @@ class Normalizer:
                     reading.append("ー" * len(surface))
                     reading_tokens.extend([len(tokens) - 1] * len(surface))
                 if pos[0] == "助詞":
-                    if pos[1] == "終助詞" and surface in _QUESTION_PARTICLES:
+                    embedded = (
+                        pos[1] == "副助詞"
+                        and surface == "か"
+                        and wondering == clause
+                        and (previous[:1] in _PREDICATE_POS or previous[1:2] == ("準体助詞",))
+                    )
+                    if embedded or (pos[1] == "終助詞" and surface in _QUESTION_PARTICLES):
                         if clause not in questions:
                             asked_at = clause
                         questions.add(clause)
@@ -525,6 +551,8 @@ class Normalizer:
                 and tokens[-1].norm == "良い"
             ):
                 questions.add(clause)
+            if norm in _INTERROGATIVES:
+                wondering = clause
             if m.normalized_form() in _WISH_NORMS:
                 desires.add(clause)
             elif m.normalized_form() in _DESIRE_NORMS:

@@ -71,6 +71,11 @@ def test_a_quoted_question_and_a_told_wish_ask_nothing(normalizer: Normalizer) -
     # 〜ばいいんでしょう asks without a か
     assert normalizer.normalize("どう進めたらいいんでしょう。").questions
     assert not normalizer.normalize("雨になるでしょう").questions
+    # an embedded question with an interrogative asks; 何かと does not
+    assert normalizer.normalize("何をどう進めればよいのかわかりません").questions
+    assert normalizer.normalize("買い替えるお金をどうするか、です").questions
+    assert not normalizer.normalize("父が何かと口を出してきます").questions
+    assert normalizer.normalize("組合にするかで迷っています").desires
 
 
 def test_sentences_are_counted(normalizer: Normalizer) -> None:

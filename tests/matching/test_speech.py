@@ -340,6 +340,8 @@ def test_something_already_done_is_not_asked_for(
     text = "創業の手続きはもう済んでいて、今は仕入れ先との取引条件で困っています"
     assert "start-business" not in positive(text, seed_rules, seed_snapshot)
     assert "subcontracting" in positive(text, seed_rules, seed_snapshot)
+    settled = "開業の手続きはもう終わりました。今は仕入れ先との取引条件で困っています"
+    assert "start-business" not in positive(settled, seed_rules, seed_snapshot)
 
 
 @pytest.mark.parametrize(
