@@ -349,6 +349,11 @@ def test_something_already_done_is_not_asked_for(
     [
         ("この前の大雨で店が水に浸かったので、次は止まらないように備えておきたい", "bcp"),
         ("もしもの時に誰が何をするか、従業員と決めておきたい", "bcp"),
+        ("今月の給与が払えるかどうか、正直不安です", "cash-flow"),
+        ("得意先から入金が二か月遅れると連絡があった", "cash-flow"),
+        ("うちの工場を息子に任せようと思う", "business-succession"),
+        ("樹脂の成形品に反りが出て困っている", "technical-consultation"),
+        ("リハビリに使う器具を作ってみたい", "medical-industry"),
         ("自家製のジャム、どこで売ればいいのかさっぱり", "market-expansion"),
         ("塗装した部品がなぜか変色するので見てほしい", "technical-consultation"),
         ("月末の支払いがきびしくて、どうにかならんかね", "cash-flow"),
