@@ -334,6 +334,8 @@ def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
 # a misfortune): されたくない, 盗まれたくない, 潰れたくない.
 _SUFFERED = frozenset({"され", "られ", "まれ", "ぶれ", "潰れ"})
 _MANAGES = ("済", "すむ", "すみ", "すん")
+# 〜ずにいる, 言い出せずに困っている: stuck, not doing it; the trouble itself, no refusal
+_STUCK = ("いる", "いま", "いて", "おり", "おる", "困")
 # After a verb: someone else does it for the owner (〜てもらう, 〜ていただく, 〜てほしい).
 _DONE_BY_OTHERS = frozenset({"貰う", "頂く", "て欲しい"})
 
@@ -352,6 +354,8 @@ def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) ->
             continue
         # 〜ずに済む / 〜ないで済む: managing to avoid something is the wish itself, no refusal
         if nt.text.startswith(_MANAGES, end + 1):
+            continue
+        if nt.text.endswith("ずに", 0, end + 1) and nt.text.startswith(_STUCK, end + 1):
             continue
         at = next((i for i, t in enumerate(tokens) if t.end > begin), len(tokens))
         # A cue that begins inside a verb is part of that verb: いらん in はいらん (売掛が入らん)

@@ -334,6 +334,15 @@ def test_a_desk_opener_gets_questions(
     assert match_need(text, seed_rules, seed_snapshot).clarifying_questions
 
 
+def test_being_stuck_is_no_refusal(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # 〜ずにいる: not managing to do it is the trouble, not a refusal (〜ずに as a contrast
+    # still refuses: 借りずに機械を入れたい)
+    text = "材料費が上がったのに、取引先に価格転嫁を言い出せずにいます"
+    assert "subcontracting" in positive(text, seed_rules, seed_snapshot)
+
+
 def test_something_already_done_is_not_asked_for(
     seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
 ) -> None:
@@ -354,6 +363,10 @@ def test_something_already_done_is_not_asked_for(
         ("うちの工場を息子に任せようと思う", "business-succession"),
         ("樹脂の成形品に反りが出て困っている", "technical-consultation"),
         ("リハビリに使う器具を作ってみたい", "medical-industry"),
+        ("うちの工夫を守る方法が知りたい", "intellectual-property"),
+        ("元請けから急に値引きしろと言われて困っている", "subcontracting"),
+        ("どんなシステムを選べばいいのか分からない", "it-adoption"),
+        ("宿の予約をネットで受けられるようにしたい", "it-adoption"),
         ("自家製のジャム、どこで売ればいいのかさっぱり", "market-expansion"),
         ("塗装した部品がなぜか変色するので見てほしい", "technical-consultation"),
         ("月末の支払いがきびしくて、どうにかならんかね", "cash-flow"),
