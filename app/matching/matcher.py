@@ -334,6 +334,8 @@ def _scan(nt: NormalizedText, compiled: CompiledRules) -> _Scan:
 # a misfortune): されたくない, 盗まれたくない, 潰れたくない.
 _SUFFERED = frozenset({"され", "られ", "まれ", "ぶれ", "潰れ"})
 _MANAGES = ("済", "すむ", "すみ", "すん")
+# 〜ずにいる, 言い出せずに困っている: stuck, not doing it; the trouble itself, no refusal
+_STUCK = ("いる", "いま", "いて", "おり", "おる", "困")
 # After a verb: someone else does it for the owner (〜てもらう, 〜ていただく, 〜てほしい).
 _DONE_BY_OTHERS = frozenset({"貰う", "頂く", "て欲しい"})
 
@@ -352,6 +354,8 @@ def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) ->
             continue
         # 〜ずに済む / 〜ないで済む: managing to avoid something is the wish itself, no refusal
         if nt.text.startswith(_MANAGES, end + 1):
+            continue
+        if nt.text.endswith("ずに", 0, end + 1) and nt.text.startswith(_STUCK, end + 1):
             continue
         at = next((i for i, t in enumerate(tokens) if t.end > begin), len(tokens))
         # A cue that begins inside a verb is part of that verb: いらん in はいらん (売掛が入らん)
@@ -546,7 +550,29 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     ]
     wanted = {h.clause for h in hits if not h.negated and h.clause in asks}
     background = frozenset(range(nt.clause_count)) - asks if wanted else frozenset()
+    if not wanted and asks and hits:
+        background = _background_of_a_bare_ask(nt, hits, asks)
     return Analysis(tuple(hits), background, scan.vague, bool(scan.private), scan.business, tokens)
+
+
+def _background_of_a_bare_ask(
+    nt: NormalizedText, hits: list[_Hit], asks: frozenset[int]
+) -> frozenset[int]:
+    """An ask that names nothing itself (一緒に計画を作ってくれるところはないでしょうか, 専門の人に
+    来てもらえますか) asks about what was just said, in its own sentence or the one before:
+    that sentence is what is wanted, the sentences before it are background. () when neither
+    names a need."""
+    sentence_of = {t.clause: t.sentence for t in nt.tokens}
+    last_ask = max(sentence_of.get(c, -1) for c in asks)
+    said = [sentence_of[h.clause] for h in hits if not h.negated and h.clause in sentence_of]
+    before = [s for s in said if s <= last_ask]
+    # only what was just said: a need named three sentences back is no referent
+    if not before or max(before) < last_ask - 1:
+        return frozenset()
+    meant = max(before)
+    return frozenset(
+        c for c in range(nt.clause_count) if c not in asks and sentence_of.get(c, meant) < meant
+    )
 
 
 def best_analysis(text: str, compiled: CompiledRules) -> tuple[NormalizedText, Analysis]:
@@ -681,6 +707,8 @@ class NeedScore:
     negated: bool
     used: list[_RuleMatch]
     raw: float  # noisy-or of its rule strengths, before a general need gives way
+    # named only in the background of a text that asks for something else
+    background: bool = False
 
 
 def score_needs(
@@ -703,8 +731,13 @@ def score_needs(
         pos = [] if latest.last_negated else [rm for rm in group if not rm.negated]
         used = pos or group
         used.sort(key=lambda rm: (-rm.strength, rm.rule.id))
-        score = _combine([rm.strength for rm in used])
-        rows.append(NeedScore(snapshot.needs[nid], score, not pos, used, score))
+        told = bool(analysis.background) and all(
+            h.clause in analysis.background for rm in used for h in rm.hits
+        )
+        # Background is told once: several words for the need there do not add up to a wish
+        # (家業を継いで五年、引き継ぎのときは… is no succession wanted twice over).
+        score = used[0].strength if told else _combine([rm.strength for rm in used])
+        rows.append(NeedScore(snapshot.needs[nid], score, not pos, used, score, told))
     if any(not r.negated and not r.need.general for r in rows):
         for r in rows:
             if r.need.general:
@@ -738,7 +771,8 @@ def rank_support_types(
     # the others the text calls for: machines bought without a loan are a matter of leasing and
     # management, not of financing.
     ranked = sorted(
-        scores.items(), key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]])
+        scores.items(),
+        key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]]),
     )
     return tuple(
         SupportTypeMatch(code, w.support_type_name(snapshot.support_type_by_code[code]), _r(score))

@@ -56,15 +56,39 @@ _DESIRE_NORMS = frozenset(
         "頂く",
         "下さる",
         "呉れる",
+        "迷う",  # 〜にするかで迷っている: a choice the desk is asked to help with
+    }
+)
+# Interrogatives: a clause with one of them and a か after a predicate asks, even embedded
+# (何をどう進めればよいのかわかりません, ショーケースを買い替えるお金をどうするか、です).
+_INTERROGATIVES = frozenset(
+    {
+        "どう",
+        "何",
+        "どこ",
+        "誰",
+        "いつ",
+        "どれ",
+        "どんな",
+        "どの",
+        "どちら",
+        "どっち",
+        "如何",
+        "何故",
     }
 )
 # (a te-form 欲しい, normalized to て欲しい below, is a wish too)
+# Of these, the verbs and nouns that tell a story when they are past: 〜と思っていました,
+# 声をかけてくれました, 〜していただきました, 検討しました narrate what was thought or done; only
+# たい and 欲しい want whatever their tense (〜したかったのですが still asks).
+_WISH_NORMS = frozenset({"たい", "欲しい"})
 # Dialect and old forms of the same word, folded at the token level for rule terms and texts
 # alike: 足らん = 足りない (足る + ず), 要らん = 要らない, おる = いる.
 _NORM_FOLDS = {"ず": "ない", "無い": "ない", "足る": "足りる", "居る": "いる", "おる": "いる"}
 _QUESTION_PARTICLES = frozenset({"か", "かな", "かね", "かしら", "っけ", "かい"})
 _QUESTION_PUNCT = frozenset("?？")
 _COMMAS = frozenset("、，,")
+_SENTENCE_ENDS = frozenset("。．.!！?？\n")
 _KANJI = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _HIRAGANA_TO_KATAKANA = {c: c + 0x60 for c in range(0x3041, 0x3097)}
 # Katakana (with the long-vowel mark): what a reading stream is made of.
@@ -153,6 +177,9 @@ class Token:
     # Clauses joined by a mere comma (親父の会社、俺が継ぐ) form one stretch: a term sequence may
     # run across the comma, negation may not.
     stretch: int = 0
+    # Sentences end at 。 ! ? and line breaks: a long text tells its background in some and asks
+    # in another.
+    sentence: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,7 +452,11 @@ class Normalizer:
         reading_tokens: list[int] = []
         questions: set[int] = set()
         desires: set[int] = set()
+        told: set[int] = set()  # clauses with a desire verb not (yet) put in the past
+        asked_at = -1  # the clause a question particle just closed (-1: the last was none)
+        wondering = -1  # the last clause with an interrogative (どう, 何, どこ …)
         stretch = 0
+        sentence = 0
         clause = 0
         if not folded:
             return NormalizedText(folded, (), 0)
@@ -435,6 +466,12 @@ class Normalizer:
             surface = m.surface()
             pos = m.part_of_speech()
             before, previous, earlier = pos, before, previous
+            # 〜ないかと打診された, 作りませんかって言われた: a question quoted (か + と / って)
+            # is what someone else asked, or what the owner wonders (〜ないかと考えている: a
+            # wish, found by 考える), not a question put to the desk
+            if asked_at >= 0 and pos[0] == "助詞" and surface in ("と", "って"):
+                questions.discard(asked_at)
+            asked_at = -1
             # ので / んで (の + 助動詞 で) after a predicate: a reason, which ends the clause like
             # から (するんで, 高いので); not a kana word cut before で (ぱそこん|で)
             if (
@@ -453,7 +490,15 @@ class Normalizer:
                     reading.append("ー" * len(surface))
                     reading_tokens.extend([len(tokens) - 1] * len(surface))
                 if pos[0] == "助詞":
-                    if pos[1] == "終助詞" and surface in _QUESTION_PARTICLES:
+                    embedded = (
+                        pos[1] == "副助詞"
+                        and surface == "か"
+                        and wondering == clause
+                        and (previous[:1] in _PREDICATE_POS or previous[1:2] == ("準体助詞",))
+                    )
+                    if embedded or (pos[1] == "終助詞" and surface in _QUESTION_PARTICLES):
+                        if clause not in questions:
+                            asked_at = clause
                         questions.add(clause)
                     kana = to_katakana(m.reading_form())
                     reading.append(kana)
@@ -465,12 +510,14 @@ class Normalizer:
                         questions.add(clause)
                     clause += 1
                     stretch += surface not in _COMMAS
+                    sentence += surface in _SENTENCE_ENDS
                 continue
             if surface in _CLAUSE_PUNCT:
                 if surface in _QUESTION_PUNCT:
                     questions.add(clause)
                 clause += 1
                 stretch += surface not in _COMMAS
+                sentence += surface in _SENTENCE_ENDS
                 continue
             kana = to_katakana(m.reading_form())
             reading.append(kana)
@@ -494,8 +541,28 @@ class Normalizer:
                 and previous[5:6] == ("連用形-一般",)
             ):
                 tokens[-1] = replace(tokens[-1], norm=tokens[-1].norm + "方")
-            if m.normalized_form() in _DESIRE_NORMS:
+            # どう進めたらいいんでしょう, どこに聞けばいいのだろう: 〜ばいい + の + でしょう asks
+            # without a か
+            if (
+                pos[0] == "助動詞"
+                and pos[5] == "意志推量形"
+                and previous[1:2] == ("準体助詞",)
+                and tokens
+                and tokens[-1].norm == "良い"
+            ):
+                questions.add(clause)
+            if norm in _INTERROGATIVES:
+                wondering = clause
+            if m.normalized_form() in _WISH_NORMS:
                 desires.add(clause)
+            elif m.normalized_form() in _DESIRE_NORMS:
+                told.add(clause)
+            elif norm == "た" and pos[0] == "助動詞" and not pos[5].startswith("仮定形"):
+                # 〜と思っていました, 〜してくれました, 出したいと思って相談したところ: the past,
+                # told (but 〜したかった, a wish put politely, still wants)
+                told.discard(clause)
+                if previous[:1] != ("形容詞",) and tokens and tokens[-1].norm != "たい":
+                    desires.discard(clause)
             if tokens and m.normalized_form() == "為る" and tokens[-1].end == m.begin():
                 tokens[-1] = replace(tokens[-1], before_suru=True)
             tokens.append(
@@ -510,6 +577,7 @@ class Normalizer:
                     loanword=not m.is_oov() and len(surface) > 2 and bool(KATAKANA.match(surface)),
                     sahen=pos[2] == "サ変可能",
                     stretch=stretch,
+                    sentence=sentence,
                 )
             )
             # 売れんのよ, 足りんけど, 来んのよ: Sudachi reads an ichidan verb with a final ん as
@@ -539,5 +607,5 @@ class Normalizer:
             "".join(reading),
             tuple(reading_tokens),
             frozenset(questions),
-            frozenset(desires),
+            frozenset(desires | told),
         )

@@ -54,3 +54,31 @@ def test_cache_is_bounded() -> None:
     for i in range(10):
         n.normalize(f"テスト{i}")
     assert len(n._cache) <= 3
+
+
+def test_a_quoted_question_and_a_told_wish_ask_nothing(normalizer: Normalizer) -> None:
+    # 〜ないかと打診された: someone else asked; 〜と思っていました, 〜してくれました: the past
+    told = normalizer.normalize("取引先から部品を作れないかと打診されました")
+    assert not told.questions and not told.desires
+    assert not normalizer.normalize("もったいないと思っていました").desires
+    assert not normalizer.normalize("菓子店さんが声をかけてくれました").desires
+    assert not normalizer.normalize("二店舗目を出したいと思って銀行に相談しました").desires
+    # ... while the owner's own wondering and wishes still want
+    assert normalizer.normalize("組合にまとめられないかと考えています").desires
+    assert normalizer.normalize("見ていただけたら助かります").desires
+    assert normalizer.normalize("ご相談したかったのですが").desires
+    assert normalizer.normalize("補助金はありますか").questions
+    # 〜ばいいんでしょう asks without a か
+    assert normalizer.normalize("どう進めたらいいんでしょう。").questions
+    assert not normalizer.normalize("雨になるでしょう").questions
+    # an embedded question with an interrogative asks; 何かと does not
+    assert normalizer.normalize("何をどう進めればよいのかわかりません").questions
+    assert normalizer.normalize("買い替えるお金をどうするか、です").questions
+    assert not normalizer.normalize("父が何かと口を出してきます").questions
+    assert normalizer.normalize("組合にするかで迷っています").desires
+
+
+def test_sentences_are_counted(normalizer: Normalizer) -> None:
+    nt = normalizer.normalize("売上が落ちた。資金繰りが厳しい、どうしたらいい？よろしく")
+    words = ("売上", "資金", "どう", "よろしく")
+    assert [t.sentence for t in nt.tokens if t.surface in words] == [0, 1, 1, 2]

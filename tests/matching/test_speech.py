@@ -334,18 +334,39 @@ def test_a_desk_opener_gets_questions(
     assert match_need(text, seed_rules, seed_snapshot).clarifying_questions
 
 
+def test_being_stuck_is_no_refusal(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # 〜ずにいる: not managing to do it is the trouble, not a refusal (〜ずに as a contrast
+    # still refuses: 借りずに機械を入れたい)
+    text = "材料費が上がったのに、取引先に価格転嫁を言い出せずにいます"
+    assert "subcontracting" in positive(text, seed_rules, seed_snapshot)
+
+
 def test_something_already_done_is_not_asked_for(
     seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
 ) -> None:
     text = "創業の手続きはもう済んでいて、今は仕入れ先との取引条件で困っています"
     assert "start-business" not in positive(text, seed_rules, seed_snapshot)
     assert "subcontracting" in positive(text, seed_rules, seed_snapshot)
+    settled = "開業の手続きはもう終わりました。今は仕入れ先との取引条件で困っています"
+    assert "start-business" not in positive(settled, seed_rules, seed_snapshot)
 
 
 @pytest.mark.parametrize(
     ("text", "need"),
     [
         ("この前の大雨で店が水に浸かったので、次は止まらないように備えておきたい", "bcp"),
+        ("もしもの時に誰が何をするか、従業員と決めておきたい", "bcp"),
+        ("今月の給与が払えるかどうか、正直不安です", "cash-flow"),
+        ("得意先から入金が二か月遅れると連絡があった", "cash-flow"),
+        ("うちの工場を息子に任せようと思う", "business-succession"),
+        ("樹脂の成形品に反りが出て困っている", "technical-consultation"),
+        ("リハビリに使う器具を作ってみたい", "medical-industry"),
+        ("うちの工夫を守る方法が知りたい", "intellectual-property"),
+        ("元請けから急に値引きしろと言われて困っている", "subcontracting"),
+        ("どんなシステムを選べばいいのか分からない", "it-adoption"),
+        ("宿の予約をネットで受けられるようにしたい", "it-adoption"),
         ("自家製のジャム、どこで売ればいいのかさっぱり", "market-expansion"),
         ("塗装した部品がなぜか変色するので見てほしい", "technical-consultation"),
         ("月末の支払いがきびしくて、どうにかならんかね", "cash-flow"),
@@ -391,6 +412,36 @@ def test_the_wish_outweighs_the_background(
     assert match_need(
         "開業資金の計画を一緒に立ててほしい", seed_rules, seed_snapshot
     ).support_types[0].code == ("startup")
+
+
+def test_background_told_twice_does_not_add_up(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # the succession is told in two words, both background: it weighs as one, below the wish
+    r = match_need(
+        "父から店を継いで五年、跡継ぎとして店を守ってきました。これからは新しい商品を作りたい。",
+        seed_rules,
+        seed_snapshot,
+    )
+    assert r.needs[0].id == "new-product-development"
+    succession = next(n for n in r.needs if n.id == "business-succession")
+    assert succession.score < 0.7  # one match x BACKGROUND_FACTOR, not three combined
+
+
+def test_a_bare_ask_asks_about_what_was_just_said(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # the ask names nothing (一緒に考えてくれるところはありませんか): the sentence before it is
+    # what is wanted, the loan of the first sentence is background
+    text = (
+        "三年前に工場を建てたときの借金がまだ残っています。ここ数年赤字続きで、店をどう"
+        "立て直すか悩んでいます。一緒に考えてくれるところはありませんか。"
+    )
+    r = match_need(text, seed_rules, seed_snapshot)
+    assert r.support_types[0].code == "management_stability"
+    assert r.needs[0].id in {"management-improvement", "business-rehabilitation"}
+    loan = next(n for n in r.needs if n.id == "loan")
+    assert loan.score < 0.7
 
 
 def test_same_words_matched_by_two_rules_do_not_add_up(
