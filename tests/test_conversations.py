@@ -369,3 +369,10 @@ def test_the_chatbot_matches_the_words_as_written_and_stores_them_masked(
     assert row is not None
     kept = json.dumps([row.state, row.transcript], ensure_ascii=False)
     assert "田中" not in kept and "090-1111" not in kept and "ゆうし" in kept
+
+
+def test_an_inferred_need_is_said_as_a_guess(client: TestClient) -> None:
+    cid = start(client)["id"]
+    turn = say(client, cid, "大雨が来るたびに工場が心配で")
+    assert turn["match"]["needs"][0]["inferred"] is True
+    assert "でしょうか" in turn["reply"]

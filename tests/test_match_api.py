@@ -215,3 +215,15 @@ def test_match_answers_have_exactly_the_documented_shape(client: TestClient) -> 
         assert resp.status_code == 200 and resp.headers["content-type"] == "application/json"
         payload = resp.json()
         assert MatchResponse.model_validate(payload).model_dump(mode="json") == payload, item["id"]
+
+
+def test_a_situation_no_rule_names_is_answered_with_an_inferred_need(client: TestClient) -> None:
+    """The service passes its classifier (app/matching/classifier.py) to the matcher: the need
+    is marked inferred, with no evidence, and the desk is told it is an estimate."""
+    body = client.post("/v1/match", json={"text": "大雨が来るたびに工場が心配で"}).json()
+    assert body["matched"] is True and body["clarifying_questions"] == []
+    need = body["needs"][0]
+    assert (need["id"], need["inferred"], need["evidence"]) == ("bcp", True, [])
+    assert "推定" in need["explanation"]
+    plain = client.post("/v1/match", json={"text": "大学と共同研究したい"}).json()
+    assert plain["needs"][0]["inferred"] is False

@@ -239,11 +239,14 @@
         { className: need.negated ? "negated" : "" },
         el("strong", { text: need.label }),
         need.negated ? el("span", { className: "tag", text: "否定（順位付けに使いません）" }) : null,
+        need.inferred ? el("span", { className: "tag", text: "推定（要確認）" }) : null,
         el("p", { className: "why", text: need.explanation || "" })
       );
-      const evidence = el("ul", { className: "reasons" });
-      for (const ev of need.evidence) evidence.append(el("li", { text: evidenceText(ev) }));
-      item.append(grounds(evidence));
+      if (need.evidence.length > 0) {
+        const evidence = el("ul", { className: "reasons" });
+        for (const ev of need.evidence) evidence.append(el("li", { text: evidenceText(ev) }));
+        item.append(grounds(evidence));
+      }
       list.append(item);
     }
   }

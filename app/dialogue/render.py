@@ -150,6 +150,12 @@ def subject_line(match: Mapping[str, Any], limit: int = 2) -> str:
     needs = [n for n in match.get("needs") or () if not n.get("negated")]
     if not needs:
         return "ご相談の内容を確認しました。"
+    if all(n.get("inferred") for n in needs):
+        # no rule matched: the classifier's guess, said as a guess
+        topic = str(needs[0].get("topic") or needs[0]["label"])
+        return (
+            f"お話からすると「{topic}」についてのご相談でしょうか。違う場合は言い換えてください。"
+        )
     if all(n.get("topic") for n in needs):
         topics = list(dict.fromkeys(str(n["topic"]) for n in needs))[:limit]
         return "・".join(f"「{t}」" for t in topics) + "についてのご相談ですね。"

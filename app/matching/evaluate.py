@@ -22,6 +22,7 @@ from typing import Annotated
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from app.matching.classifier import NeedClassifier, load_classifier
 from app.matching.compiler import CompiledRules, compile_rules
 from app.matching.matcher import match_need
 from app.matching.normalize import Normalizer
@@ -230,8 +231,13 @@ class EvalReport:
 
 
 def evaluate(
-    utterances: list[Utterance], compiled: CompiledRules, snapshot: DirectorySnapshot
+    utterances: list[Utterance],
+    compiled: CompiledRules,
+    snapshot: DirectorySnapshot,
+    classifier: NeedClassifier | None = None,
 ) -> EvalReport:
+    """`classifier`: the second reader the service uses where no rule matches (the CLI passes
+    it unless --rules-only; the publish gate of rule edits measures the rules alone)."""
     report = EvalReport(metrics={n: Metric() for n in THRESHOLDS})
 
     def check(u: Utterance, metric: str, ok: bool, expected: list[str], got: list[str]) -> None:
@@ -244,7 +250,7 @@ def evaluate(
 
     for u in utterances:
         missed_before = len(report.misses)
-        _check_one(u, check, report, compiled, snapshot)
+        _check_one(u, check, report, compiled, snapshot, classifier)
         ok = len(report.misses) == missed_before
         report.fully_right.total += 1
         report.fully_right.hits += ok
@@ -261,9 +267,10 @@ def _check_one(
     report: EvalReport,
     compiled: CompiledRules,
     snapshot: DirectorySnapshot,
+    classifier: NeedClassifier | None = None,
 ) -> None:
     muni = str(u.municipality) if u.municipality is not None else None
-    r = match_need(u.text, compiled, snapshot, municipality=muni, limit=5)
+    r = match_need(u.text, compiled, snapshot, municipality=muni, limit=5, classifier=classifier)
     e = u.expect
     if muni is not None and r.matched and r.agencies:
         report.local_phone.total += 1
@@ -404,6 +411,11 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--file", type=Path, default=None)
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="without the classifier that guesses a need where no rule matches",
+    )
+    parser.add_argument(
         "--summary",
         action="store_true",
         help="metrics and scores per style only, no cases (for a held-out set: its misses are "
@@ -427,7 +439,8 @@ def _main(argv: list[str] | None = None) -> int:
     except (RuleError, ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    report = evaluate(utterances, compiled, snapshot)
+    classifier = None if args.rules_only else load_classifier(seed / "eval")
+    report = evaluate(utterances, compiled, snapshot, classifier)
     if args.json:
         print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

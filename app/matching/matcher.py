@@ -31,8 +31,10 @@ import threading
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from itertools import islice
 
+from app.matching.classifier import MIN_LIFT, NeedClassifier
 from app.matching.compiler import (
     KIND_BUSINESS,
     KIND_CONTRAST,
@@ -673,6 +675,8 @@ def _rule_matches(analysis: Analysis, compiled: CompiledRules) -> list[_RuleMatc
 
 def _need_explanation(n: NeedScore, w: Wording = JAPANESE) -> str:
     """Why a need was read from the text, in the desk's words (no rule ids)."""
+    if n.inferred:
+        return w.need_inferred(w.need_topic(n.need))
     hits = [h for rm in n.used for h in rm.hits]
     said = [h.text for h in hits if h.negated == n.negated] or [h.text for h in hits]
     words = list(dict.fromkeys(said))[:2]
@@ -681,6 +685,8 @@ def _need_explanation(n: NeedScore, w: Wording = JAPANESE) -> str:
 
 
 def _reason(rm: _RuleMatch, what: str, w: Wording = JAPANESE) -> str:
+    if rm.rule.id.startswith(INFERRED_PREFIX):
+        return w.inferred_reason(what)
     return w.rule_reason(rm.rule.id, rm.words, what)
 
 
@@ -709,6 +715,8 @@ class NeedScore:
     raw: float  # noisy-or of its rule strengths, before a general need gives way
     # named only in the background of a text that asks for something else
     background: bool = False
+    # no rule matched: the classifier's guess (app/matching/classifier.py)
+    inferred: bool = False
 
 
 def score_needs(
@@ -985,6 +993,54 @@ def _vocabularies(compiled: CompiledRules, positive: list[NeedScore]) -> Vocabul
     return Vocabularies(tuple(dict.fromkeys(jg)), tuple(dict.fromkeys(ms)))
 
 
+INFERRED_PREFIX = "inferred."
+# What an inferred need weighs: below a rule's weakest hit, so a rule's need always outranks it.
+INFERRED_SCORE = 0.4
+
+
+@cache
+def _inferred_rule(need_id: str) -> Rule:
+    """The stand-in rule of an inferred need: it lists nothing of its own (no programmes, no
+    agencies), so the ranking follows the need's support type, actions and agencies."""
+    return Rule.model_construct(
+        id=INFERRED_PREFIX + need_id,
+        need=need_id,
+        description=None,
+        patterns=[],
+        support_types=[],
+        actions=[],
+        programmes=[],
+        agency_boosts={},
+        weight=INFERRED_SCORE,
+        negation=Negation.scoped,
+        wanted_only=False,
+    )
+
+
+def infer_need(
+    text: str,
+    analysis: Analysis,
+    need_rows: list[NeedScore],
+    snapshot: DirectorySnapshot,
+    classifier: NeedClassifier | None,
+) -> NeedScore | None:
+    """Where no rule found a need in a text about a business, the classifier's guess, when it
+    is clear enough (`MIN_LIFT`). Not for a vague text (相談したい: the desk asks), everyday life,
+    English, or a need the rules found turned down."""
+    if classifier is None or any(not n.negated for n in need_rows):
+        return None
+    if analysis.vague or (analysis.private and not analysis.business) or looks_english(text):
+        return None
+    guess = classifier.guess(text)
+    if guess is None or guess.lift < MIN_LIFT:
+        return None
+    need = snapshot.needs.get(guess.need_id)  # None for OUT_OF_SCOPE and VAGUE too
+    if need is None or any(n.need.id == need.id for n in need_rows):
+        return None
+    rm = _RuleMatch(_inferred_rule(need.id), False, INFERRED_SCORE, [])
+    return NeedScore(need, INFERRED_SCORE, False, [rm], INFERRED_SCORE, inferred=True)
+
+
 def match_need(
     text: str,
     compiled: CompiledRules,
@@ -994,6 +1050,7 @@ def match_need(
     limit: int = 5,
     language: str = "ja",
     now: datetime | None = None,
+    classifier: NeedClassifier | None = None,
 ) -> MatchResult:
     """From a business owner's words to the MatchResult, stage by stage: the rule hits
     (`analyse`), the needs (`score_needs`), support types, actions, agencies, programmes, the
@@ -1003,6 +1060,9 @@ def match_need(
     w = WORDINGS.get(language, JAPANESE)
     nt, analysis = best_analysis(text, compiled)
     need_rows = score_needs(analysis, compiled, snapshot)
+    inferred = infer_need(text, analysis, need_rows, snapshot, classifier)
+    if inferred is not None:
+        need_rows = [inferred, *need_rows]
     positive = [n for n in need_rows if not n.negated]
     index = snapshot_index(snapshot)
 
@@ -1039,6 +1099,7 @@ def match_need(
                 )[:6],
                 w.need_topic(n.need),
                 _need_explanation(n, w),
+                n.inferred,
             )
             for n in need_rows
         ),

@@ -33,6 +33,7 @@ class NeedMatch:
     evidence: tuple[Evidence, ...]
     topic: str = ""  # the need as a noun phrase (資金の融資)
     explanation: str = ""  # plain Japanese, no rule ids: 『資金が足りない』から、…と判断しました
+    inferred: bool = False  # no rule matched: the classifier's guess
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -43,6 +44,7 @@ class NeedMatch:
             "score": self.score,
             "negated": self.negated,
             "explanation": self.explanation,
+            "inferred": self.inferred,
             "evidence": [e.to_dict() for e in self.evidence],
         }
 

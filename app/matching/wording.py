@@ -59,12 +59,23 @@ class Wording:
             return f"{_quoted_en(words)} says this is not wanted, so '{topic}' was left out"
         return f"{_quoted_ja(words)}は不要とのことなので、{topic}は候補から外しました"
 
+    def need_inferred(self, topic: str) -> str:
+        """A need no rule named, guessed from the whole text (app/matching/classifier.py)."""
+        if self.english:
+            return f"No rule matched; the text as a whole reads most like a request to {topic.lower()} (an estimate: please confirm)"
+        return f"ルールに当たる言葉はありませんが、お話の全体から{topic}のご相談と推定しました（ご確認ください）"
+
     # --- why an agency or a programme ranks (with the rule's id, for editors) ------------
 
     def rule_reason(self, rule_id: str, words: str, what: str) -> str:
         if self.english:
             return f'Rule {rule_id} matched "{words}": {what}'
         return f"ルール {rule_id} が『{words}』に一致: {what}"
+
+    def inferred_reason(self, what: str) -> str:
+        if self.english:
+            return f"Estimated from the whole text (no rule matched): {what}"
+        return f"お話の全体からの推定（一致したルールなし）: {what}"
 
     def named_by_rule(self) -> str:
         return "an agency the rule names" if self.english else "ルールが名指しする機関"

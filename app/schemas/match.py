@@ -62,6 +62,11 @@ class NeedOut(BaseModel):
         description="窓口向けの説明（ルール id を含まない平易な日本語）",
         examples=["『共同研究』から、共同研究のご相談と判断しました"],
     )
+    inferred: bool = Field(
+        default=False,
+        description="ルールに一致する語がなく、お話の全体から推定したニーズ（`evidence` は空）。"
+        "窓口で内容をご確認ください。Estimated from the whole text: no rule matched.",
+    )
     evidence: list[EvidenceOut] = Field(description="根拠：一致したルールと語句")
 
 

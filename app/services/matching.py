@@ -29,6 +29,7 @@ from app.matching import (
     match_need,
     validate_rule_refs,
 )
+from app.matching.classifier import load_classifier
 from app.matching.evaluate import EvalReport, Utterance, evaluate, load_utterances
 from app.matching.matcher import local_offices, snapshot_index
 from app.matching.rules import (
@@ -223,6 +224,7 @@ def matcher_builder(seed_dir: Path) -> ExtraBuilder:
             return {
                 "compiled_rules": state.compiled,
                 "matcher": replace(state, evaluation=evaluation),
+                "need_classifier": load_classifier(seed_dir / "eval"),
             }
         rule_set = rule_set_from_database(session, seed_dir)
         source = "database"
@@ -237,6 +239,8 @@ def matcher_builder(seed_dir: Path) -> ExtraBuilder:
         return {
             "compiled_rules": compiled,
             "matcher": MatcherState(compiled, evaluation, source, seed_dir),
+            # trained once per process from the development sets (a fraction of a second)
+            "need_classifier": load_classifier(seed_dir / "eval"),
         }
 
     return build
@@ -262,6 +266,7 @@ def run_match(
         limit=limit,
         language=language,
         now=now,
+        classifier=directory.extras.get("need_classifier"),
     )
 
 
@@ -271,7 +276,14 @@ def need_ids_of(directory: Directory, text: str) -> list[str] | None:
     compiled: CompiledRules | None = directory.extras.get("compiled_rules")
     if compiled is None:
         return None
-    result = match_need(text, compiled, directory.snapshot, municipality=None, limit=5)
+    result = match_need(
+        text,
+        compiled,
+        directory.snapshot,
+        municipality=None,
+        limit=5,
+        classifier=directory.extras.get("need_classifier"),
+    )
     return [need.id for need in result.needs if not need.negated]
 
 

@@ -1,0 +1,119 @@
+"""The second reader (app/matching/classifier.py): where no rule matches a text about a business,
+the classifier's guess becomes an inferred need; vague texts, everyday life, English and texts
+the rules already read keep their answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.core.config import PROJECT_ROOT
+from app.matching.classifier import (
+    OUT_OF_SCOPE,
+    TRAINING_SETS,
+    VAGUE,
+    NeedClassifier,
+    load_classifier,
+    training_examples,
+)
+from app.matching.compiler import CompiledRules
+from app.matching.matcher import match_need
+from app.matching.snapshot import DirectorySnapshot
+from app.matching.wording import ENGLISH
+
+EVAL_DIR = PROJECT_ROOT / "seed" / "eval"
+# situations no rule names (checked below: the rules alone find no need in them)
+SITUATIONS = {
+    "蔵の酒を海の向こうの人にも飲んでもらいたい": "overseas-expansion",
+    "大雨が来るたびに工場が心配で": "bcp",
+}
+
+
+@pytest.fixture(scope="module")
+def classifier() -> NeedClassifier:
+    loaded = load_classifier(EVAL_DIR)
+    assert loaded is not None
+    return loaded
+
+
+def test_it_learns_only_from_the_development_sets() -> None:
+    assert all((EVAL_DIR / name).exists() for name in TRAINING_SETS)
+    assert "utterances.yaml" not in TRAINING_SETS  # the gated set stays a measure of the rules
+    assert not any(name.startswith("heldout") for name in TRAINING_SETS)
+    texts, labels = training_examples(EVAL_DIR)
+    assert len(texts) == len(labels) > 1500
+    assert {OUT_OF_SCOPE, VAGUE} <= set(labels)
+
+
+def test_no_training_data_no_classifier(tmp_path: Path) -> None:
+    assert load_classifier(tmp_path) is None
+
+
+@pytest.mark.parametrize(("text", "need"), sorted(SITUATIONS.items()))
+def test_a_situation_no_rule_names_gets_an_inferred_need(
+    text: str,
+    need: str,
+    classifier: NeedClassifier,
+    seed_rules: CompiledRules,
+    seed_snapshot: DirectorySnapshot,
+) -> None:
+    alone = match_need(text, seed_rules, seed_snapshot)
+    assert not alone.matched  # the rules find nothing
+    result = match_need(text, seed_rules, seed_snapshot, classifier=classifier)
+    assert result.matched and not result.clarifying_questions
+    first = result.needs[0]
+    assert (first.id, first.inferred, first.evidence) == (need, True, ())
+    assert "推定" in first.explanation
+    assert result.support_types[0].code == seed_snapshot.needs[need].support_type
+    assert result.agencies and all("推定" in r for a in result.agencies for r in a.reasons)
+    english = match_need(
+        text, seed_rules, seed_snapshot, classifier=classifier, language=ENGLISH.language
+    )
+    assert english.needs[0].explanation.startswith("No rule matched")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "相談したい",  # vague: the desk asks
+        "どうしたらええんじゃろか",
+        "図書館の開館時間を知りたい",  # everyday life
+        "明日の天気を教えて",
+        "住民票の写しがほしい",
+        "I want to start a bakery",  # English: asked for Japanese
+    ],
+)
+def test_vague_everyday_and_english_texts_get_no_inferred_need(
+    text: str,
+    classifier: NeedClassifier,
+    seed_rules: CompiledRules,
+    seed_snapshot: DirectorySnapshot,
+) -> None:
+    alone = match_need(text, seed_rules, seed_snapshot)
+    result = match_need(text, seed_rules, seed_snapshot, classifier=classifier)
+    assert not any(n.inferred for n in result.needs)
+    assert result.to_dict() == alone.to_dict()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["大学と共同研究したい", "融資は必要ないが技術の相談をしたい", "設備投資の融資を受けたい"],
+)
+def test_where_a_rule_matches_the_classifier_changes_nothing(
+    text: str,
+    classifier: NeedClassifier,
+    seed_rules: CompiledRules,
+    seed_snapshot: DirectorySnapshot,
+) -> None:
+    alone = match_need(text, seed_rules, seed_snapshot)
+    assert alone.matched
+    assert match_need(text, seed_rules, seed_snapshot, classifier=classifier) == alone
+
+
+def test_a_need_turned_down_is_not_guessed_back(
+    classifier: NeedClassifier, seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    result = match_need("融資は要りません", seed_rules, seed_snapshot, classifier=classifier)
+    assert not any(n.inferred for n in result.needs)
+    assert not result.matched
