@@ -125,7 +125,9 @@ def create_app(
     app.state.settings = settings
     app.state.clock = clock
     builders = (
-        extra_builders if extra_builders is not None else [matcher_builder(settings.SEED_DIR)]
+        extra_builders
+        if extra_builders is not None
+        else [matcher_builder(settings.SEED_DIR, classifier=settings.NEED_CLASSIFIER)]
     )
     app.state.directory_cache = DirectoryCache(factory, settings.SNAPSHOT_CHECK_SECONDS, builders)
     app.state.match_misses = MissCounter()

@@ -8,6 +8,7 @@ from partners import assert_problem, bearer, make_key
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.devtools.fresh import app_on
 from app.models import ContactPoint, ContactPointMunicipality
 from app.seeding.database import bump_directory_version
 
@@ -227,3 +228,12 @@ def test_a_situation_no_rule_names_is_answered_with_an_inferred_need(client: Tes
     assert "推定" in need["explanation"]
     plain = client.post("/v1/match", json={"text": "大学と共同研究したい"}).json()
     assert plain["needs"][0]["inferred"] is False
+
+
+def test_without_the_classifier_the_rules_answer_alone(engine: Engine, database_url: str) -> None:
+    """NEED_CLASSIFIER=false (to save its memory): a situation no rule names gets the
+    clarifying questions or nothing, never an inferred need."""
+    with TestClient(app_on(engine, database_url, NEED_CLASSIFIER=False)) as alone:
+        body = alone.post("/v1/match", json={"text": "大雨が来るたびに工場が心配で"}).json()
+    assert not any(need["inferred"] for need in body["needs"])
+    assert body["matched"] is False

@@ -167,6 +167,12 @@ class Settings(BaseSettings):
         "worker's background (a worker skips a sync another one made within the interval); "
         "0 = off (`make sync-national` syncs once)",
     )
+    NEED_CLASSIFIER: bool = Field(
+        default=True,
+        description="Where no matcher rule matches, take the guess of the classifier trained on "
+        "the development sets (app/matching/classifier.py) as an inferred need. It costs about "
+        "190 MB more per worker (scikit-learn and the model); false: the rules alone",
+    )
 
     @property
     def jgrants_keywords(self) -> list[str]:

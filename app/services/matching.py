@@ -29,7 +29,7 @@ from app.matching import (
     match_need,
     validate_rule_refs,
 )
-from app.matching.classifier import load_classifier
+from app.matching.classifier import NeedClassifier, load_classifier
 from app.matching.evaluate import EvalReport, Utterance, evaluate, load_utterances
 from app.matching.matcher import local_offices, snapshot_index
 from app.matching.rules import (
@@ -206,12 +206,16 @@ def _compile_leniently(rule_set: RuleSet) -> CompiledRules:
     return compile_rules(replace(rule_set, rules=tuple(good)), normalizer)
 
 
-def matcher_builder(seed_dir: Path) -> ExtraBuilder:
+def matcher_builder(seed_dir: Path, *, classifier: bool = True) -> ExtraBuilder:
     """Compile the rules from the database whenever the directory snapshot is rebuilt.
 
     A database whose rule tables are still empty (seeded before migration 0003 and not seeded
     since) falls back to the files, with a warning, until ``python -m app.seeding`` loads them.
     """
+
+    def need_classifier() -> NeedClassifier | None:
+        # trained once per process from the development sets (a fraction of a second)
+        return load_classifier(seed_dir / "eval") if classifier else None
 
     def build(
         session: Session, snapshot: DirectorySnapshot, previous: dict[str, Any] | None
@@ -224,7 +228,7 @@ def matcher_builder(seed_dir: Path) -> ExtraBuilder:
             return {
                 "compiled_rules": state.compiled,
                 "matcher": replace(state, evaluation=evaluation),
-                "need_classifier": load_classifier(seed_dir / "eval"),
+                "need_classifier": need_classifier(),
             }
         rule_set = rule_set_from_database(session, seed_dir)
         source = "database"
@@ -239,8 +243,7 @@ def matcher_builder(seed_dir: Path) -> ExtraBuilder:
         return {
             "compiled_rules": compiled,
             "matcher": MatcherState(compiled, evaluation, source, seed_dir),
-            # trained once per process from the development sets (a fraction of a second)
-            "need_classifier": load_classifier(seed_dir / "eval"),
+            "need_classifier": need_classifier(),
         }
 
     return build
