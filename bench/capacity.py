@@ -268,13 +268,15 @@ def measure_rebuild(
 def probe_snapshot(database_url: str) -> dict[str, Any]:
     """Build the in-memory Directory once in a fresh process: its time, and the RSS it adds
     to a process that has already loaded what every worker loads whatever the directory's size
-    (the tokenizer's dictionary, and the resources compiling the rules loads once: about
-    100 MiB, measured as `fixed_mib`), so that the difference is the directory's own cost."""
+    (the tokenizer's dictionary, the resources compiling the rules loads once, and the need
+    classifier with scikit-learn: measured as `fixed_mib`), so that the difference is the
+    directory's own cost."""
     from sqlmodel import Session
 
     from app.core.config import Settings
     from app.core.db import make_engine
     from app.matching import compile_rules, load_rules
+    from app.matching.classifier import load_classifier
     from app.matching.pii import mask_personal_data
     from app.services.matching import matcher_builder, shared_normalizer
     from app.services.snapshot import build_directory
@@ -286,6 +288,8 @@ def probe_snapshot(database_url: str) -> dict[str, Any]:
     shared_normalizer().normalize("準備")
     mask_personal_data("準備")
     compile_rules(load_rules(seed / "rules", seed / "lexicon.yaml"), shared_normalizer())
+    # the need classifier is a fixed cost of the process, like the dictionary: not the directory's
+    load_classifier(seed / "eval")
     with Session(engine) as session:  # connect once, so the pool is not counted
         session.connection()
     before = vm_rss_mib(os.getpid()) or 0.0
