@@ -48,6 +48,7 @@ from app.models import (
     ProgrammeSupportType,
     SupportType,
 )
+from app.services.lookups import unknown_hsds
 from app.services.search import SearchIndex
 
 HSDS_VERSION = "3.0"
@@ -300,21 +301,13 @@ def list_taxonomy_terms(
         try:
             key = cat.taxonomy_key(taxonomy_id)
         except KeyError:
-            raise ApiError(
-                422,
-                f"分類「{taxonomy_id}」は存在しません。",
-                en=f'Taxonomy "{taxonomy_id}" does not exist.',
-            ) from None
+            raise unknown_hsds("taxonomy", taxonomy_id) from None
         terms = [t for t in terms if t.taxonomy_key == key]
     if parent_id is not None:
         try:
             parent = cat.term(parent_id)
         except KeyError:
-            raise ApiError(
-                422,
-                f"分類の用語「{parent_id}」は存在しません。",
-                en=f'Taxonomy term "{parent_id}" does not exist.',
-            ) from None
+            raise unknown_hsds("taxonomy_term", parent_id) from None
         terms = [t for t in terms if t.parent_id == parent.id]
     if top_only:
         terms = [t for t in terms if t.parent_id is None]

@@ -27,7 +27,6 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from app.core.caching import Rendered, json_bytes, rendered
-from app.core.errors import ApiError
 from app.matching.snapshot import (
     ContactPointView,
     DirectorySnapshot,
@@ -46,6 +45,7 @@ from app.services import programmes as programmes_service
 from app.services.lookups import (
     resolve_municipality_code,
     unknown_agency,
+    unknown_hsds,
     unknown_support_type,
 )
 from app.services.search import SearchIndex
@@ -372,13 +372,7 @@ class Listings:
             try:
                 term = cat.term(taxonomy_term_id)
             except KeyError:
-                raise ApiError(
-                    422,
-                    f"分類の用語「{taxonomy_term_id[:80]}」は存在しません。"
-                    "GET /v1/hsds/taxonomy_terms で id を確認してください。",
-                    en=f'Taxonomy term "{taxonomy_term_id[:80]}" does not exist. '
-                    "Check the id with GET /v1/hsds/taxonomy_terms.",
-                ) from None
+                raise unknown_hsds("taxonomy_term", taxonomy_term_id) from None
             if term.support_type:
                 support_type = term.support_type
             elif term.action is not None:
@@ -389,24 +383,12 @@ class Listings:
             try:
                 key = cat.taxonomy_key(taxonomy_id)
             except KeyError:
-                raise ApiError(
-                    422,
-                    f"分類「{taxonomy_id[:80]}」は存在しません。"
-                    "GET /v1/hsds/taxonomies で id を確認してください。",
-                    en=f'Taxonomy "{taxonomy_id[:80]}" does not exist. '
-                    "Check the id with GET /v1/hsds/taxonomies.",
-                ) from None
+                raise unknown_hsds("taxonomy", taxonomy_id) from None
             classified = "support_type" if key == hsds.SUPPORT_TYPES_TAXONOMY else "action"
         if organization_id is not None:
             agency = hsds.resolve_id(organization_id, self.snapshot.agencies, "organization")
             if agency is None:
-                raise ApiError(
-                    422,
-                    f"組織「{organization_id[:80]}」は存在しません。"
-                    "GET /v1/hsds/organizations で id を確認してください。",
-                    en=f'Organization "{organization_id[:80]}" does not exist. '
-                    "Check the id with GET /v1/hsds/organizations.",
-                )
+                raise unknown_hsds("organization", organization_id)
         return ServiceFilter(support_type, actions, classified, agency, modified_after, q)
 
     def services(

@@ -32,6 +32,25 @@ def unknown_agency(agency_id: str) -> ApiError:
     )
 
 
+# The HSDS identifiers a filter may name, with where to look them up.
+HSDS_KINDS = {
+    "taxonomy": ("分類", "Taxonomy", "/v1/hsds/taxonomies"),
+    "taxonomy_term": ("分類の用語", "Taxonomy term", "/v1/hsds/taxonomy_terms"),
+    "organization": ("組織", "Organization", "/v1/hsds/organizations"),
+}
+
+
+def unknown_hsds(kind: str, value: str) -> ApiError:
+    """An HSDS taxonomy, taxonomy term or organization named in a filter that does not exist
+    (422; `kind` is a key of HSDS_KINDS)."""
+    ja, en, path = HSDS_KINDS[kind]
+    return ApiError(
+        422,
+        f"{ja}「{value[:80]}」は存在しません。GET {path} で id を確認してください。",
+        en=f'{en} "{value[:80]}" does not exist. Check the id with GET {path}.',
+    )
+
+
 def unknown_support_type(code: str, known: list[str]) -> ApiError:
     return ApiError(
         422,
