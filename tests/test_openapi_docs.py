@@ -13,7 +13,6 @@ description, its errors, and examples that are valid and real.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -25,15 +24,12 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from app.core.config import PROJECT_ROOT
 from app.schemas import examples
-from app.schemas.hsds import HSDS_SCHEMA_BASE
 from app.seeding.loader import SeedBundle
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff]")
 METHODS = ("get", "put", "post", "delete", "patch")
 DOC_URI = "urn:madoguchi:openapi.json"
-HSDS_VENDORED = PROJECT_ROOT / "docs" / "hsds-3.0"
 ADMIN_SECRET = "openapi-docs-bootstrap-admin-key-0123456789"
 
 # Operations that cannot fail, so document no error: the liveness probe answers whenever the
@@ -85,12 +81,9 @@ def media_examples(doc: dict[str, Any], media: dict[str, Any]) -> Iterator[Any]:
 
 
 def registry(doc: dict[str, Any]) -> Registry:
-    resources = [(DOC_URI, Resource.from_contents(doc, default_specification=DRAFT202012))]
-    for file in HSDS_VENDORED.rglob("*.json"):
-        name = file.relative_to(HSDS_VENDORED).as_posix()
-        contents = json.loads(file.read_text(encoding="utf-8"))
-        resources.append((HSDS_SCHEMA_BASE + name, Resource.from_contents(contents, DRAFT202012)))
-    return Registry().with_resources(resources)
+    """The document itself: every schema, the HSDS ones too, is inside it."""
+    resource = Resource.from_contents(doc, default_specification=DRAFT202012)
+    return Registry().with_resources([(DOC_URI, resource)])
 
 
 def pointer(*parts: str) -> str:

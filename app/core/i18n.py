@@ -61,13 +61,6 @@ def language_of(scope: Scope) -> Language:
     return value if value in SUPPORTED else DEFAULT
 
 
-def pick(ja: str, en: str | None, language: Language | None = None) -> str:
-    """`en` for a request that asked for English (when there is an English text), else `ja`."""
-    if (language or LANGUAGE.get()) == "en" and en:
-        return en
-    return ja
-
-
 class LanguageMiddleware:
     """Sets the request's language, and `Content-Language` (`ja` unless the route says
     otherwise) and `Vary: Accept-Language` on every answer."""

@@ -11,7 +11,6 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-HSDS_SCHEMA_BASE = "https://raw.githubusercontent.com/openreferral/specification/3.0/schema/"
 HSDS_DIR = Path(__file__).with_name("hsds_3_0")
 # JSON Schema keywords kept from the HSDS files; the rest (datapackage_metadata, constraints,
 # core, tabular_required, the field's own `name`, ...) describe HSDS's tabular format.
