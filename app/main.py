@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app.core.caching import ReadCacheMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
@@ -132,6 +133,12 @@ def create_app(
     app.state.directory_cache = DirectoryCache(factory, settings.SNAPSHOT_CHECK_SECONDS, builders)
     app.state.match_misses = MissCounter()
     install_error_handlers(app)
+    # Innermost: a public list asked again is answered here, past every other middleware.
+    app.add_middleware(
+        ReadCacheMiddleware,
+        current=lambda: app.state.directory_cache.current_if_fresh(),
+        max_bytes=settings.READ_CACHE_BYTES,
+    )
     install_security(app, settings)
     if settings.CORS_ORIGINS:
         app.add_middleware(

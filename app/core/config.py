@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         default=None,
         description="When set, an admin API key with exactly this secret is accepted",
     )
+    READ_CACHE_BYTES: int = Field(
+        default=16 * 1024 * 1024,
+        ge=0,
+        description="Bytes of finished public list answers each worker keeps for the current "
+        "directory generation, answered again without routing or rendering (0 = off)",
+    )
     SNAPSHOT_CHECK_SECONDS: float = Field(
         default=0.25,
         description="How often a worker asks the database whether the directory changed",
