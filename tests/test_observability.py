@@ -78,3 +78,36 @@ def test_access_lines_are_json_with_the_request_id(
         assert "access-line-2" not in capsys.readouterr().err
     finally:
         access_log.setLevel(level)
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "status", "ms"),
+    [
+        ("GET", "/v1/programmes", 200, 0.123456),
+        ("POST", "/v1/admin/agencies/{agency_id}", 422, 1234.5),
+        ("BREW", "unmatched", 404, 0.0),
+        ('WEIRD"\\', "/パス", 500, 7.0),  # whatever a client sends is escaped as JSON would
+    ],
+)
+def test_the_access_line_is_what_json_line_writes(
+    method: str, route: str, status: int, ms: float
+) -> None:
+    import json
+    import time
+
+    from app.core.observability import AccessLineFormat, json_line
+
+    at = time.time()
+    fast = AccessLineFormat()
+    for _ in range(2):  # the second time from its caches
+        line = fast.line(at, "req-1.a:b", method, route, status, ms)
+        general = json_line(
+            at,
+            "info",
+            "madoguchi.access",
+            "request",
+            "req-1.a:b",
+            {"method": method, "route": route, "status": status, "duration_ms": round(ms, 2)},
+        )
+        assert json.loads(line) == json.loads(general)
+        assert line == general

@@ -37,15 +37,26 @@ NO_STORE_PATHS = (
 )
 
 
-def security_headers(path: str) -> list[tuple[bytes, bytes]]:
-    """The headers every answer on `path` carries (names in lower case)."""
-    csp = DOCS_CSP if path.startswith(DOCS_PATHS) else API_CSP
+def _headers(csp: str, no_store: bool) -> list[tuple[bytes, bytes]]:
     headers = [
         (b"x-content-type-options", b"nosniff"),
         (b"x-frame-options", b"DENY"),
         (b"referrer-policy", b"no-referrer"),
         (b"content-security-policy", csp.encode()),
     ]
-    if path.startswith(NO_STORE_PATHS):
+    if no_store:
         headers.append((b"cache-control", b"no-store"))
     return headers
+
+
+# Built once: a request only picks one of them.
+_BY_KIND = {
+    (docs, no_store): _headers(DOCS_CSP if docs else API_CSP, no_store)
+    for docs in (False, True)
+    for no_store in (False, True)
+}
+
+
+def security_headers(path: str) -> list[tuple[bytes, bytes]]:
+    """The headers every answer on `path` carries (names in lower case; do not modify)."""
+    return _BY_KIND[(path.startswith(DOCS_PATHS), path.startswith(NO_STORE_PATHS))]

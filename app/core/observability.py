@@ -135,6 +135,38 @@ def flush_logs() -> None:
 access_log = logging.getLogger("madoguchi.access")
 
 
+class AccessLineFormat:
+    """The access log's line, what `json_line` writes for it, at a fraction of the cost (it runs
+    once per request, and its thread shares the interpreter with the event loop): the time is
+    formatted once a second, the method and route once per pair; the request id is one of ours
+    or passed `_VALID_ID` (no character that JSON would escape)."""
+
+    MAX_PAIRS = 1024
+
+    def __init__(self) -> None:
+        self._second = -1
+        self._time = ""
+        self._pairs: dict[tuple[str, str], str] = {}
+
+    def line(
+        self, at: float, request_id: str, method: str, route: str, status: int, ms: float
+    ) -> str:
+        second = int(at)
+        if second != self._second:
+            self._second = second
+            self._time = time.strftime(TIME_FORMAT, time.localtime(at))
+        pair = self._pairs.get((method, route))
+        if pair is None:
+            pair = json.dumps({"method": method, "route": route}, ensure_ascii=False)[1:-1]
+            if len(self._pairs) < self.MAX_PAIRS:
+                self._pairs[(method, route)] = pair
+        return (
+            f'{{"time": "{self._time}", "level": "info", "logger": "{access_log.name}", '
+            f'"message": "request", "request_id": "{request_id}", {pair}, '
+            f'"status": {status}, "duration_ms": {round(ms, 2)}}}'
+        )
+
+
 class AccessLog:
     """The one JSON line per request, the same as the application's logs write, at a cost the
     request path hardly notices: a request appends a tuple, and a thread formats and writes
@@ -147,6 +179,7 @@ class AccessLog:
         self._pending: deque[tuple[float, str, str, str, int, float]] = deque()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._format = AccessLineFormat()
 
     def record(self, request_id: str, method: str, route: str, status: int, ms: float) -> None:
         self._pending.append((time.time(), request_id, method, route, status, ms))
@@ -168,11 +201,7 @@ class AccessLog:
         with self._lock:
             lines = []
             while self._pending:
-                at, request_id, method, route, status, ms = self._pending.popleft()
-                fields = {"method": method, "route": route, "status": status}
-                fields["duration_ms"] = round(ms, 2)
-                line = json_line(at, "info", access_log.name, "request", request_id, fields)
-                lines.append(line + "\n")
+                lines.append(self._format.line(*self._pending.popleft()) + "\n")
             if lines:
                 with contextlib.suppress(OSError, ValueError):  # a closed stderr at exit
                     sys.stderr.write("".join(lines))
@@ -180,6 +209,32 @@ class AccessLog:
 
 
 ACCESS_LOG = AccessLog()
+
+
+class RequestMetrics:
+    """The two per-request metrics, with each label set's child looked up once (`labels()`
+    costs more than the increment itself)."""
+
+    MAX_CHILDREN = 4096
+
+    def __init__(self) -> None:
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                HTTP_REQUESTS.labels(method, route, str(status)),
+                HTTP_LATENCY.labels(method, route),
+            )
+            if len(self._children) < self.MAX_CHILDREN:
+                self._children[key] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+
+REQUEST_METRICS = RequestMetrics()
 
 
 def request_id_of(scope: Scope) -> str:
@@ -231,8 +286,7 @@ class RequestContextMiddleware:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or "unmatched"
             method = scope.get("method", "-")
-            HTTP_REQUESTS.labels(method, route, str(status)).inc()
-            HTTP_LATENCY.labels(method, route).observe(elapsed)
+            REQUEST_METRICS.observe(method, route, status, elapsed)
             if access_log.isEnabledFor(logging.INFO):
                 ACCESS_LOG.record(request_id, method, route, status, elapsed * 1000)
             REQUEST_ID.reset(token)

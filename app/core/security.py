@@ -52,14 +52,18 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [
-                    (
-                        name,
-                        _relative_location(value, host) if name.lower() == b"location" else value,
-                    )
-                    for name, value in message.get("headers", [])
-                ]
+                headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
+                if b"location" in present:
+                    headers = [
+                        (
+                            name,
+                            _relative_location(value, host)
+                            if name.lower() == b"location"
+                            else value,
+                        )
+                        for name, value in headers
+                    ]
                 headers += [(name, value) for name, value in extra if name not in present]
                 message = {**message, "headers": headers}
             await send(message)
@@ -80,6 +84,16 @@ def _relative_location(value: bytes, host: bytes | None) -> bytes:
     return value
 
 
+# Methods whose requests normally carry no body: counted only when they announce one.
+BODILESS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _may_have_body(scope: Scope) -> bool:
+    return any(
+        name in (b"content-length", b"transfer-encoding") for name, _ in scope.get("headers", [])
+    )
+
+
 class BodyTooLarge(HTTPException):
     def __init__(self) -> None:
         super().__init__(413, DEFAULT_DETAILS[413])
@@ -91,7 +105,11 @@ class BodySizeLimitMiddleware:
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.max_bytes <= 0:
+        if (
+            scope["type"] != "http"
+            or self.max_bytes <= 0
+            or (scope["method"] in BODILESS and not _may_have_body(scope))
+        ):
             await self.app(scope, receive, send)
             return
         detail = f"リクエスト本文が大きすぎます（上限 {self.max_bytes} バイト）。"
