@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.core.caching import ReadCacheMiddleware
+from app.core.caching import ReadCache, ReadCacheMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine
 from app.core.errors import Problem, install_error_handlers
@@ -47,7 +47,7 @@ from app.routers import (
 )
 from app.schemas.hsds import hsds_components
 from app.services import conversations as conversations_service
-from app.services.matching import matcher_builder
+from app.services.matching import MatchAnswers, matcher_builder
 from app.services.national import NationalSyncScheduler
 from app.services.snapshot import DirectoryCache, ExtraBuilder
 
@@ -132,13 +132,13 @@ def create_app(
     )
     app.state.directory_cache = DirectoryCache(factory, settings.SNAPSHOT_CHECK_SECONDS, builders)
     app.state.match_misses = MissCounter()
+    app.state.match_answers = MatchAnswers(settings.MATCH_CACHE_BYTES)
     install_error_handlers(app)
     # Innermost: a public list asked again is answered here, past every other middleware.
-    app.add_middleware(
-        ReadCacheMiddleware,
-        current=lambda: app.state.directory_cache.current_if_fresh(),
-        max_bytes=settings.READ_CACHE_BYTES,
+    app.state.read_cache = ReadCache(
+        lambda: app.state.directory_cache.current_if_fresh(), settings.READ_CACHE_BYTES
     )
+    app.add_middleware(ReadCacheMiddleware, cache=app.state.read_cache)
     install_security(app, settings)
     if settings.CORS_ORIGINS:
         app.add_middleware(

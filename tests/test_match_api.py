@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 from partners import assert_problem, bearer, make_key
@@ -237,3 +240,36 @@ def test_without_the_classifier_the_rules_answer_alone(engine: Engine, database_
         body = alone.post("/v1/match", json={"text": "大雨が来るたびに工場が心配で"}).json()
     assert not any(need["inferred"] for need in body["needs"])
     assert body["matched"] is False
+
+
+def test_a_text_asked_again_is_answered_from_the_kept_answers_and_still_counted(
+    client: TestClient, engine: Engine
+) -> None:
+    app: Any = client.app
+    answers = app.state.match_answers
+    text = f"今日の天気は{uuid.uuid4().hex[:6]}ですか"  # unmatched: counted per request
+    first = client.post("/v1/match", json={"text": text})
+    hits = answers.hits
+    again = client.post("/v1/match", json={"text": text})
+    assert again.content == first.content
+    assert again.headers["content-language"] == first.headers["content-language"] == "ja"
+    assert answers.hits == hits + 1
+    # another limit, 市町 or language is another answer
+    client.post("/v1/match", json={"text": text, "limit": 2})
+    client.post("/v1/match", json={"text": text}, headers={"Accept-Language": "en"})
+    assert answers.hits == hits + 1
+    admin = bearer(make_key(engine, "admin")[1])
+    stats = client.get("/v1/match/stats", params={"limit": 200}, headers=admin).json()
+    entry = next(e for e in stats["top"] if e["text"].startswith("今日の天気は"))
+    assert entry["count"] >= 4  # every request was counted, answered from memory or not
+    # the text itself is not what is kept (a hash of it is)
+    kept = [part for key in answers._answers._items for part in key]
+    assert text not in kept
+
+
+def test_match_cache_off_runs_the_matcher_every_time(engine: Engine, database_url: str) -> None:
+    with TestClient(app_on(engine, database_url, MATCH_CACHE_BYTES=0)) as local:
+        answers = local.app.state.match_answers  # type: ignore[attr-defined]
+        for _ in range(2):
+            assert local.post("/v1/match", json={"text": "共同研究したい"}).status_code == 200
+        assert answers.hits == 0 and answers.misses == 2

@@ -278,6 +278,26 @@ def test_what_is_open_follows_the_clock(
     assert national_ids(match(client, "設備を導入したい")) == [MONOZUKURI_ID]
 
 
+def test_an_answer_asked_again_follows_the_clock_to_the_second(
+    client: TestClient, engine: Engine, clean: None, at_now: None
+) -> None:
+    """The same text asked again is answered from the kept answers, but never across the
+    instant a subsidy opens or closes (ものづくり opens at 2031-01-05T01:00:00Z, inclusive)."""
+    assert sync(engine, FakeJGrants()).ok
+    app: Any = client.app
+    answers = app.state.match_answers
+    opening = datetime(2031, 1, 5, 1, 0, 0, tzinfo=UTC)
+    app.state.clock = lambda: opening - timedelta(seconds=1)
+    assert national_ids(match(client, "設備を導入したい")) == [IT_ID]
+    hits = answers.hits
+    assert national_ids(match(client, "設備を導入したい")) == [IT_ID]
+    assert answers.hits == hits + 1  # kept: nothing opened or closed meanwhile
+    app.state.clock = lambda: opening
+    assert national_ids(match(client, "設備を導入したい")) == [IT_ID, MONOZUKURI_ID]
+    app.state.clock = lambda: opening + timedelta(microseconds=1)
+    assert national_ids(match(client, "設備を導入したい")) == [IT_ID, MONOZUKURI_ID]
+
+
 def test_match_answers_with_national_subsidies_have_the_documented_shape(
     client: TestClient, engine: Engine, clean: None, at_now: None
 ) -> None:

@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import blake2b
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -92,6 +92,8 @@ NOT_MODIFIED: dict[int | str, dict[str, object]] = {
 # 304 when the client's If-None-Match names its ETag.
 
 CACHEABLE = "madoguchi.cacheable"
+K = TypeVar("K")
+V = TypeVar("V")
 NOT_MODIFIED_HEADERS = frozenset({b"etag", b"cache-control", b"content-language"})
 
 
@@ -110,52 +112,62 @@ class Answer:
         return len(self.body) + sum(len(n) + len(v) for n, v in self.headers) + 200
 
 
-class AnswerStore:
-    """The cached answers of one directory generation, least recently used first out, at most
-    `max_bytes` of bodies and headers. Used on the event loop only (no lock)."""
+class BoundedLru(Generic[K, V]):
+    """At most `max_bytes` of values (each put with its size), least recently used first out.
+    Used on the event loop only (no lock)."""
 
-    def __init__(self, generation: object, max_bytes: int) -> None:
-        self.generation = generation
+    def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.bytes = 0
-        self._answers: OrderedDict[tuple[str, bytes, str], Answer] = OrderedDict()
+        self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
 
     def __len__(self) -> int:
-        return len(self._answers)
+        return len(self._items)
 
-    def get(self, key: tuple[str, bytes, str]) -> Answer | None:
-        answer = self._answers.get(key)
-        if answer is not None:
-            self._answers.move_to_end(key)
-        return answer
+    def get(self, key: K) -> V | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self._items.move_to_end(key)
+        return item[0]
 
-    def put(self, key: tuple[str, bytes, str], answer: Answer) -> None:
-        if answer.size > self.max_bytes:
+    def put(self, key: K, value: V, size: int) -> None:
+        if size > self.max_bytes:
             return
-        previous = self._answers.pop(key, None)
+        previous = self._items.pop(key, None)
         if previous is not None:
-            self.bytes -= previous.size
-        self._answers[key] = answer
-        self.bytes += answer.size
+            self.bytes -= previous[1]
+        self._items[key] = (value, size)
+        self.bytes += size
         while self.bytes > self.max_bytes:
-            _, evicted = self._answers.popitem(last=False)
-            self.bytes -= evicted.size
+            _, (_, evicted) = self._items.popitem(last=False)
+            self.bytes -= evicted
 
 
-class ReadCacheMiddleware:
-    """Answers a GET from the answers of the current directory generation.
+class AnswerStore(BoundedLru[tuple[str, bytes, str], Answer]):
+    """The cached answers of one directory generation."""
 
-    `current()` gives the generation now served (any object; a new object is a new generation
-    and empties the cache), or None when serving it would need a database check first: then
-    the request goes the normal way. `max_bytes` 0 turns the cache off."""
+    def __init__(self, generation: object, max_bytes: int) -> None:
+        super().__init__(max_bytes)
+        self.generation = generation
 
-    def __init__(self, app: ASGIApp, current: Callable[[], object | None], max_bytes: int) -> None:
-        self.app = app
+
+class ReadCache:
+    """The answers of the directory generation now served.
+
+    `current()` gives that generation (any object; a new object is a new generation and empties
+    the cache), or None when serving it would need a database check first: then requests go the
+    normal way. `max_bytes` 0 turns the cache off."""
+
+    def __init__(self, current: Callable[[], object | None], max_bytes: int) -> None:
         self.current = current
         self.max_bytes = max_bytes
         self.store: AnswerStore | None = None
+        self.hits = 0
 
-    def _store(self) -> AnswerStore | None:
+    def now(self) -> AnswerStore | None:
+        if self.max_bytes <= 0:
+            return None
         generation = self.current()
         if generation is None:
             return None
@@ -164,17 +176,26 @@ class ReadCacheMiddleware:
             store = self.store = AnswerStore(generation, self.max_bytes)
         return store
 
+
+class ReadCacheMiddleware:
+    """Answers a GET from the `ReadCache`, and keeps the answers handlers mark cacheable."""
+
+    def __init__(self, app: ASGIApp, cache: ReadCache) -> None:
+        self.app = app
+        self.cache = cache
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET" or self.max_bytes <= 0:
+        if scope["type"] != "http" or scope["method"] != "GET":
             await self.app(scope, receive, send)
             return
-        store = self._store()
+        store = self.cache.now()
         if store is None:
             await self.app(scope, receive, send)
             return
         key = (scope["path"], scope["query_string"], language_of(scope))
         answer = store.get(key)
         if answer is not None:
+            self.cache.hits += 1
             scope["route"] = answer.route
             if etag_matches(_header(scope, b"if-none-match"), answer.etag):
                 await send(
@@ -196,21 +217,17 @@ class ReadCacheMiddleware:
                     started = message
             elif started is not None:
                 chunks.append(message.get("body", b""))
-                if not message.get("more_body", False) and self._store() is store:
+                if not message.get("more_body", False) and self.cache.now() is store:
                     headers = list(started.get("headers", []))
                     etag = next((v for n, v in headers if n.lower() == b"etag"), b"")
-                    store.put(
-                        key,
-                        Answer(
-                            route=scope.get("route"),
-                            headers=headers,
-                            body=b"".join(chunks),
-                            etag=etag.decode("latin-1"),
-                            not_modified=[
-                                h for h in headers if h[0].lower() in NOT_MODIFIED_HEADERS
-                            ],
-                        ),
+                    answer = Answer(
+                        route=scope.get("route"),
+                        headers=headers,
+                        body=b"".join(chunks),
+                        etag=etag.decode("latin-1"),
+                        not_modified=[h for h in headers if h[0].lower() in NOT_MODIFIED_HEADERS],
                     )
+                    store.put(key, answer, answer.size)
             await send(message)
 
         await self.app(scope, receive, keep)

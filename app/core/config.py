@@ -64,6 +64,12 @@ class Settings(BaseSettings):
         description="Bytes of finished public list answers each worker keeps for the current "
         "directory generation, answered again without routing or rendering (0 = off)",
     )
+    MATCH_CACHE_BYTES: int = Field(
+        default=8 * 1024 * 1024,
+        ge=0,
+        description="Bytes of POST /v1/match answers each worker keeps for the current directory "
+        "generation, keyed by a hash of the text (0 = off)",
+    )
     SNAPSHOT_CHECK_SECONDS: float = Field(
         default=0.25,
         description="How often a worker asks the database whether the directory changed",

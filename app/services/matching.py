@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from bisect import bisect_left
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
+from hashlib import blake2b
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.core.caching import BoundedLru, json_bytes
 from app.matching import (
     CompiledRules,
     MatchResult,
@@ -46,6 +49,7 @@ from app.matching.rules import (
     rule_source,
 )
 from app.matching.snapshot import DirectorySnapshot
+from app.matching.status import as_utc
 from app.models import LexiconEntry, MatcherRule
 from app.services.lookups import resolve_municipality_code
 from app.services.snapshot import Directory, ExtraBuilder
@@ -271,6 +275,88 @@ def run_match(
         now=now,
         classifier=directory.extras.get("need_classifier"),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MatchAnswer:
+    """A finished POST /v1/match body and what the route counts of it."""
+
+    body: bytes
+    matched: bool
+    clarified: bool
+
+
+def national_bounds(snapshot: DirectorySnapshot) -> list[datetime]:
+    """The sorted instants at which a national subsidy of the snapshot opens or closes."""
+    return sorted(
+        {
+            as_utc(instant)
+            for p in snapshot.national_programmes
+            for instant in (p.acceptance_start, p.acceptance_end)
+            if instant is not None
+        }
+    )
+
+
+def national_epoch(bounds: list[datetime], now: datetime | None) -> tuple[int, bool]:
+    """Which stretch of time `now` is in between those instants (`national_bounds`), and whether
+    it is one of them: within one stretch the same subsidies accept applications, so a match
+    answered earlier in it is still right."""
+    if now is None:
+        return (-1, False)
+    at = as_utc(now)
+    i = bisect_left(bounds, at)
+    return (i, i < len(bounds) and bounds[i] == at)
+
+
+class MatchAnswers:
+    """The answers of POST /v1/match for the directory generation now served, kept so that a
+    text asked again (a chatbot's buttons, 「補助金を知りたい」 at every desk, a retry) costs a
+    lookup instead of a match: keyed by a hash of the text (the text itself is not kept), the
+    市町, the limit, the language and the stretch of time in which the same national subsidies
+    accept applications; emptied when the generation changes; at most `max_bytes`. The route
+    still counts every request (outcomes, unmatched texts). On the event loop only."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._generation: Directory | None = None
+        self._bounds: list[datetime] = []
+        self._answers: BoundedLru[tuple[Any, ...], MatchAnswer] = BoundedLru(max_bytes)
+        self.hits = 0
+        self.misses = 0
+
+    def answer(
+        self,
+        directory: Directory,
+        text: str,
+        municipality: str | None,
+        limit: int,
+        language: str,
+        now: datetime | None,
+    ) -> MatchAnswer:
+        if directory is not self._generation:
+            self._generation = directory
+            self._bounds = national_bounds(directory.snapshot)
+            self._answers = BoundedLru(self.max_bytes)
+        key = (
+            blake2b(text.encode(), digest_size=16).digest(),
+            municipality,
+            limit,
+            language,
+            national_epoch(self._bounds, now),
+        )
+        found = self._answers.get(key)
+        if found is not None:
+            self.hits += 1
+            return found
+        self.misses += 1
+        result = run_match(directory, text, municipality, limit, language, now=now)
+        payload = result.to_dict()
+        payload["snapshot_version"] = directory.snapshot.version
+        answer = MatchAnswer(json_bytes(payload), result.matched, result.clarified)
+        if self.max_bytes > 0:
+            self._answers.put(key, answer, len(answer.body) + 300)
+        return answer
 
 
 def need_ids_of(directory: Directory, text: str) -> list[str] | None:
