@@ -148,17 +148,18 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "If-Match", "X-Request-ID"],
             expose_headers=["ETag", "Retry-After"],
         )
+    # Routes are matched in this order, router by router: the most asked first.
     for router in (
         health.router,
-        metrics.router,
         match.router,
-        conversations.router,
-        line.router,
         directory.router,
-        plan.router,
-        progress.router,
         programmes.router,
         hsds.router,
+        metrics.router,
+        conversations.router,
+        line.router,
+        plan.router,
+        progress.router,
         exports.router,
         referrals.router,
         admin_keys.router,
