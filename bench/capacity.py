@@ -58,7 +58,7 @@ from bench.report import (
     report,
 )
 from bench.servers import ServerProcess, issue_front_desk_key, prepare_database, start_server
-from bench.wrk import Endpoint, Req, Run, Wrk, log
+from bench.wrk import UNIQUE_MARK, Endpoint, Req, Run, Wrk, log
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
@@ -329,12 +329,14 @@ def _q(path: str, params: dict[str, Any]) -> str:
     return f"{path}?{urlencode(params)}" if params else path
 
 
-def _match_bodies(path: str) -> tuple[Req, ...]:
+def _match_bodies(path: str, suffix: str = "") -> tuple[Req, ...]:
     return tuple(
         Req(
             "POST",
             path,
-            json.dumps({"text": t, **({"municipality": m} if m else {})}, ensure_ascii=False),
+            json.dumps(
+                {"text": t + suffix, **({"municipality": m} if m else {})}, ensure_ascii=False
+            ),
             JSON_HEADERS,
         )
         for t, m in MATCH_TEXTS
@@ -364,6 +366,13 @@ def endpoints(front_desk_secret: str) -> dict[str, Endpoint]:
         Endpoint("baseline_post", "baseline POST (pydantic body)", _match_bodies("/match")),
         Endpoint("healthz", "GET /healthz", _get(["/healthz"])),
         Endpoint("match", "POST /v1/match", _match_bodies("/v1/match")),
+        # the same texts, each request numbered (（相談 1）, （相談 2） ...): never a kept answer
+        Endpoint(
+            "match_new",
+            "POST /v1/match, every text new",
+            _match_bodies("/v1/match", f"（相談 {UNIQUE_MARK}）"),
+            unique=True,
+        ),
         Endpoint("referrals", "POST /v1/referrals", referral_reqs),
         Endpoint("support_types", "GET /v1/support-types", _get(["/v1/support-types"])),
         Endpoint("role_matrix", "GET /v1/role-matrix", _get(["/v1/role-matrix"])),
@@ -462,6 +471,7 @@ def overhead_phase(
         "healthz": wrk.run(app.base, eps["healthz"], c, s, "overhead"),
         "baseline_post": wrk.run(base.base, eps["baseline_post"], c, s, "overhead"),
         "match": wrk.run(app.base, eps["match"], c, s, "overhead"),
+        "match_new": wrk.run(app.base, eps["match_new"], c, s, "overhead"),
     }
 
 

@@ -37,7 +37,7 @@ READ_KEYS = [
 ]
 # Lists and searches whose p99 with the large directory has a bound: those that grow with it.
 LARGE_LIST_KEYS = [k for k in READ_KEYS if k.startswith(("programmes", "contact_points", "hsds"))]
-DIRECTORY_KEYS = ["healthz", *READ_KEYS, "match"]
+DIRECTORY_KEYS = ["healthz", *READ_KEYS, "match", "match_new"]
 MEMORY_LOAD_KEYS = ["match", "programmes_q", "hsds_services", "referrals"]
 MEMORY_WARM_KEYS = ["healthz", *MEMORY_LOAD_KEYS, "contact_points_muni"]
 
@@ -211,6 +211,9 @@ def goals(res: DbResult) -> list[Goal]:
                 m >= MATCH_VS_BASELINE,
             )
         )
+    mn = _rps_ratio(o.get("match_new"), o.get("baseline_post"))
+    if mn is not None:
+        out.append(Goal("POST /v1/match, every text new ÷ baseline POST", f2(mn), "", None))
     seed = res.directory_runs.get("seed", {})
     health = [r.rps for k, r in seed.items() if k in ("healthz", "healthz_end")]
     if health:
@@ -236,6 +239,16 @@ def goals(res: DbResult) -> list[Goal]:
                 f2(lm),
                 f"≥ {LARGE_MATCH_VS_SEED}",
                 lm >= LARGE_MATCH_VS_SEED,
+            )
+        )
+    ln = _rps_ratio(large.get("match_new"), seed.get("match_new"))
+    if ln is not None:
+        out.append(
+            Goal(
+                "POST /v1/match, every text new, large ÷ seed directory",
+                f2(ln),
+                f"≥ {LARGE_MATCH_VS_SEED}",
+                ln >= LARGE_MATCH_VS_SEED,
             )
         )
     for key in LARGE_LIST_KEYS:
@@ -322,6 +335,7 @@ def db_section(res: DbResult, opts: Options, labels: dict[str, str]) -> list[str
         ("healthz", "baseline_healthz"),
         ("baseline_post", None),
         ("match", "baseline_post"),
+        ("match_new", "baseline_post"),
     ):
         r = o.get(key)
         if r is None:

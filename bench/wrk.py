@@ -37,6 +37,12 @@ class Endpoint:
     key: str
     label: str
     requests: tuple[Req, ...]
+    # Every request different: UNIQUE_MARK in a body becomes a counter, so that no answer kept
+    # by the server (its caches) is asked for twice.
+    unique: bool = False
+
+
+UNIQUE_MARK = "#N#"
 
 
 @dataclass
@@ -80,7 +86,10 @@ bad = 0
 sample = ""
 local threads = {}
 local reqs = {}
+local heads = {}
 local i = 0
+local n = 0
+local run_id = tostring(os.time())  -- a later run numbers its texts apart from this one's
 
 function setup(thread)
   table.insert(threads, thread)
@@ -90,12 +99,19 @@ function init(args)
   for _, r in ipairs(REQUESTS) do
     local headers = {}
     for k, v in pairs(r[3]) do headers[k] = v end
+    table.insert(heads, headers)
     table.insert(reqs, wrk.format(r[1], r[2], headers, r[4]))
   end
 end
 
 function request()
   i = i % #reqs + 1
+  if UNIQUE and REQUESTS[i][4] then
+    n = n + 1
+    local r = REQUESTS[i]
+    local body = string.gsub(r[4], "#N#", run_id .. "-" .. tostring(n))
+    return wrk.format(r[1], r[2], heads[i], body)
+  end
   return reqs[i]
 end
 
@@ -133,7 +149,8 @@ def lua_script(endpoint: Endpoint) -> str:
         headers = ", ".join(f"[{lua_str(k)}] = {lua_str(v)}" for k, v in r.headers)
         body = lua_str(r.body) if r.body is not None else "nil"
         rows.append(f"  {{{lua_str(r.method)}, {lua_str(r.path)}, {{{headers}}}, {body}}},")
-    return "REQUESTS = {\n" + "\n".join(rows) + "\n}\n" + LUA_COMMON
+    unique = "true" if endpoint.unique else "false"
+    return f"UNIQUE = {unique}\nREQUESTS = {{\n" + "\n".join(rows) + "\n}\n" + LUA_COMMON
 
 
 _RESULT = re.compile(r"^WRK-RESULT (.*)$", re.M)
