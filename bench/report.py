@@ -188,69 +188,52 @@ def _rps_ratio(a: Run | None, b: Run | None) -> float | None:
     return a.rps / b.rps if a and b and b.rps else None
 
 
+def _at_least(what: str, ratio: float | None, target: float | None) -> list[Goal]:
+    """A ratio goal (`target` None: reported only), or nothing when a run is missing."""
+    if ratio is None:
+        return []
+    if target is None:
+        return [Goal(what, f2(ratio), "", None)]
+    return [Goal(what, f2(ratio), f"≥ {target}", ratio >= target)]
+
+
 def goals(res: DbResult) -> list[Goal]:
-    out: list[Goal] = []
     o = res.overhead
-    h = _rps_ratio(o.get("healthz"), o.get("baseline_healthz"))
-    m = _rps_ratio(o.get("match"), o.get("baseline_post"))
-    if h is not None:
-        out.append(
-            Goal(
-                "GET /healthz ÷ baseline GET",
-                f2(h),
-                f"≥ {HEALTHZ_VS_BASELINE}",
-                h >= HEALTHZ_VS_BASELINE,
-            )
-        )
-    if m is not None:
-        out.append(
-            Goal(
-                "POST /v1/match ÷ baseline POST",
-                f2(m),
-                f"≥ {MATCH_VS_BASELINE}",
-                m >= MATCH_VS_BASELINE,
-            )
-        )
-    mn = _rps_ratio(o.get("match_new"), o.get("baseline_post"))
-    if mn is not None:
-        out.append(Goal("POST /v1/match, every text new ÷ baseline POST", f2(mn), "", None))
     seed = res.directory_runs.get("seed", {})
-    health = [r.rps for k, r in seed.items() if k in ("healthz", "healthz_end")]
-    if health:
-        mean = sum(health) / len(health)
-        for key in READ_KEYS:
-            r = seed.get(key)
-            if r is not None and mean:
-                ratio = r.rps / mean
-                out.append(
-                    Goal(
-                        f"{r.endpoint.label} ÷ /healthz (seed)",
-                        f2(ratio),
-                        f"≥ {READ_VS_HEALTHZ}",
-                        ratio >= READ_VS_HEALTHZ,
-                    )
-                )
     large = res.directory_runs.get("synthetic", {})
-    lm = _rps_ratio(large.get("match"), seed.get("match"))
-    if lm is not None:
-        out.append(
-            Goal(
-                "POST /v1/match, large ÷ seed directory",
-                f2(lm),
-                f"≥ {LARGE_MATCH_VS_SEED}",
-                lm >= LARGE_MATCH_VS_SEED,
-            )
-        )
-    ln = _rps_ratio(large.get("match_new"), seed.get("match_new"))
-    if ln is not None:
-        out.append(
-            Goal(
-                "POST /v1/match, every text new, large ÷ seed directory",
-                f2(ln),
-                f"≥ {LARGE_MATCH_VS_SEED}",
-                ln >= LARGE_MATCH_VS_SEED,
-            )
-        )
+    out = [
+        *_at_least(
+            "GET /healthz ÷ baseline GET",
+            _rps_ratio(o.get("healthz"), o.get("baseline_healthz")),
+            HEALTHZ_VS_BASELINE,
+        ),
+        *_at_least(
+            "POST /v1/match ÷ baseline POST",
+            _rps_ratio(o.get("match"), o.get("baseline_post")),
+            MATCH_VS_BASELINE,
+        ),
+        *_at_least(
+            "POST /v1/match, every text new ÷ baseline POST",
+            _rps_ratio(o.get("match_new"), o.get("baseline_post")),
+            None,
+        ),
+    ]
+    health = [r.rps for k, r in seed.items() if k in ("healthz", "healthz_end")]
+    mean = sum(health) / len(health) if health else 0.0
+    for key in READ_KEYS:
+        r = seed.get(key)
+        if r is not None and mean:
+            out += _at_least(f"{r.endpoint.label} ÷ /healthz (seed)", r.rps / mean, READ_VS_HEALTHZ)
+    out += _at_least(
+        "POST /v1/match, large ÷ seed directory",
+        _rps_ratio(large.get("match"), seed.get("match")),
+        LARGE_MATCH_VS_SEED,
+    )
+    out += _at_least(
+        "POST /v1/match, every text new, large ÷ seed directory",
+        _rps_ratio(large.get("match_new"), seed.get("match_new")),
+        LARGE_MATCH_VS_SEED,
+    )
     for key in LARGE_LIST_KEYS:
         r = large.get(key)
         if r is not None:
