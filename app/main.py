@@ -16,10 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from app.core.caching import ReadCache, ReadCacheMiddleware
 from app.core.config import Settings, get_settings
 from app.core.db import get_engine
+from app.core.edge import EdgeMiddleware
 from app.core.errors import Problem, install_error_handlers
-from app.core.freshness import RefreshAfterAdminWrite
-from app.core.i18n import LanguageMiddleware
-from app.core.observability import RequestContextMiddleware, configure_logging, flush_logs
+from app.core.observability import configure_logging, flush_logs
 from app.core.openapi import SERVERS, TAG_METADATA, complete_openapi, operation_id
 from app.core.security import install_security
 from app.matching import MissCounter
@@ -170,10 +169,9 @@ def create_app(
         docs.router,
     ):
         app.include_router(router)
-    app.add_middleware(RefreshAfterAdminWrite)
-    app.add_middleware(LanguageMiddleware)
-    # Outermost: every response, errors and rejections included, carries the request id.
-    app.add_middleware(RequestContextMiddleware)
+    # Outermost: every answer, errors and rejections included, carries the request id, the
+    # language and security headers, and is logged and counted.
+    app.add_middleware(EdgeMiddleware)
     configure_logging(settings.LOG_LEVEL)
 
     original_openapi = app.openapi

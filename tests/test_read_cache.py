@@ -20,7 +20,7 @@ from app.core.caching import (
     conditional,
     rendered,
 )
-from app.core.i18n import LanguageMiddleware
+from app.core.edge import EdgeMiddleware
 from app.devtools.fresh import app_on
 
 
@@ -60,7 +60,7 @@ def tiny_app(world: World, max_bytes: int = 1 << 20) -> FastAPI:
         return conditional(request, rendered(b"{}"))
 
     app.add_middleware(ReadCacheMiddleware, cache=ReadCache(lambda: world.generation, max_bytes))
-    app.add_middleware(LanguageMiddleware)
+    app.add_middleware(EdgeMiddleware)
     return app
 
 

@@ -6,8 +6,9 @@ explanations) and the directory's support types, agencies and role matrix are tr
 English text is known; everything else is Japanese and says `ja`. Every answer carries
 `Vary: Accept-Language`, so that no cache hands one language to a client that asked for the other.
 
-`LanguageMiddleware` reads the header once per request into a context variable (and the ASGI
-scope, for the handler of unexpected errors, which runs after the middleware has finished).
+The edge (app/core/edge.py) reads the header once per request into a context variable (and the
+ASGI scope, for the handler of unexpected errors, which runs after the middleware has finished)
+and adds the two headers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import contextvars
 from typing import Literal
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 Language = Literal["ja", "en"]
 SUPPORTED: tuple[Language, ...] = ("ja", "en")
@@ -59,47 +60,6 @@ def language_of(scope: Scope) -> Language:
     """The language negotiated for a request (also after the middleware has finished)."""
     value = scope.get(SCOPE_KEY)
     return value if value in SUPPORTED else DEFAULT
-
-
-class LanguageMiddleware:
-    """Sets the request's language, and `Content-Language` (`ja` unless the route says
-    otherwise) and `Vary: Accept-Language` on every answer."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        header = next(
-            (v.decode("latin-1") for k, v in scope.get("headers") or () if k == b"accept-language"),
-            None,
-        )
-        language = negotiate(header)
-        scope[SCOPE_KEY] = language
-        token = LANGUAGE.set(language)
-
-        async def send_with_language(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                names = {name.lower() for name, _ in headers}
-                if b"content-language" not in names:
-                    headers.append((b"content-language", DEFAULT.encode()))
-                if b"vary" not in names:
-                    headers.append((b"vary", b"Accept-Language"))
-                else:
-                    headers = [
-                        (n, v + b", Accept-Language" if n.lower() == b"vary" else v)
-                        for n, v in headers
-                    ]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_language)
-        finally:
-            LANGUAGE.reset(token)
 
 
 # The names of the directory's entities, for messages built around one (「制度「x」は…」).

@@ -1,7 +1,7 @@
 """Request ids, structured JSON logs and Prometheus metrics.
 
 Each request takes its X-Request-ID (when it is a sane token) or gets a new one, echoes it back
-and logs one JSON line. Metrics are per process: with several workers, /metrics answers with the
+and logs one JSON line (applied by app/core/edge.py). Metrics are per process: with several workers, /metrics answers with the
 counts of the worker that took the request (no multiprocess aggregation is set up).
 """
 
@@ -24,7 +24,7 @@ from queue import Queue
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 REQUEST_ID: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 # The id is also kept in the ASGI scope: Starlette runs the handler of unexpected errors (500)
@@ -249,44 +249,10 @@ _ID_PREFIX = os.urandom(8).hex()
 _ID_COUNTER = itertools.count(int.from_bytes(os.urandom(4), "big"))
 
 
-def _new_request_id() -> str:
+def new_request_id() -> str:
     return f"{_ID_PREFIX}{next(_ID_COUNTER) & 0xFFFFFFFFFFFFFFFF:016x}"
 
 
-class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = next(
-            (v.decode("latin-1") for k, v in scope.get("headers") or () if k == b"x-request-id"),
-            "",
-        )
-        request_id = incoming if _VALID_ID.match(incoming) else _new_request_id()
-        token = REQUEST_ID.set(request_id)
-        scope[REQUEST_ID_SCOPE_KEY] = request_id
-        status = 500
-        started = time.perf_counter()
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers", []))
-                headers.append((b"x-request-id", request_id.encode("latin-1")))
-                message["headers"] = headers
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = getattr(scope.get("route"), "path", None) or "unmatched"
-            method = scope.get("method", "-")
-            REQUEST_METRICS.observe(method, route, status, elapsed)
-            if access_log.isEnabledFor(logging.INFO):
-                ACCESS_LOG.record(request_id, method, route, status, elapsed * 1000)
-            REQUEST_ID.reset(token)
+def valid_request_id(value: str) -> bool:
+    """Whether a client's X-Request-ID may be used as it is (and written in a log unescaped)."""
+    return bool(_VALID_ID.match(value))

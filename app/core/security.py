@@ -1,8 +1,6 @@
-"""HTTP hardening as plain ASGI middleware: security headers, the client address, a body size
-limit, rate limits.
+"""HTTP hardening as plain ASGI middleware: the client address, a body size limit, rate limits
+(the security headers of app/core/headers.py are added by the edge, app/core/edge.py).
 
-- Every response carries the security headers of app/core/headers.py, and a `Location` never
-  echoes the request's `Host` (it is made relative).
 - The client address comes from `X-Forwarded-For` only when the connection comes from a proxy
   listed in FORWARDED_ALLOW_IPS (none by default); the server itself is started without proxy
   handling (`uvicorn --no-proxy-headers`), so an invented address cannot dodge a limit.
@@ -32,56 +30,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.core.errors import DEFAULT_DETAILS, problem_response
-from app.core.headers import security_headers
 
 UNLIMITED_PATHS = ("/healthz", "/readyz")
 CONVERSATION_START = ("POST", "/v1/conversations")
 log = logging.getLogger("madoguchi.security")
-
-
-class SecurityHeadersMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extra = security_headers(str(scope.get("path", "")))
-        host = next((v for k, v in scope.get("headers", []) if k == b"host"), None)
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                if b"location" in present:
-                    headers = [
-                        (
-                            name,
-                            _relative_location(value, host)
-                            if name.lower() == b"location"
-                            else value,
-                        )
-                        for name, value in headers
-                    ]
-                headers += [(name, value) for name, value in extra if name not in present]
-                message = {**message, "headers": headers}
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
-
-
-def _relative_location(value: bytes, host: bytes | None) -> bytes:
-    """A redirect to this server names only the path: the `Host` a client sent is not echoed
-    back (a cache or a link checker could otherwise be sent anywhere)."""
-    for scheme in (b"http://", b"https://"):
-        if value.startswith(scheme):
-            rest = value[len(scheme) :]
-            if host is not None and rest.startswith(host):
-                path = rest[len(host) :]
-                if path[:1] in (b"", b"/", b"?"):
-                    return path if path.startswith(b"/") else b"/" + path
-    return value
 
 
 # Methods whose requests normally carry no body: counted only when they announce one.
@@ -265,17 +217,17 @@ def client_allowed(host: str | None, allowed: str) -> bool:
 
 
 def install_security(app: Any, settings: Any) -> None:
-    """Add the middleware in order: headers outermost, then the client address, rate limits,
-    the body limit."""
+    """Add the middleware in order: the client address outermost, then rate limits (only when
+    a limit is on), the body limit."""
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_BODY_BYTES)
-    app.add_middleware(
-        RateLimitMiddleware,
-        per_minute=settings.RATE_LIMIT_PER_MINUTE,
-        conversations_per_minute=settings.CONVERSATIONS_PER_MINUTE,
-        storage_uri=settings.REDIS_URL or "memory://",
-        key_prefix=settings.REDIS_KEY_PREFIX,
-    )
+    if settings.RATE_LIMIT_PER_MINUTE > 0 or settings.CONVERSATIONS_PER_MINUTE > 0:
+        app.add_middleware(
+            RateLimitMiddleware,
+            per_minute=settings.RATE_LIMIT_PER_MINUTE,
+            conversations_per_minute=settings.CONVERSATIONS_PER_MINUTE,
+            storage_uri=settings.REDIS_URL or "memory://",
+            key_prefix=settings.REDIS_KEY_PREFIX,
+        )
     trusted = settings.forwarded_allow_ips
     if trusted:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
-    app.add_middleware(SecurityHeadersMiddleware)
