@@ -117,6 +117,42 @@ def test_list_items_have_the_shape_of_their_detail(client: TestClient) -> None:
         assert {k: detail[k] for k in agency} == agency
 
 
+def test_a_programme_detail_is_answered_from_memory_with_the_windows_of_the_database(
+    client: TestClient, engine: Engine
+) -> None:
+    """Its own windows and its operators' general ones, in id order, as the tables say, and its
+    revision as the ETag: with no query on the directory's tables."""
+    from sqlmodel import Session, col, select
+
+    from app.models import ContactPoint, Programme, ProgrammeOperator
+
+    with Session(engine) as session:
+        programmes = {p.id: p.revision for p in session.exec(select(Programme))}
+        operators: dict[str, set[str]] = {}
+        for link in session.exec(select(ProgrammeOperator)):
+            operators.setdefault(link.programme_id, set()).add(link.agency_id)
+        contacts = list(session.exec(select(ContactPoint).order_by(col(ContactPoint.id))))
+    checked_with_windows = 0
+    for pid, revision in sorted(programmes.items()):
+        expected = [
+            c.id
+            for c in contacts
+            if c.programme_id == pid
+            or (c.programme_id is None and c.agency_id in operators.get(pid, set()))
+        ]
+        client.get(f"/v1/programmes/{pid}")  # rendered once
+        with statements() as seen:
+            resp = client.get(f"/v1/programmes/{pid}")
+        assert resp.status_code == 200, resp.text
+        assert [s for s in seen if any(f" {t}" in s for t in DIRECTORY_TABLES)] == []
+        assert resp.headers["etag"] == f'"{revision}"'
+        assert [c["id"] for c in resp.json()["contact_points"]] == expected
+        checked_with_windows += bool(expected)
+    assert checked_with_windows >= 10
+    missing = client.get("/v1/programmes/no-such-programme")
+    assert_problem(missing, 404)
+
+
 def test_search_ranks_a_name_hit_above_a_description_hit(
     client: TestClient, engine: Engine
 ) -> None:

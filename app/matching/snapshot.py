@@ -61,6 +61,7 @@ class ProgrammeView:
     updated_at: Any = None
     as_of: int | None = None  # the year of its source (the plan: 2013)
     status_confirmed_at: Any = None  # when an editor last confirmed it; None: never
+    revision: int = 1  # its version for If-Match (the ETag of its detail)
     detail_names: tuple[str, ...] = ()
     detail_values: tuple[Any, ...] = ()
 

@@ -8,17 +8,14 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.core.caching import NOT_MODIFIED, conditional
 from app.core.concurrency import etag
-from app.core.db import SessionDep
 from app.core.errors import problem_responses
 from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
-from app.models import Programme
 from app.routers.deps import DirectoryDep, from_memory
 from app.schemas import examples
 from app.schemas.examples import example_response
 from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
 from app.seeding.schema import ProgrammeKind
-from app.services import programmes as service
 from app.services.listings import ProgrammeFilter
 
 router = APIRouter(prefix="/v1", tags=[Tag.PROGRAMMES])
@@ -63,17 +60,19 @@ async def list_programmes(
     summary="制度の詳細",
     description=(
         "制度の説明、運営機関、関連アクション・取組方針、支援の種類、問い合わせ窓口を返します。"
-        "`ETag` ヘッダーは制度の版で、編集時の `If-Match` に使えます。"
+        "`ETag` ヘッダーは制度の版で、編集時の `If-Match` に使えます"
+        "（メモリ上のディレクトリから応答します。ほかのサーバープロセスでの編集は1秒以内に反映されます）。"
     ),
     responses={**example_response(examples.PROGRAMME), **problem_responses(404, 422)},
 )
-def get_programme(
-    session: SessionDep,
-    response: Response,
+async def get_programme(
+    directory: DirectoryDep,
     programme_id: Annotated[str, Path(max_length=80, examples=["capex-expansion-loan"])],
-) -> ProgrammeDetail:
-    detail = service.get_programme(session, programme_id)
-    row = session.get(Programme, programme_id)
-    if row is not None:
-        response.headers["ETag"] = etag(row.revision)
-    return detail
+) -> Response:
+    listings = directory.listings
+    revision = listings.programme_revision(programme_id)
+    # rendered off the event loop the first time (an operator may have thousands of windows)
+    detail = await from_memory(
+        lambda cached: listings.programme_detail(programme_id, cached_only=cached)
+    )
+    return Response(detail.body, media_type="application/json", headers={"ETag": etag(revision)})

@@ -1,7 +1,7 @@
 """The public lists, answered from the in-memory directory: never a database query.
 
-/v1/support-types, /v1/agencies, /v1/role-matrix, /v1/programmes, /v1/contact-points and
-/v1/hsds/services answer from one generation of the directory (app.services.snapshot), which
+/v1/support-types, /v1/agencies, /v1/role-matrix, /v1/programmes (and a programme's detail),
+/v1/contact-points and /v1/hsds/services answer from one generation of the directory (app.services.snapshot), which
 every worker already holds and rebuilds when the directory version moves:
 
 - the small lists (support types, agencies, the role matrix, HSDS taxonomies) are rendered when
@@ -38,11 +38,12 @@ from app.models import Agency
 from app.models.directory import ContactPointFields
 from app.models.programmes import ProgrammeFields
 from app.schemas.directory import AgencyRef, PhoneOut
-from app.schemas.programmes import ProgrammeOut
+from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
 from app.services import directory as directory_service
 from app.services import english, hsds
 from app.services import programmes as programmes_service
 from app.services.lookups import (
+    not_found,
     resolve_municipality_code,
     unknown_agency,
     unknown_hsds,
@@ -179,9 +180,13 @@ class Listings:
         self._contacts = {c.id: c for c in contacts}
         self._contact_ids = [c.id for c in contacts]
         by_agency: dict[str, list[str]] = defaultdict(list)
+        by_programme: dict[str, list[str]] = defaultdict(list)
         for c in contacts:
             by_agency[c.agency_id].append(c.id)
+            if c.programme_id:
+                by_programme[c.programme_id].append(c.id)
         self._contacts_by_agency = by_agency
+        self._contacts_by_programme = by_programme
         websites: dict[str, str] = {}
         for c in contacts:
             if c.programme_id:
@@ -279,6 +284,37 @@ class Listings:
                 "support_types": list(view.support_types),
             },
         )
+
+    def programme_revision(self, programme_id: str) -> int:
+        """Its version, the ETag of its detail (404 when this generation has no such programme)."""
+        view = self.snapshot.programmes.get(programme_id)
+        if view is None:
+            raise not_found("制度", programme_id)
+        return view.revision
+
+    def programme_detail(self, programme_id: str, *, cached_only: bool = False) -> Rendered | None:
+        """GET /v1/programmes/{id}: the programme, its own windows and its operators' general
+        ones (in id order) (404 when this generation has no such programme)."""
+        view = self.snapshot.programmes.get(programme_id)
+        if view is None:
+            raise not_found("制度", programme_id)
+
+        def make() -> Rendered:
+            contacts = self._contacts
+            ids = set(self._contacts_by_programme.get(view.id, ()))
+            for agency_id in view.operators:
+                ids.update(
+                    cid
+                    for cid in self._contacts_by_agency.get(agency_id, ())
+                    if contacts[cid].programme_id is None
+                )
+            detail = ProgrammeDetail(
+                **self.programme_out(view).model_dump(),
+                contact_points=[contact_point_out(contacts[cid]) for cid in sorted(ids)],
+            )
+            return rendered(_json(detail))
+
+        return self._page_of(("programme", view.id), make, cached_only)
 
     def programmes(
         self, limit: int, offset: int, f: ProgrammeFilter, *, cached_only: bool = False

@@ -14,12 +14,16 @@ from app.models import Municipality
 T = TypeVar("T", bound=SQLModel)
 
 
+def not_found(what: str, key: object) -> ApiError:
+    return ApiError(
+        404, f"{what}「{key}」は見つかりません。", en=f'{noun_en(what)} "{key}" was not found.'
+    )
+
+
 def get_or_404(session: Session, model: type[T], key: object, what: str) -> T:
     row = session.get(model, key)
     if row is None:
-        raise ApiError(
-            404, f"{what}「{key}」は見つかりません。", en=f'{noun_en(what)} "{key}" was not found.'
-        )
+        raise not_found(what, key)
     return row
 
 
