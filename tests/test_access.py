@@ -7,17 +7,22 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from partners import assert_problem, bearer, make_key
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.cli import main as cli_main
 from app.core.config import PROJECT_ROOT, Settings
 from app.core.db import get_session, make_engine
 from app.main import create_app
+from app.models import ApiKey
+from app.models.common import utcnow
+from app.services.access import Principal, PrincipalCache, Scope
 
 
 @pytest.fixture
@@ -363,3 +368,94 @@ def test_personal_data_and_secrets_are_never_cached(client: TestClient, engine: 
     assert client.get("/v1/referrals", headers=admin).headers["cache-control"] == "no-store"
     # a public read keeps its own caching
     assert client.get("/v1/support-types").headers.get("cache-control") != "no-store"
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _key_reads(engine: Engine) -> tuple[list[str], Any]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "FROM api_key" in statement:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    return seen, record
+
+
+def test_a_worker_reads_a_key_once_then_serves_it_from_its_cache(
+    client: TestClient, engine: Engine
+) -> None:
+    clock = FakeClock()
+    app: Any = client.app
+    cache = PrincipalCache(ttl=0.25, clock=clock)
+    app.state.principal_cache = cache
+    secret = make_key(engine, "front_desk", municipality="萩市")[1]
+    reads, hook = _key_reads(engine)
+    try:
+        for _ in range(3):
+            assert client.get("/v1/referrals", headers=bearer(secret)).status_code == 200
+        assert len(reads) == 1
+        clock.now += 0.25  # trusted for 0.25 s, then read again
+        assert client.get("/v1/referrals", headers=bearer(secret)).status_code == 200
+        assert len(reads) == 2
+        # an unknown secret is never cached: looked up every time
+        for _ in range(2):
+            assert_problem(client.get("/v1/referrals", headers=bearer("x" * 43)), 401)
+        assert len(reads) == 4
+    finally:
+        event.remove(engine, "before_cursor_execute", hook)
+        del app.state.principal_cache
+
+
+def test_a_revocation_is_honoured_at_once_by_this_process_and_within_the_ttl_elsewhere(
+    client: TestClient, engine: Engine
+) -> None:
+    clock = FakeClock()
+    app: Any = client.app
+    app.state.principal_cache = PrincipalCache(ttl=0.25, clock=clock)
+    admin = bearer(make_key(engine, "admin")[1])
+    try:
+        # revoked through this process (the API or the CLI): refused at once, though cached
+        key_id, secret = make_key(engine, "front_desk", municipality="萩市")
+        assert client.get("/v1/referrals", headers=bearer(secret)).status_code == 200
+        assert client.delete(f"/v1/admin/api-keys/{key_id}", headers=admin).status_code == 200
+        assert_problem(client.get("/v1/referrals", headers=bearer(secret)), 401)
+
+        # revoked by another process (another worker, the CLI on the server, SQL): this
+        # worker's cache may still accept the key until the entry is 0.25 s old, not after
+        key_id, secret = make_key(engine, "front_desk", municipality="萩市")
+        assert client.get("/v1/referrals", headers=bearer(secret)).status_code == 200
+        with Session(engine) as session:
+            session.execute(
+                update(ApiKey).where(col(ApiKey.id) == key_id).values(revoked_at=utcnow())
+            )
+            session.commit()
+        clock.now += 0.25
+        assert_problem(client.get("/v1/referrals", headers=bearer(secret)), 401)
+    finally:
+        del app.state.principal_cache
+
+
+def test_the_principal_cache_forgets_and_bounds_itself() -> None:
+    clock = FakeClock()
+    cache = PrincipalCache(ttl=1.0, clock=clock)
+    desk = Principal(key_id=7, prefix="abcdefgh", scope=Scope.front_desk, municipality_code="1")
+    cache.put("digest-a", desk)
+    assert cache.get("digest-a") == desk
+    cache.forget(8)
+    assert cache.get("digest-a") == desk
+    cache.forget(7)
+    assert cache.get("digest-a") is None
+    off = PrincipalCache(ttl=0.0, clock=clock)  # API_KEY_CACHE_SECONDS=0: read every time
+    off.put("digest-a", desk)
+    assert off.get("digest-a") is None
+    for i in range(PrincipalCache.MAX_ENTRIES + 1):
+        cache.put(f"digest-{i}", desk)
+    assert len(cache._entries) <= PrincipalCache.MAX_ENTRIES

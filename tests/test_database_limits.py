@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -104,5 +105,51 @@ def test_a_pooled_connection_is_handed_over_idle_after_its_ping() -> None:
             dbapi = conn.connection.dbapi_connection
             assert dbapi is not None
             assert dbapi.info.transaction_status == TransactionStatus.IDLE
+    finally:
+        engine.dispose()
+
+
+def _terminate(backend_pid: int) -> None:
+    """End a backend from another connection (as a restart or a proxy dropping it would)."""
+    killer = make_engine(POSTGRES)
+    try:
+        with killer.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
+    finally:
+        killer.dispose()
+
+
+def _backend_pid(engine: object) -> int:
+    with engine.connect() as conn:  # type: ignore[attr-defined]
+        return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+
+@needs_postgres
+def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_if_dead() -> None:
+    limits = replace(DatabaseLimits.from_settings(Settings(), serving=True), ping_idle=0.0)
+    engine = _postgres_engine(POSTGRES, limits)
+    try:
+        first = _backend_pid(engine)
+        _terminate(first)
+        # the ping at checkout finds it dead: a new connection answers, the request never fails
+        assert _backend_pid(engine) != first
+    finally:
+        engine.dispose()
+
+
+@needs_postgres
+def test_a_connection_back_from_use_a_moment_ago_is_not_pinged() -> None:
+    """Under load a connection is back in the pool for milliseconds: no ping (it would double
+    the round trips of a short write). If it died meanwhile, its statement fails as a
+    disconnect (503 in the API) and the pool hands out a new connection next."""
+    limits = replace(DatabaseLimits.from_settings(Settings(), serving=True), ping_idle=3600.0)
+    engine = _postgres_engine(POSTGRES, limits)
+    try:
+        first = _backend_pid(engine)
+        _terminate(first)
+        with pytest.raises(OperationalError) as caught:
+            _backend_pid(engine)
+        assert caught.value.connection_invalidated
+        assert _backend_pid(engine) != first
     finally:
         engine.dispose()

@@ -537,3 +537,21 @@ def test_a_referral_to_an_agency_created_on_another_worker_is_accepted(
     assert_problem(
         client.post("/v1/referrals", headers=keys.desk, json=referral(agency_id="no-such")), 422
     )
+
+
+def test_the_needs_kept_with_a_referral_are_those_of_the_match(client: TestClient) -> None:
+    """need_ids_of runs only the first stages of match_need: for every development utterance
+    (negations, the classifier's guesses, English, vague and private texts) it must give the
+    needs /v1/match gives."""
+    from app.core.config import PROJECT_ROOT
+    from app.matching.evaluate import load_utterances
+    from app.services.matching import need_ids_of, run_match
+
+    app: Any = client.app
+    directory = app.state.directory_cache.get()
+    texts = [u.text for u in load_utterances(PROJECT_ROOT / "seed/eval/dev-2026-12.yaml")]
+    texts += ["融資は必要ないが技術の相談をしたい", "I want a loan", "相談したい", "子どもの学校"]
+    assert len(texts) > 20
+    for text in texts:
+        match = run_match(directory, text, None, 5)
+        assert need_ids_of(directory, text) == [n.id for n in match.needs if not n.negated], text

@@ -74,6 +74,13 @@ class Settings(BaseSettings):
         default=0.25,
         description="How often a worker asks the database whether the directory changed",
     )
+    API_KEY_CACHE_SECONDS: float = Field(
+        default=0.25,
+        ge=0,
+        description="How long a worker trusts an API key it read from the database before "
+        "reading it again: a key revoked by another process (a worker, the CLI) is refused "
+        "within this time, in the revoking process at once; 0 = read on every request",
+    )
     # A request that needs PostgreSQL answers within about 5 s whatever the database does (see
     # docs/operations.md): in flight, DB_RESPONSE_TIMEOUT_SECONDS; new, pool wait + ping + connect.
     DB_CONNECT_TIMEOUT_SECONDS: int = Field(
@@ -110,6 +117,13 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest wait for the ping that checks a pooled connection before use; a "
         "silent one is dropped with the rest of the pool and a new connection is opened",
+    )
+    DB_PING_IDLE_SECONDS: float = Field(
+        default=1.0,
+        ge=0,
+        description="A pooled connection is pinged before use only when it has been idle in the "
+        "pool this long (one that answered a moment ago is handed out as it is: the ping would "
+        "double the round trips of a short write); 0 = before every use",
     )
     DB_KEEPALIVES_IDLE_SECONDS: int = Field(
         default=10, ge=1, description="TCP keepalive: idle seconds before the first probe"

@@ -4,7 +4,8 @@ PostgreSQL a deadline on everything that waits for the database (`DatabaseLimits
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlmodel import Session, create_engine
+from starlette.concurrency import run_in_threadpool
 
 from app.core.config import Settings, get_settings
 
@@ -68,6 +70,7 @@ class DatabaseLimits:
     lock: float
     pool: float
     ping: float
+    ping_idle: float
     keepalives_idle: int
     keepalives_interval: int
     keepalives_count: int
@@ -85,6 +88,7 @@ class DatabaseLimits:
             lock=settings.DB_LOCK_TIMEOUT_SECONDS if serving else 0,
             pool=settings.DB_POOL_TIMEOUT_SECONDS,
             ping=settings.DB_PING_TIMEOUT_SECONDS,
+            ping_idle=settings.DB_PING_IDLE_SECONDS,
             keepalives_idle=settings.DB_KEEPALIVES_IDLE_SECONDS,
             keepalives_interval=settings.DB_KEEPALIVES_INTERVAL_SECONDS,
             keepalives_count=settings.DB_KEEPALIVES_COUNT,
@@ -151,13 +155,23 @@ def _postgres_engine(url: str, limits: DatabaseLimits) -> Engine:
     def _fresh(_dbapi_connection: Any, record: Any) -> None:
         record.info["fresh"] = True
 
+    @event.listens_for(engine, "checkin")
+    def _idle_since(_dbapi_connection: Any, record: Any) -> None:
+        record.info["checked_in"] = time.monotonic()
+
     @event.listens_for(engine, "checkout")
     def _ping(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         # Pessimistic disconnect handling with a short deadline of its own (SQLAlchemy's
         # pool_pre_ping would wait the full response timeout): a pooled connection that does
         # not answer within DB_PING_TIMEOUT_SECONDS is dropped and the pool opens a new one
-        # (bounded by the connect timeout).
+        # (bounded by the connect timeout). Only after DB_PING_IDLE_SECONDS in the pool: under
+        # load a connection comes back within milliseconds, and a ping would double the round
+        # trips of a one-statement write; one that died since fails its statement, which
+        # SQLAlchemy takes for a disconnect (503, and the pool is renewed).
         if record.info.pop("fresh", False):
+            return
+        idle = time.monotonic() - record.info.get("checked_in", 0.0)
+        if idle < limits.ping_idle:
             return
         # In autocommit, so that the ping opens no transaction (the connection is handed over
         # idle, as SQLAlchemy's own pre-ping leaves it).
@@ -207,18 +221,29 @@ def get_engine() -> Engine:
     return make_engine(get_settings().DATABASE_URL, serving=True)
 
 
-def get_session() -> Iterator[Session]:
+async def get_session() -> AsyncIterator[Session]:
+    """The request's session. Made and, when it holds no connection any more (an endpoint that
+    committed, or never asked the database), closed on the event loop: neither touches the
+    database, and a thread hop on each side would cost more than the work. A session still in a
+    transaction is closed in the threadpool (its rollback is a round trip)."""
     session = Session(get_engine())
     try:
         yield session
     finally:
-        try:
-            session.close()
-        except SQLAlchemyError as exc:
-            # The connection died after the endpoint finished (the database went away while the
-            # response was being sent): the pool drops the connection; the request's outcome
-            # stands, and raising here would only break the client's keep-alive connection.
-            log.warning("closing a database session failed: %s", type(exc).__name__)
+        if session.in_transaction():
+            await run_in_threadpool(_close, session)
+        else:
+            _close(session)
+
+
+def _close(session: Session) -> None:
+    try:
+        session.close()
+    except SQLAlchemyError as exc:
+        # The connection died after the endpoint finished (the database went away while the
+        # response was being sent): the pool drops the connection; the request's outcome
+        # stands, and raising here would only break the client's keep-alive connection.
+        log.warning("closing a database session failed: %s", type(exc).__name__)
 
 
 SessionDep = Annotated[Session, Depends(get_session)]

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from app.core.db import SessionDep
 from app.core.errors import ApiError
-from app.services.access import Principal, Scope, authenticate
+from app.services.access import (
+    Principal,
+    PrincipalCache,
+    Scope,
+    authenticate,
+    cached_principal,
+)
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -21,11 +29,29 @@ bearer = HTTPBearer(
 UNAUTHORIZED_HEADERS = {"WWW-Authenticate": "Bearer"}
 
 
-def get_principal(
+def principal_cache(app: FastAPI) -> PrincipalCache:
+    """This worker's cache of API keys (created with the app's first authenticated request)."""
+    cache: PrincipalCache | None = getattr(app.state, "principal_cache", None)
+    if cache is None:
+        with _cache_lock:
+            cache = getattr(app.state, "principal_cache", None)
+            if cache is None:
+                cache = PrincipalCache(app.state.settings.API_KEY_CACHE_SECONDS)
+                app.state.principal_cache = cache
+    return cache
+
+
+_cache_lock = threading.Lock()
+
+
+async def get_principal(
     request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """On the event loop when the key is the bootstrap key or one this worker read recently
+    (a hash and a dict lookup: no query and no thread hop); otherwise in the threadpool, one
+    query (app.services.access.PrincipalCache)."""
     if credentials is None or not credentials.credentials:
         raise ApiError(
             401,
@@ -33,8 +59,12 @@ def get_principal(
             headers=UNAUTHORIZED_HEADERS,
             en="An API key is required: send Authorization: Bearer <key>.",
         )
-    settings = request.app.state.settings
-    principal = authenticate(session, credentials.credentials, settings.BOOTSTRAP_ADMIN_KEY)
+    secret = credentials.credentials
+    bootstrap = request.app.state.settings.BOOTSTRAP_ADMIN_KEY
+    cache = principal_cache(request.app)
+    principal = cached_principal(cache, secret, bootstrap)
+    if principal is None:
+        principal = await run_in_threadpool(authenticate, session, secret, bootstrap, cache)
     if principal is None:
         raise ApiError(
             401,

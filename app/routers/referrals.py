@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.core.concurrency import IfMatch, set_etag
 from app.core.db import SessionDep
@@ -26,8 +28,10 @@ from app.schemas.referrals import (
     ReferralStatusPatch,
 )
 from app.services import referrals as service
+from app.services.access import Principal
 from app.services.lookups import resolve_municipality
 from app.services.matching import need_ids_of
+from app.services.snapshot import Directory
 
 router = APIRouter(prefix="/v1/referrals", tags=[Tag.REFERRALS])
 
@@ -100,7 +104,7 @@ ReferralFilters = Annotated[dict[str, Any], Depends(referral_filters)]
         **problem_responses(401, 403, 409, 413, 422, 429),
     },
 )
-def create_referral(
+async def create_referral(
     body: ReferralCreate,
     session: SessionDep,
     principal: PrincipalDep,
@@ -121,7 +125,26 @@ def create_referral(
         ),
     ] = None,
 ) -> ReferralDetail:
-    out, replayed = service.create_referral(
+    # One hop to the threadpool for the whole of the work (the need matching, the masking and
+    # the database); the answer is validated and rendered on the event loop.
+    out, replayed = await run_in_threadpool(
+        _create, session, principal, body, directory, idempotency_key
+    )
+    if replayed:
+        response.status_code = 200
+        response.headers["Idempotent-Replayed"] = "true"
+    set_etag(response, out.revision)
+    return out
+
+
+def _create(
+    session: Session,
+    principal: Principal,
+    body: ReferralCreate,
+    directory: Directory,
+    idempotency_key: str | None,
+) -> tuple[ReferralDetail, bool]:
+    return service.create_referral(
         session,
         principal,
         body,
@@ -129,11 +152,6 @@ def create_referral(
         idempotency_key,
         snapshot=directory.snapshot,
     )
-    if replayed:
-        response.status_code = 200
-        response.headers["Idempotent-Replayed"] = "true"
-    set_etag(response, out.revision)
-    return out
 
 
 @router.get(

@@ -11,9 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import event
 from sqlmodel import Session, col, select
 
 from app.core.errors import ApiError
@@ -171,26 +175,110 @@ def revoke_key(session: Session, key_id: int, actor: Principal | None = None) ->
         session.add(key)
         session.flush()
         _audit_key(session, actor, "revoke", key)
+        # Once committed, no cache of this process accepts the key any more (before the commit
+        # a concurrent request could still read it as valid and cache it again).
+        event.listen(session, "after_commit", lambda _s: _forget_everywhere(key_id), once=True)
     return key
 
 
-def authenticate(session: Session, secret: str, bootstrap_secret: str | None) -> Principal | None:
-    """The principal of a presented secret, or None if it is unknown or revoked."""
+class PrincipalCache:
+    """The principals of the keys a worker has recently read from the database, by the hash of
+    their secret, so that a client's requests do not each cost a query (and a transaction).
+
+    An entry is trusted for `ttl` seconds after it was read; the next request after that reads
+    the key again. So a key revoked by another process (a worker, the CLI, SQL) is refused by
+    this worker within `ttl` seconds, and one revoked by this process at once: `revoke_key`
+    empties every cache of the process of that key when the revocation commits. Only valid keys
+    are kept: an unknown secret is looked up every time, so a key created a moment ago works at
+    once in every worker. Thread-safe (single dict operations)."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, ttl: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        _caches.add(self)
+
+    def get(self, digest: str) -> Principal | None:
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if self._clock() >= entry[0]:
+            self._entries.pop(digest, None)
+            return None
+        return entry[1]
+
+    def put(self, digest: str, principal: Principal) -> None:
+        if self.ttl <= 0:
+            return
+        if len(self._entries) >= self.MAX_ENTRIES:
+            self._entries.clear()  # a flood of distinct keys: start again rather than grow
+        self._entries[digest] = (self._clock() + self.ttl, principal)
+
+    def forget(self, key_id: int | None) -> None:
+        """Drop the entries of a key (after its revocation is committed)."""
+        for digest, (_, principal) in list(self._entries.items()):
+            if principal.key_id == key_id:
+                self._entries.pop(digest, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+# Every cache of this process (one per app), so that a revocation reaches them all.
+_caches: weakref.WeakSet[PrincipalCache] = weakref.WeakSet()
+
+
+def _forget_everywhere(key_id: int | None) -> None:
+    for cache in list(_caches):
+        cache.forget(key_id)
+
+
+def bootstrap_principal(secret: str, bootstrap_secret: str | None) -> Principal | None:
     if bootstrap_secret and hmac.compare_digest(
         secret.encode("utf-8"), bootstrap_secret.encode("utf-8")
     ):
         return Principal(key_id=None, prefix=BOOTSTRAP_PREFIX, scope=Scope.admin)
+    return None
+
+
+def cached_principal(
+    cache: PrincipalCache, secret: str, bootstrap_secret: str | None
+) -> Principal | None:
+    """The principal of a secret when it needs no query: the bootstrap key, or a key in the
+    cache. None means "ask `authenticate`" (not "unknown")."""
+    principal = bootstrap_principal(secret, bootstrap_secret)
+    if principal is not None or len(secret) < PREFIX_LENGTH or len(secret) > 200:
+        return principal
+    return cache.get(hash_secret(secret))
+
+
+def authenticate(
+    session: Session,
+    secret: str,
+    bootstrap_secret: str | None,
+    cache: PrincipalCache | None = None,
+) -> Principal | None:
+    """The principal of a presented secret, or None if it is unknown or revoked. With a
+    `cache`, a key read from the database is remembered there (see PrincipalCache)."""
+    principal = bootstrap_principal(secret, bootstrap_secret)
+    if principal is not None:
+        return principal
     if len(secret) < PREFIX_LENGTH or len(secret) > 200:
         return None
     digest = hash_secret(secret)
     candidates = session.exec(select(ApiKey).where(ApiKey.prefix == secret[:PREFIX_LENGTH]))
     for key in candidates:
         if hmac.compare_digest(key.secret_hash, digest) and key.revoked_at is None:
-            return Principal(
+            principal = Principal(
                 key_id=key.id,
                 prefix=key.prefix,
                 scope=Scope(key.scope),
                 agency_id=key.agency_id,
                 municipality_code=key.municipality_code,
             )
+            if cache is not None:
+                cache.put(digest, principal)
+            return principal
     return None

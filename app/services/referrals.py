@@ -12,7 +12,8 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, func, true
+from sqlalchemy import bindparam, false, func, insert, true
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -223,10 +224,14 @@ def create_referral(
     referral the first try created. Returns the referral and whether it was a replay.
 
     With the in-memory directory (`snapshot`) the 市町, agency and programmes are checked
-    without a query and the answer is built from what was written: the insert of the referral
-    and its first event and the commit are the only round trips."""
-    fingerprint = _fingerprint(body)
-    if idempotency_key is not None:
+    without a query, and the referral and its first event are written by one statement
+    (`_insert`); the answer is built from what was written, with no read back. On PostgreSQL,
+    when the session has not begun a transaction yet (the API key came from the cache), that
+    statement runs on its own in autocommit: one round trip in all, atomic as any statement."""
+    if _postgres(session) and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    fingerprint = _fingerprint(body) if idempotency_key is not None else None
+    if idempotency_key is not None and fingerprint is not None:
         earlier = _replay(session, principal, idempotency_key, fingerprint)
         if earlier is not None:
             return earlier, True
@@ -246,33 +251,46 @@ def create_referral(
             f"it cannot create referrals from {municipality_name}.",
         )
     now = utcnow()
-    referral = Referral(
-        status=ReferralStatus.sent.value,
-        text=body.text,
-        agency_id=body.agency_id,
-        programme_ids=programme_ids,
-        need_ids=need_ids,
-        municipality_code=municipality_code,
-        consent=body.consent,
-        enterprise_name=body.enterprise_name if body.consent else None,
-        enterprise_contact=body.enterprise_contact if body.consent else None,
-        created_by_key_id=principal.key_id,
-        created_by_scope=principal.scope.value,
-        created_at=now,
-        updated_at=now,
-        idempotency_key=idempotency_key,
-        request_fingerprint=fingerprint if idempotency_key is not None else None,
-    )
-    referral.text = _stored_text(referral, referral.text) or ""
-    session.add(referral)
+    # Personal data typed into the text is masked before it is stored unless the owner
+    # consented (the enterprise's name and contact are not even accepted without consent).
+    text = body.text if body.consent else mask_personal_data(body.text)
+    referral = {
+        "status": ReferralStatus.sent.value,
+        "text": text,
+        "agency_id": body.agency_id,
+        "programme_ids": programme_ids,
+        "need_ids": need_ids,
+        "municipality_code": municipality_code,
+        "consent": body.consent,
+        "enterprise_name": body.enterprise_name if body.consent else None,
+        "enterprise_contact": body.enterprise_contact if body.consent else None,
+        "created_by_key_id": principal.key_id,
+        "created_by_scope": principal.scope.value,
+        "created_at": now,
+        "updated_at": now,
+        "personal_data_erased_at": None,
+        "revision": 1,
+        "idempotency_key": idempotency_key,
+        "request_fingerprint": fingerprint,
+    }
+    event = {
+        "kind": "created",
+        "from_status": None,
+        "to_status": ReferralStatus.sent.value,
+        "note": None,
+        "key_id": principal.key_id,
+        "key_prefix": principal.prefix,
+        "key_scope": principal.scope.value,
+        "at": now,
+    }
     try:
-        session.flush()
+        referral_id = _insert(session, referral, event)
     except IntegrityError:
         # a concurrent try with the same key got there first: answer with its referral
         session.rollback()
         earlier = (
             _replay(session, principal, idempotency_key, fingerprint)
-            if idempotency_key is not None
+            if idempotency_key is not None and fingerprint is not None
             else None
         )
         if earlier is None:
@@ -280,22 +298,66 @@ def create_referral(
                 raise unknown_agency(body.agency_id) from None
             raise
         return earlier, True
-    assert referral.id is not None
-    event = _event(
-        session, principal, referral.id, kind="created", from_status=None, to_status="sent"
-    )
-    session.flush()
-    # built before the commit, from what was written (the commit would expire it all)
+    session.commit()  # nothing left to send in autocommit
+    status = ReferralStatus.sent
     detail = ReferralDetail(
-        **_out(
-            referral,
-            {body.agency_id: _agency_name(snapshot, session, body.agency_id)},
-            {municipality_code: municipality_name},
-        ).model_dump(),
-        history=[ReferralEventOut.model_validate(event, from_attributes=True)],
+        id=referral_id,
+        status=status,
+        status_label=STATUS_LABELS[status],
+        agency_name=_agency_name(snapshot, session, body.agency_id),
+        municipality_name=municipality_name,
+        allowed_transitions=sorted(TRANSITIONS.get(status, frozenset())),
+        history=[ReferralEventOut(**event)],
+        **{k: v for k, v in referral.items() if k in _DETAIL_FIELDS and k != "status"},
     )
-    session.commit()
     return detail, False
+
+
+_DETAIL_FIELDS = frozenset(ReferralDetail.model_fields)
+_REFERRAL = Referral.__table__  # type: ignore[attr-defined]
+_EVENT = ReferralEvent.__table__  # type: ignore[attr-defined]
+_REFERRAL_COLUMNS = tuple(c.name for c in _REFERRAL.columns if c.name != "id")
+_EVENT_COLUMNS = tuple(c.name for c in _EVENT.columns if c.name not in ("id", "referral_id"))
+
+
+def _bind(table: Any, columns: tuple[str, ...], prefix: str) -> dict[str, Any]:
+    return {c: bindparam(prefix + c, type_=table.c[c].type) for c in columns}
+
+
+# Built once (only the values change): building and keying a statement per request costs more
+# than executing it.
+_INSERT_REFERRAL = (
+    insert(_REFERRAL).values(_bind(_REFERRAL, _REFERRAL_COLUMNS, "r_")).returning(_REFERRAL.c.id)
+)
+_INSERT_EVENT = insert(_EVENT).values(
+    referral_id=bindparam("referral_id"), **_bind(_EVENT, _EVENT_COLUMNS, "e_")
+)
+_new_referral = _INSERT_REFERRAL.cte("new_referral")
+_INSERT_BOTH = (
+    insert(_EVENT)
+    .from_select(
+        ["referral_id", *_EVENT_COLUMNS],
+        core_select(_new_referral.c.id, *_bind(_EVENT, _EVENT_COLUMNS, "e_").values()),
+    )
+    .returning(_EVENT.c.referral_id)
+)
+
+
+def _postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _insert(session: Session, referral: dict[str, Any], event: dict[str, Any]) -> int:
+    """Insert a referral and its first event; returns the referral's id. PostgreSQL: one
+    statement (the event inserted from the referral's RETURNING in a CTE). SQLite (no data-
+    modifying CTE; no round trips either, it is in the process): two, in the transaction."""
+    params = {f"r_{k}": referral[k] for k in _REFERRAL_COLUMNS}
+    events = {f"e_{k}": event[k] for k in _EVENT_COLUMNS}
+    if _postgres(session):
+        return int(session.execute(_INSERT_BOTH, {**params, **events}).scalar_one())
+    referral_id = int(session.execute(_INSERT_REFERRAL, params).scalar_one())
+    session.execute(_INSERT_EVENT, {"referral_id": referral_id, **events})
+    return referral_id
 
 
 def _agency_name(snapshot: DirectorySnapshot | None, session: Session, agency_id: str) -> str:
