@@ -10,6 +10,8 @@ Stages (each a function with a small dataclass between them):
 2. ``score_needs``: need = noisy-or of its non-negated rules (negated if all its hits are); a
    general need (経営の相談) said beside a specific one counts GENERAL_NEED_FACTOR of itself; a
    verb phrase that only describes a later need's words counts MODIFIER_FACTOR of itself;
+   ``second_opinion``: the need classifier's guess where the rules found nothing, only a
+   general need, near ties, or another need than the one the whole text is about;
 3. ``rank_support_types`` (extra types a rule lists count half, and only where no need of that
    type was said; a type the owner turned down ranks after the others), ``rank_actions``
    (need.actions x 0.8, rule.actions x 0.9),
