@@ -19,7 +19,7 @@ term hits in one pass each, and a sequence pattern is only examined when its fir
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import ahocorasick
@@ -91,10 +91,31 @@ class CompiledRules:
     # the same readings in their loose form (normalize.loose_reading), over the loose form of
     # the text's reading: value = index into reading_terms
     loose_automaton: ahocorasick.Automaton | None = None
+    # per need, the programmes its rules name, the most often named first (at most
+    # TYPICAL_PROGRAMMES): what a need the classifier inferred brings of its own
+    programmes_by_need: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def rule_count(self) -> int:
         return len(self.rules)
+
+
+TYPICAL_PROGRAMMES = 3
+
+
+def _programmes_by_need(rules: tuple[Rule, ...]) -> dict[str, tuple[str, ...]]:
+    """Per need, the programmes its rules list, by how many rules list them (then by the first
+    rule's order)."""
+    counts: dict[str, dict[str, int]] = {}
+    for rule in rules:
+        need = counts.setdefault(rule.need, {})
+        for pid in rule.programmes:
+            need[pid] = need.get(pid, 0) + 1
+    return {
+        nid: tuple(sorted(c, key=lambda pid: -c[pid])[:TYPICAL_PROGRAMMES])
+        for nid, c in counts.items()
+        if c
+    }
 
 
 def _key(tokens: tuple[str, ...]) -> str:
@@ -269,4 +290,5 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
         vocabularies=dict(rule_set.vocabularies),
         term_count=len(term_ids),
         key_count=len(key_index),
+        programmes_by_need=_programmes_by_need(rule_set.rules),
     )

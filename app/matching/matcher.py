@@ -10,6 +10,8 @@ Stages (each a function with a small dataclass between them):
 2. ``score_needs``: need = noisy-or of its non-negated rules (negated if all its hits are); a
    general need (経営の相談) said beside a specific one counts GENERAL_NEED_FACTOR of itself; a
    verb phrase that only describes a later need's words counts MODIFIER_FACTOR of itself;
+   ``second_opinion``: the need classifier's guess where the rules found nothing, only a
+   general need, near ties, or another need than the one the whole text is about;
 3. ``rank_support_types`` (extra types a rule lists count half, and only where no need of that
    type was said; a type the owner turned down ranks after the others), ``rank_actions``
    (need.actions x 0.8, rule.actions x 0.9),
@@ -994,14 +996,32 @@ def _vocabularies(compiled: CompiledRules, positive: list[NeedScore]) -> Vocabul
 
 
 INFERRED_PREFIX = "inferred."
-# What an inferred need weighs: below a rule's weakest hit, so a rule's need always outranks it.
+# What an inferred need weighs where no rule found a need: below a rule's weakest hit.
 INFERRED_SCORE = 0.4
+# The classifier is consulted beside the rules too (`second_opinion`), each time with a lift
+# (its probability x the number of classes) it must reach; measured on development sets the
+# rules had never read (see seed/eval/README.md):
+# - a vague word (相談, 教えて) beside a described situation: a need is inferred all the same
+#   when the guess is this clear (a bare 相談したい stays near 1 and gets questions);
+VAGUE_MIN_LIFT = 3.0
+# - the guess is a need the rules found: it counts as one more piece of evidence of this weight
+#   (noisy-or), which decides between needs the rules found nearly tied;
+AGREE_MIN_LIFT = 3.0
+AGREE_EVIDENCE = 0.5
+# - the rules found only a general need (経営の相談): the specific need guessed takes the general
+#   need's weight, and the general one gives way to it as to a specific need a rule found;
+GENERAL_ONLY_MIN_LIFT = 3.0
+# - the rules found other needs, the guess is none of them and very clear: it ranks first (what
+#   the whole text says outweighs the first noun a rule read in it).
+OVERRIDE_MIN_LIFT = 5.0
+OVERRIDE_MARGIN = 0.01
 
 
 @cache
-def _inferred_rule(need_id: str) -> Rule:
-    """The stand-in rule of an inferred need: it lists nothing of its own (no programmes, no
-    agencies), so the ranking follows the need's support type, actions and agencies."""
+def _inferred_rule(need_id: str, programmes: tuple[str, ...] = ()) -> Rule:
+    """The stand-in rule of an inferred need: no agencies of its own, so the ranking follows the
+    need's support type, actions and agencies; its programmes are those the need's own rules
+    name most often (`CompiledRules.programmes_by_need`)."""
     return Rule.model_construct(
         id=INFERRED_PREFIX + need_id,
         need=need_id,
@@ -1009,7 +1029,7 @@ def _inferred_rule(need_id: str) -> Rule:
         patterns=[],
         support_types=[],
         actions=[],
-        programmes=[],
+        programmes=list(programmes),
         agency_boosts={},
         weight=INFERRED_SCORE,
         negation=Negation.scoped,
@@ -1017,28 +1037,72 @@ def _inferred_rule(need_id: str) -> Rule:
     )
 
 
-def infer_need(
+def _inferred(compiled: CompiledRules, need: NeedView, score: float) -> NeedScore:
+    rule = _inferred_rule(need.id, compiled.programmes_by_need.get(need.id, ()))
+    return NeedScore(need, score, False, [_RuleMatch(rule, False, score, [])], score, inferred=True)
+
+
+def _by_score(rows: list[NeedScore]) -> list[NeedScore]:
+    return sorted(rows, key=lambda r: (r.negated, -round(r.score, 4), r.need.id))
+
+
+def second_opinion(
     text: str,
+    compiled: CompiledRules,
     analysis: Analysis,
     need_rows: list[NeedScore],
     snapshot: DirectorySnapshot,
     classifier: NeedClassifier | None,
-) -> NeedScore | None:
-    """Where no rule found a need in a text about a business, the classifier's guess, when it
-    is clear enough (`MIN_LIFT`). Not for a vague text (相談したい: the desk asks), everyday life,
-    English, or a need the rules found turned down."""
-    if classifier is None or any(not n.negated for n in need_rows):
-        return None
-    if analysis.vague or (analysis.private and not analysis.business) or looks_english(text):
-        return None
+) -> list[NeedScore]:
+    """The needs after the classifier (app/matching/classifier.py) has read the text too.
+
+    - no rule found a need: its guess becomes an inferred need when it is clear enough
+      (`MIN_LIFT`; `VAGUE_MIN_LIFT` beside a vague word), unless the rules found that need
+      turned down;
+    - the rules found only a general need: a specific guess (`GENERAL_ONLY_MIN_LIFT`) is inferred
+      at the general need's weight, which gives way to it;
+    - the guess is a need the rules found (`AGREE_MIN_LIFT`): one more piece of evidence;
+    - the guess is another need, very clear (`OVERRIDE_MIN_LIFT`): it is inferred just above
+      the rules' first need.
+
+    Never for English, everyday life (unless a business is named too), a guess of the
+    classifier's own no-need classes (everyday life, vague) or a general need."""
+    if classifier is None or looks_english(text):
+        return need_rows
+    if analysis.private and not analysis.business:
+        return need_rows
     guess = classifier.guess(text)
-    if guess is None or guess.lift < MIN_LIFT:
-        return None
-    need = snapshot.needs.get(guess.need_id)  # None for OUT_OF_SCOPE and VAGUE too
-    if need is None or any(n.need.id == need.id for n in need_rows):
-        return None
-    rm = _RuleMatch(_inferred_rule(need.id), False, INFERRED_SCORE, [])
-    return NeedScore(need, INFERRED_SCORE, False, [rm], INFERRED_SCORE, inferred=True)
+    need = snapshot.needs.get(guess.need_id) if guess is not None else None
+    if guess is None or need is None:  # OUT_OF_SCOPE and VAGUE are no need of the snapshot
+        return need_rows
+    found = next((n for n in need_rows if n.need.id == need.id), None)
+    positive = [n for n in need_rows if not n.negated]
+    if not positive:
+        if found is not None:  # turned down: the owner's word stands
+            return need_rows
+        if guess.lift < (VAGUE_MIN_LIFT if analysis.vague else MIN_LIFT):
+            return need_rows
+        return [_inferred(compiled, need, INFERRED_SCORE), *need_rows]
+    if need.general:
+        return need_rows
+    if found is not None:
+        if found.negated or guess.lift < AGREE_MIN_LIFT:
+            return need_rows
+        found.used.append(_RuleMatch(_inferred_rule(need.id), False, AGREE_EVIDENCE, []))
+        found.score = _combine([found.score, AGREE_EVIDENCE])
+        found.raw = _combine([found.raw, AGREE_EVIDENCE])
+        return _by_score(need_rows)
+    if all(n.need.general for n in positive):
+        if guess.lift < GENERAL_ONLY_MIN_LIFT:
+            return need_rows
+        weight = max(n.raw for n in positive)
+        for n in positive:
+            n.score = n.raw * GENERAL_NEED_FACTOR
+        return _by_score([_inferred(compiled, need, weight), *need_rows])
+    if guess.lift < OVERRIDE_MIN_LIFT:
+        return need_rows
+    first = max(n.score for n in positive)
+    return _by_score([_inferred(compiled, need, min(1.0, first + OVERRIDE_MARGIN)), *need_rows])
 
 
 def match_need(
@@ -1060,9 +1124,7 @@ def match_need(
     w = WORDINGS.get(language, JAPANESE)
     nt, analysis = best_analysis(text, compiled)
     need_rows = score_needs(analysis, compiled, snapshot)
-    inferred = infer_need(text, analysis, need_rows, snapshot, classifier)
-    if inferred is not None:
-        need_rows = [inferred, *need_rows]
+    need_rows = second_opinion(text, compiled, analysis, need_rows, snapshot, classifier)
     positive = [n for n in need_rows if not n.negated]
     index = snapshot_index(snapshot)
 

@@ -100,15 +100,44 @@ def test_vague_everyday_and_english_texts_get_no_inferred_need(
     "text",
     ["大学と共同研究したい", "融資は必要ないが技術の相談をしたい", "設備投資の融資を受けたい"],
 )
-def test_where_a_rule_matches_the_classifier_changes_nothing(
+def test_where_a_rule_matches_plainly_the_rules_order_stands(
     text: str,
     classifier: NeedClassifier,
     seed_rules: CompiledRules,
     seed_snapshot: DirectorySnapshot,
 ) -> None:
+    """A plain request the rules read: the classifier may confirm a need (its score rises, a
+    推定 reason is added) but the needs, their order and the first support type stay."""
     alone = match_need(text, seed_rules, seed_snapshot)
     assert alone.matched
-    assert match_need(text, seed_rules, seed_snapshot, classifier=classifier) == alone
+    both = match_need(text, seed_rules, seed_snapshot, classifier=classifier)
+    assert [(n.id, n.negated) for n in both.needs] == [(n.id, n.negated) for n in alone.needs]
+    assert not any(n.inferred for n in both.needs)
+    assert both.support_types[0].code == alone.support_types[0].code
+    for a, b in zip(alone.needs, both.needs, strict=True):
+        assert b.score >= a.score
+
+
+def test_the_fast_guess_is_the_models_own(classifier: NeedClassifier) -> None:
+    """`shares` computes what TF-IDF + ComplementNB's predict_proba would, from the fitted
+    numbers alone."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.naive_bayes import ComplementNB
+
+    from app.matching.classifier import _clean
+
+    texts, labels = training_examples(EVAL_DIR)
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
+    model = ComplementNB(alpha=0.3).fit(
+        vectorizer.fit_transform([_clean(t) for t in texts]), labels
+    )
+    assert tuple(model.classes_) == classifier.classes
+    for text in [*SITUATIONS, "相談したい", "ﾕｳｼﾉｿｳﾀﾞﾝ", "売上落ちすぎワロタ見直し手伝って"]:
+        shares = classifier.shares(text)
+        assert shares is not None
+        expected = model.predict_proba(vectorizer.transform([_clean(text)]))[0]
+        assert abs(shares - expected).max() < 1e-9
+    assert classifier.shares("") is None
 
 
 def test_a_need_turned_down_is_not_guessed_back(
