@@ -1105,6 +1105,19 @@ def second_opinion(
     return _by_score([_inferred(compiled, need, min(1.0, first + OVERRIDE_MARGIN)), *need_rows])
 
 
+def find_needs(
+    text: str,
+    compiled: CompiledRules,
+    snapshot: DirectorySnapshot,
+    classifier: NeedClassifier | None = None,
+) -> tuple[NormalizedText, Analysis, list[NeedScore]]:
+    """The first stages of `match_need`: the rule hits, the needs they score and the
+    classifier's second opinion on them (what a referral keeps of a text: its needs)."""
+    nt, analysis = best_analysis(text, compiled)
+    need_rows = score_needs(analysis, compiled, snapshot)
+    return nt, analysis, second_opinion(text, compiled, analysis, need_rows, snapshot, classifier)
+
+
 def match_need(
     text: str,
     compiled: CompiledRules,
@@ -1122,9 +1135,7 @@ def match_need(
     clock decides what is open), the clarifying questions and the contact points."""
     limit = max(1, min(int(limit), 50))
     w = WORDINGS.get(language, JAPANESE)
-    nt, analysis = best_analysis(text, compiled)
-    need_rows = score_needs(analysis, compiled, snapshot)
-    need_rows = second_opinion(text, compiled, analysis, need_rows, snapshot, classifier)
+    nt, analysis, need_rows = find_needs(text, compiled, snapshot, classifier)
     positive = [n for n in need_rows if not n.negated]
     index = snapshot_index(snapshot)
 

@@ -34,13 +34,7 @@ from app.matching import (
 )
 from app.matching.classifier import NeedClassifier, load_classifier
 from app.matching.evaluate import EvalReport, Utterance, evaluate, load_utterances
-from app.matching.matcher import (
-    best_analysis,
-    infer_need,
-    local_offices,
-    score_needs,
-    snapshot_index,
-)
+from app.matching.matcher import find_needs, local_offices, snapshot_index
 from app.matching.rules import (
     LEXICON_ENTRY_MODELS,
     TERM_KINDS,
@@ -368,18 +362,15 @@ class MatchAnswers:
 def need_ids_of(directory: Directory, text: str) -> list[str] | None:
     """The needs the matcher finds in a text (negated ones left out), for referral statistics;
     None when this app runs without a matcher. The needs of `match_need`, by its first stages
-    only: a referral keeps no ranking of agencies, programmes or contact points, and those
-    stages cost more than the needs (tests/test_referrals.py holds the two to the same
-    answer)."""
+    only (`find_needs`): a referral keeps no ranking of agencies, programmes or contact points,
+    and those stages cost more than the needs (tests/test_referrals.py holds the two to the
+    same answer)."""
     compiled: CompiledRules | None = directory.extras.get("compiled_rules")
     if compiled is None:
         return None
-    snapshot = directory.snapshot
-    _, analysis = best_analysis(text, compiled)
-    rows = score_needs(analysis, compiled, snapshot)
-    inferred = infer_need(text, analysis, rows, snapshot, directory.extras.get("need_classifier"))
-    if inferred is not None:
-        rows = [inferred, *rows]
+    _, _, rows = find_needs(
+        text, compiled, directory.snapshot, directory.extras.get("need_classifier")
+    )
     return [row.need.id for row in rows if not row.negated]
 
 
