@@ -186,3 +186,9 @@ def test_japanese_only_data_says_japanese(client: TestClient) -> None:
     resp = client.get("/v1/programmes", params={"limit": 1}, headers=EN)
     assert resp.status_code == 200
     assert resp.headers["content-language"] == "ja"
+    # an answer whose handler translated nothing says ja, whatever was asked for
+    for path in ("/v1/pillars", "/healthz"):
+        resp = client.get(path, headers=EN)
+        assert resp.status_code == 200
+        assert resp.headers["content-language"] == "ja", path
+        assert "Accept-Language" in resp.headers["vary"]

@@ -42,6 +42,7 @@ from app.core.observability import (
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ADMIN_PREFIX = "/v1/admin/"
 VARY = (b"vary", b"Accept-Language")
+JAPANESE = (b"content-language", DEFAULT.encode())
 
 
 def relative_location(value: bytes, host: bytes | None) -> bytes:
@@ -60,7 +61,6 @@ def relative_location(value: bytes, host: bytes | None) -> bytes:
 def finished_headers(
     headers: list[tuple[bytes, bytes]],
     request_id: bytes,
-    language: bytes,
     path: str,
     host: bytes | None,
 ) -> list[tuple[bytes, bytes]]:
@@ -78,8 +78,8 @@ def finished_headers(
         ]
     else:
         headers.append(VARY)
-    if b"content-language" not in present:
-        headers.append((b"content-language", language))
+    if b"content-language" not in present:  # whatever was asked: a handler that translated says so
+        headers.append(JAPANESE)
     headers += [(name, value) for name, value in security_headers(path) if name not in present]
     headers.append((b"x-request-id", request_id))
     return headers
@@ -125,7 +125,6 @@ class EdgeMiddleware:
                 headers = finished_headers(
                     list(message.get("headers", [])),
                     request_id.encode("latin-1"),
-                    language.encode(),
                     path,
                     host,
                 )
