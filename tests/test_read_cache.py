@@ -145,7 +145,7 @@ def test_the_store_is_bounded_and_keeps_the_recently_used() -> None:
     put("/c", 250)
     assert store.get(("/b", b"", "ja")) is None
     assert store.get(("/a", b"", "ja")) is not None
-    assert store.bytes <= 1000
+    assert store.weight <= 1000
     put("/d", 5000)  # larger than the whole store: not kept
     assert store.get(("/d", b"", "ja")) is None
     assert len(store) == 2

@@ -9,6 +9,7 @@ body while nothing it lists has changed.
 from __future__ import annotations
 
 import json
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -113,35 +114,46 @@ class Answer:
 
 
 class BoundedLru(Generic[K, V]):
-    """At most `max_bytes` of values (each put with its size), least recently used first out.
-    Used on the event loop only (no lock)."""
+    """Least recently used first out, at most `capacity` in total weight (a value's bytes, or 1
+    per value for a count). Thread-safe: lists are rendered in worker threads too."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.bytes = 0
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.weight = 0
         self._items: OrderedDict[K, tuple[V, int]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._items)
 
     def get(self, key: K) -> V | None:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        self._items.move_to_end(key)
-        return item[0]
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)  # asked for: in use
+            return item[0]
 
-    def put(self, key: K, value: V, size: int) -> None:
-        if size > self.max_bytes:
+    def put(self, key: K, value: V, weight: int = 1) -> None:
+        if weight > self.capacity:
             return
-        previous = self._items.pop(key, None)
-        if previous is not None:
-            self.bytes -= previous[1]
-        self._items[key] = (value, size)
-        self.bytes += size
-        while self.bytes > self.max_bytes:
-            _, (_, evicted) = self._items.popitem(last=False)
-            self.bytes -= evicted
+        with self._lock:
+            previous = self._items.pop(key, None)
+            if previous is not None:
+                self.weight -= previous[1]
+            self._items[key] = (value, weight)
+            self.weight += weight
+            while self.weight > self.capacity:
+                _, (_, evicted) = self._items.popitem(last=False)
+                self.weight -= evicted
+
+    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
+        """The value of `key`, made (outside the lock) and kept if missing; weight 1."""
+        found = self.get(key)
+        if found is None:
+            found = make()
+            self.put(key, found)
+        return found
 
 
 class AnswerStore(BoundedLru[tuple[str, bytes, str], Answer]):

@@ -16,17 +16,16 @@ every worker already holds and rebuilds when the directory version moves:
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from app.core.caching import Rendered, json_bytes, rendered
+from app.core.caching import BoundedLru, Rendered, json_bytes, rendered
 from app.matching.snapshot import (
     ContactPointView,
     DirectorySnapshot,
@@ -51,9 +50,6 @@ from app.services.lookups import (
 )
 from app.services.search import SearchIndex
 
-K = TypeVar("K")
-V = TypeVar("V")
-
 LIST_CACHE_SIZE = 512
 ITEM_CACHE_SIZE = 50_000
 
@@ -64,34 +60,6 @@ def _json(value: Any) -> bytes:
     if isinstance(value, list):
         return b"[" + b",".join(_json(v) for v in value) + b"]"
     return json_bytes(value)
-
-
-class _Lru(Generic[K, V]):
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._data: OrderedDict[K, V] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: K) -> V | None:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)  # a page asked for is a page in use
-                return self._data[key]
-            return None
-
-    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = make()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
 
 
 def _page(items: list[bytes], total: int, limit: int, offset: int) -> Rendered:
@@ -194,9 +162,9 @@ class Listings:
                 if url:
                     websites.setdefault(c.programme_id, url)
         self._programme_websites = websites
-        self._items: _Lru[tuple[str, str], bytes] = _Lru(ITEM_CACHE_SIZE)
-        self._lists: _Lru[Any, list[str]] = _Lru(LIST_CACHE_SIZE)
-        self._pages: _Lru[Any, Rendered] = _Lru(LIST_CACHE_SIZE)
+        self._items: BoundedLru[tuple[str, str], bytes] = BoundedLru(ITEM_CACHE_SIZE)
+        self._lists: BoundedLru[Any, list[str]] = BoundedLru(LIST_CACHE_SIZE)
+        self._pages: BoundedLru[Any, Rendered] = BoundedLru(LIST_CACHE_SIZE)
 
     def _page_of(
         self, key: Any, make: Callable[[], Rendered], cached_only: bool
