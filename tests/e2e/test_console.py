@@ -645,7 +645,9 @@ def test_api_docs_work_on_a_closed_network(
     tab, outside, problems = offline_tab(browser, server)
     try:
         tab.goto(server.base_url + path)
-        expect(tab.locator(operation).first).to_be_visible()
+        # ReDoc lays out the whole document before it shows anything: on a slow, shared
+        # machine that takes longer than the default 5 s wait
+        expect(tab.locator(operation).first).to_be_visible(timeout=30_000)
         expect(tab.locator(summary, has_text="相談内容から紹介先を探す").first).to_be_visible()
         tab.screenshot(path=artifact(request, f"console-api{path.replace('/', '-')}.png"))
     finally:
