@@ -10,9 +10,11 @@ import pytest
 from fastapi import FastAPI, Query, Request, Response
 from fastapi.testclient import TestClient
 from partners import bearer, make_key, unique
+from prometheus_client import REGISTRY
 from sqlalchemy.engine import Engine
 
 from app.core.caching import (
+    CACHEABLE,
     Answer,
     AnswerStore,
     ReadCache,
@@ -35,6 +37,8 @@ class World:
     def __init__(self) -> None:
         self.generation: Generation | None = Generation("one")
         self.calls = 0
+        self.epoch = 0  # what a kept POST's answers also depend on (`vary`)
+        self.counted: list[Any] = []  # the notes of the POST answers the cache gave again
 
     @property
     def text(self) -> str:
@@ -59,7 +63,20 @@ def tiny_app(world: World, max_bytes: int = 1 << 20) -> FastAPI:
         world.calls += 1
         return conditional(request, rendered(b"{}"))
 
-    app.add_middleware(ReadCacheMiddleware, cache=ReadCache(lambda: world.generation, max_bytes))
+    @app.post("/echo")
+    async def echo(request: Request) -> Response:
+        """A pure function of its body, marked cacheable with a note."""
+        world.calls += 1
+        body = await request.body()
+        if request.headers.get("content-type") != "application/json":
+            return Response(b"{}", status_code=415)
+        request.scope[CACHEABLE] = ("note", world.calls)
+        answer = f'{{"{world.text}":{world.epoch},"body":{body.decode()}}}'
+        return Response(answer.encode(), media_type="application/json")
+
+    cache = ReadCache(lambda: world.generation, max_bytes)
+    cache.keep_posts("/echo", vary=lambda generation: world.epoch, on_hit=world.counted.append)
+    app.add_middleware(ReadCacheMiddleware, cache=cache)
     app.add_middleware(EdgeMiddleware)
     return app
 
@@ -120,6 +137,45 @@ def test_what_is_not_kept() -> None:
     client.get("/list")
     client.get("/list")
     assert world.calls == 6
+
+
+def test_a_kept_post_is_answered_again_by_its_body() -> None:
+    world = World()
+    client = TestClient(tiny_app(world))
+    first = client.post("/echo", json={"text": "a"})
+    again = client.post("/echo", json={"text": "a"})
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content == b'{"one":0,"body":{"text":"a"}}'  # the body arrived
+    assert world.calls == 1
+    assert world.counted == [("note", 1)]  # what the handler counted is counted again
+    assert again.headers["x-request-id"] != first.headers["x-request-id"]  # the edge still ran
+
+    # the same bytes streamed in pieces are the same body
+    pieces = client.post(
+        "/echo",
+        content=iter([b'{"text"', b': "a"}']),
+        headers={"Content-Type": "application/json"},
+    )
+    assert pieces.status_code == 200 and world.calls == 2  # other bytes: '": "' vs '":"'
+    client.post("/echo", content=iter([b'{"text"', b': "a"}']), headers=pieces.request.headers)
+    assert world.calls == 2
+
+    client.post("/echo", json={"text": "b"})  # another body
+    client.post("/echo", json={"text": "a"}, headers={"Accept-Language": "en"})  # language
+    assert world.calls == 4
+    for _ in range(2):  # not JSON: the handler's 415 is never kept
+        assert client.post("/echo", content=first.request.content).status_code == 415
+    assert world.calls == 6
+
+    world.epoch = 1  # what the path said its answers also depend on
+    assert client.post("/echo", json={"text": "a"}).content == b'{"one":1,"body":{"text":"a"}}'
+    world.generation = Generation("two")
+    assert client.post("/echo", json={"text": "a"}).content == b'{"two":1,"body":{"text":"a"}}'
+    assert world.calls == 8
+    world.generation = None  # a database check is due first: nothing is answered from here
+    client.post("/echo", json={"text": "a"})
+    client.post("/echo", json={"text": "a"})
+    assert world.calls == 10
 
 
 def test_a_first_request_answered_304_is_not_kept() -> None:
@@ -215,3 +271,64 @@ def test_an_edit_is_seen_by_the_next_read_of_a_cached_list(
     )
     assert removed.status_code == 204, removed.text
     assert programme_id not in served.get(path).text
+
+
+def outcome_count(outcome: str) -> float:
+    return REGISTRY.get_sample_value("madoguchi_match_outcomes_total", {"outcome": outcome}) or 0.0
+
+
+def test_a_match_asked_again_is_answered_by_the_read_cache_and_still_counted(
+    served: TestClient, engine: Engine
+) -> None:
+    app: Any = served.app
+    cache, answers = app.state.read_cache, app.state.match_answers
+    text = f"今日の天気は{unique('晴れ')}ですか"  # unmatched: every request is counted
+    first = served.post("/v1/match", json={"text": text})
+    hits, matcher_calls, unmatched = (
+        cache.hits,
+        answers.hits + answers.misses,
+        outcome_count("unmatched"),
+    )
+    again = served.post("/v1/match", json={"text": text})
+    assert cache.hits == hits + 1
+    assert answers.hits + answers.misses == matcher_calls  # the route was not reached
+    assert again.content == first.content and first.json()["matched"] is False
+    assert again.headers["content-language"] == "ja"
+    assert outcome_count("unmatched") == unmatched + 1
+    admin = bearer(make_key(engine, "admin")[1])
+    stats = served.get("/v1/match/stats", params={"limit": 200}, headers=admin).json()
+    entry = next(e for e in stats["top"] if e["text"].startswith("今日の天気は"))
+    assert entry["count"] == 2 and entry["kind"] == "unmatched"
+
+    # the body's hash is the key: the text itself is not kept
+    store = cache.store
+    assert store is not None
+    kept = [part for key in store._items for part in key if isinstance(part, bytes)]
+    assert kept and not any(text.encode() in part for part in kept)
+    # a broken body is never answered from here
+    for _ in range(2):
+        assert served.post("/v1/match", json={"text": ""}).status_code == 422
+
+
+def test_health_is_answered_by_the_read_cache(served: TestClient) -> None:
+    cache = served.app.state.read_cache  # type: ignore[attr-defined]
+    first = served.get("/healthz")
+    hits = cache.hits
+    again = served.get("/healthz")
+    assert cache.hits == hits + 1
+    assert again.json() == {"status": "ok"}
+    assert again.headers["x-instance-id"] == first.headers["x-instance-id"]
+
+
+def test_a_streamed_match_body_over_the_limit_is_413(served: TestClient) -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b'{"text": "'
+        for _ in range(80):
+            yield "融資".encode() * 512
+        yield b'"}'
+
+    resp = served.post("/v1/match", headers={"Content-Type": "application/json"}, content=chunks())
+    assert "content-length" not in resp.request.headers
+    assert resp.status_code == 413
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert "大きすぎ" in resp.json()["detail"]

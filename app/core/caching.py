@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from hashlib import blake2b
 from typing import Any, Generic, TypeVar
@@ -91,6 +91,14 @@ NOT_MODIFIED: dict[int | str, dict[str, object]] = {
 # rendered from is the current one: the next identical GET is answered from here, inside every
 # other middleware (request id, access log, rate limits, security headers, language), with a
 # 304 when the client's If-None-Match names its ETag.
+#
+# A POST whose answer is a pure function of its body can be kept too (`ReadCache.keep_posts`:
+# POST /v1/match, where a chatbot's buttons and the desks' common questions send the same texts
+# again and again): keyed by a hash of the body (the body itself, which may hold personal data,
+# is not kept), its content type, the language and what the path says its answers also depend
+# on (`vary`: for a match, the stretch of time in which the same national subsidies accept
+# applications); the handler marks an answer cacheable with a note of what it counted, and
+# `on_hit` counts it again when the cache answers.
 
 CACHEABLE = "madoguchi.cacheable"
 K = TypeVar("K")
@@ -107,6 +115,7 @@ class Answer:
     body: bytes
     etag: str
     not_modified: list[tuple[bytes, bytes]]
+    note: Any = None  # what the handler marked it cacheable with (`CACHEABLE`), for `on_hit`
 
     @property
     def size(self) -> int:
@@ -156,12 +165,24 @@ class BoundedLru(Generic[K, V]):
         return found
 
 
-class AnswerStore(BoundedLru[tuple[str, bytes, str], Answer]):
+class AnswerStore(BoundedLru[tuple[Any, ...], Answer]):
     """The cached answers of one directory generation."""
 
     def __init__(self, generation: object, max_bytes: int) -> None:
         super().__init__(max_bytes)
         self.generation = generation
+
+
+@dataclass(frozen=True, slots=True)
+class PostKeeping:
+    """A POST path whose 200 answers the read cache may keep (`ReadCache.keep_posts`)."""
+
+    # what else than the body, its content type and the language an answer depends on, from
+    # the directory generation (e.g. the stretch of time of the national subsidies)
+    vary: Callable[[Any], Hashable]
+    # what the handler does besides answering (counting), done again for a kept answer, with
+    # the note the handler marked the answer with
+    on_hit: Callable[[Any], None]
 
 
 class ReadCache:
@@ -176,6 +197,15 @@ class ReadCache:
         self.max_bytes = max_bytes
         self.store: AnswerStore | None = None
         self.hits = 0
+        self.posts: dict[str, PostKeeping] = {}
+
+    def keep_posts(
+        self, path: str, vary: Callable[[Any], Hashable], on_hit: Callable[[Any], None]
+    ) -> None:
+        """Let the answers of POST `path` be kept: its handler promises that a 200 answer it
+        marks `CACHEABLE` depends on nothing but the body, the content type, the language,
+        the directory generation and `vary(generation)`."""
+        self.posts[path] = PostKeeping(vary, on_hit)
 
     def now(self) -> AnswerStore | None:
         if self.max_bytes <= 0:
@@ -190,16 +220,26 @@ class ReadCache:
 
 
 class ReadCacheMiddleware:
-    """Answers a GET from the `ReadCache`, and keeps the answers handlers mark cacheable."""
+    """Answers a GET (or a kept POST) from the `ReadCache`, and keeps the answers handlers mark
+    cacheable."""
 
     def __init__(self, app: ASGIApp, cache: ReadCache) -> None:
         self.app = app
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "GET":
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        method = scope["method"]
+        if method == "GET":
+            await self._get(scope, receive, send)
+        elif method == "POST" and scope["path"] in self.cache.posts:
+            await self._post(scope, receive, send, self.cache.posts[scope["path"]])
+        else:
+            await self.app(scope, receive, send)
+
+    async def _get(self, scope: Scope, receive: Receive, send: Send) -> None:
         store = self.cache.now()
         if store is None:
             await self.app(scope, receive, send)
@@ -215,10 +255,49 @@ class ReadCacheMiddleware:
                 )
                 await send({"type": "http.response.body", "body": b""})
                 return
-            await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
-            await send({"type": "http.response.body", "body": answer.body})
+            await _answer(send, answer)
+            return
+        await self.app(scope, receive, self._keeper(scope, send, store, key))
+
+    async def _post(self, scope: Scope, receive: Receive, send: Send, keeping: PostKeeping) -> None:
+        store = self.cache.now()
+        if store is None:
+            await self.app(scope, receive, send)
+            return
+        # The whole body first (the body size limit, outside, counts it as it comes).
+        received: list[Message] = []
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            received.append(message)
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        key = (
+            scope["path"],
+            scope["query_string"],
+            language_of(scope),
+            _header(scope, b"content-type"),
+            blake2b(b"".join(chunks), digest_size=16).digest(),
+            keeping.vary(store.generation),
+        )
+        answer = store.get(key) if received[-1]["type"] == "http.request" else None
+        if answer is not None:
+            self.cache.hits += 1
+            scope["route"] = answer.route
+            keeping.on_hit(answer.note)
+            await _answer(send, answer)
             return
 
+        async def replay() -> Message:
+            return received.pop(0) if received else await receive()
+
+        await self.app(scope, replay, self._keeper(scope, send, store, key))
+
+    def _keeper(self, scope: Scope, send: Send, store: AnswerStore, key: Any) -> Send:
+        """`send`, keeping a 200 answer the handler marked cacheable."""
         started: Message | None = None
         chunks: list[bytes] = []
 
@@ -238,11 +317,17 @@ class ReadCacheMiddleware:
                         body=b"".join(chunks),
                         etag=etag.decode("latin-1"),
                         not_modified=[h for h in headers if h[0].lower() in NOT_MODIFIED_HEADERS],
+                        note=scope.get(CACHEABLE),
                     )
                     store.put(key, answer, answer.size)
             await send(message)
 
-        await self.app(scope, receive, keep)
+        return keep
+
+
+async def _answer(send: Send, answer: Answer) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

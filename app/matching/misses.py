@@ -53,9 +53,14 @@ class MissCounter:
         self._totals: dict[str, int] = {"unmatched": 0, "clarified": 0}
 
     def record(self, text: str, kind: MissKind) -> None:
+        self.count(mask(text), kind)
+
+    def count(self, masked: str, kind: MissKind) -> None:
+        """Count a text already masked (`mask`): an answer kept from before counts its miss
+        again without masking the text again."""
         if kind not in self._totals:
             raise ValueError(f"unknown kind {kind!r}")
-        key = (mask(text), kind)
+        key = (masked, kind)
         with self._lock:
             self._totals[kind] += 1
             self._counts[key] = self._counts.get(key, 0) + 1

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.core.caching import CACHEABLE
 from app.core.db import SessionDep
 from app.core.errors import DATABASE_RETRY_AFTER_SECONDS, problem_response, problem_responses
 from app.core.openapi import Tag
@@ -53,8 +54,11 @@ def instance_id() -> str:
         }
     },
 )
-async def healthz() -> Response:
-    # A finished body: nothing to validate or serialize on the most frequent request.
+async def healthz(request: Request) -> Response:
+    # A finished body: nothing to validate or serialize on the most frequent request; and the
+    # same answer while this worker lives, so the read cache (app/core/caching.py) answers the
+    # next /healthz in front of routing, after every middleware (request id, log, metrics).
+    request.scope[CACHEABLE] = True
     return Response(
         HEALTHY, media_type="application/json", headers={"X-Instance-ID": instance_id()}
     )

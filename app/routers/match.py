@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request, Response
+from fastapi import APIRouter, Body, FastAPI, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.core.caching import CACHEABLE
 from app.core.errors import problem_responses
 from app.core.i18n import current_language
 from app.core.observability import MATCH_LATENCY, MATCH_OUTCOMES
 from app.core.openapi import Tag
+from app.matching import MissCounter
+from app.matching.misses import MissKind, mask
 from app.routers.auth import AdminDep
 from app.routers.deps import DirectoryDep
 from app.schemas import examples
@@ -20,7 +24,42 @@ from app.schemas.match import MATCH_EXAMPLE_REQUEST, MatchRequest, MatchResponse
 from app.services.matching import MatchAnswers
 
 router = APIRouter(prefix="/v1", tags=[Tag.MATCH])
+PATH = "/v1/match"
 OUTCOME = {kind: MATCH_OUTCOMES.labels(kind) for kind in ("matched", "unmatched", "clarified")}
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What the route counts of an answer: its outcome and, for a miss, the masked text (the
+    read cache keeps it with the answer, and counts it again when it answers the same body)."""
+
+    outcome: str
+    masked: str | None = None
+
+    def count(self, misses: MissCounter) -> None:
+        OUTCOME[self.outcome].inc()
+        if self.masked is not None:
+            kind: MissKind = "clarified" if self.outcome == "clarified" else "unmatched"
+            misses.count(self.masked, kind)
+
+
+def keep_repeated_answers(app: FastAPI) -> None:
+    """Let the read cache (app/core/caching.py) answer a body it has answered before, in front
+    of routing, dependencies and validation: an answer depends on nothing but the body, the
+    language, the directory generation and the stretch of time of the national subsidies. Off
+    with MATCH_CACHE_BYTES=0 (then the matcher runs for every request)."""
+    if app.state.settings.MATCH_CACHE_BYTES <= 0:
+        return
+    answers: MatchAnswers = app.state.match_answers
+    misses: MissCounter = app.state.match_misses
+
+    def on_hit(note: Any) -> None:
+        note.count(misses)
+
+    app.state.read_cache.keep_posts(
+        PATH, vary=lambda directory: answers.epoch(directory, app.state.clock()), on_hit=on_hit
+    )
+
 
 EXAMPLES = {
     "compound": {"summary": "複数の相談", "value": MATCH_EXAMPLE_REQUEST},
@@ -31,7 +70,7 @@ EXAMPLES = {
 
 
 @router.post(
-    "/match",
+    PATH.removeprefix("/v1"),
     response_model=MatchResponse,
     summary="相談内容から紹介先を探す",
     description=(
@@ -70,16 +109,14 @@ async def match(
     )
     if answers.hits == hits:  # the matcher ran (not an answer kept from before)
         MATCH_LATENCY.observe(time.perf_counter() - started)
-    misses = request.app.state.match_misses
     # A miss is masked (Sudachi) before it is counted: off the event loop.
-    if answer.clarified:
-        await run_in_threadpool(misses.record, body.text, "clarified")
-        OUTCOME["clarified"].inc()
-    elif not answer.matched:
-        await run_in_threadpool(misses.record, body.text, "unmatched")
-        OUTCOME["unmatched"].inc()
+    if answer.clarified or not answer.matched:
+        outcome = "clarified" if answer.clarified else "unmatched"
+        counted = Counted(outcome, await run_in_threadpool(mask, body.text))
     else:
-        OUTCOME["matched"].inc()
+        counted = Counted("matched")
+    counted.count(request.app.state.match_misses)
+    request.scope[CACHEABLE] = counted  # the same body is answered again by the read cache
     # Written as it is: the payload has MatchResponse's shape by construction (tests compare
     # the two on every labelled utterance), and validating it again costs a third of a match.
     return Response(

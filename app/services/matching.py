@@ -325,6 +325,18 @@ class MatchAnswers:
         self.hits = 0
         self.misses = 0
 
+    def epoch(self, directory: Directory, now: datetime | None) -> tuple[int, bool]:
+        """The stretch of time `now` is in for the directory's national subsidies
+        (`national_epoch`): a kept answer is right within one stretch only."""
+        self._follow(directory)
+        return national_epoch(self._bounds, now)
+
+    def _follow(self, directory: Directory) -> None:
+        if directory is not self._generation:
+            self._generation = directory
+            self._bounds = national_bounds(directory.snapshot)
+            self._answers = BoundedLru(self.max_bytes)
+
     def answer(
         self,
         directory: Directory,
@@ -334,10 +346,7 @@ class MatchAnswers:
         language: str,
         now: datetime | None,
     ) -> MatchAnswer:
-        if directory is not self._generation:
-            self._generation = directory
-            self._bounds = national_bounds(directory.snapshot)
-            self._answers = BoundedLru(self.max_bytes)
+        self._follow(directory)
         key = (
             blake2b(text.encode(), digest_size=16).digest(),
             municipality,
