@@ -520,6 +520,10 @@ def bench_database(db: Database, opts: Options, wrk: Wrk, tmp: Path) -> DbResult
         rows, runs = memory_phase(srv, eps, wrk, opts, "seed", f"{db.title} 2 workers")
         result.memory += rows
         result.two_worker_runs["seed"] = runs
+        # the deployment's shape on this machine: as many workers as cores
+        result.referrals_two_workers = wrk.run(
+            srv.base, eps["referrals"], 8, opts.seconds, f"{db.title} 2 workers"
+        )
 
     log(f"{db.title}: load the synthetic directory")
     result.synthetic_line = run_checked(

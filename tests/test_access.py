@@ -324,7 +324,7 @@ def test_database_errors_leak_no_sql_or_trace(engine: Engine, database_url: str,
     app.dependency_overrides[get_session] = override
     with TestClient(app, raise_server_exceptions=False) as c:
         for resp in (
-            c.get("/v1/agencies/yipf"),
+            c.get("/v1/actions/8"),  # the plan is read from the database
             c.get("/v1/admin/api-keys", headers=bearer("whatever-key-123")),
         ):
             assert_problem(resp, 500)

@@ -153,6 +153,52 @@ def test_a_programme_detail_is_answered_from_memory_with_the_windows_of_the_data
     assert_problem(missing, 404)
 
 
+def test_an_agency_detail_is_answered_from_memory_as_the_database_has_it(
+    client: TestClient, engine: Engine
+) -> None:
+    """Every agency: the same JSON as the database's detail (app.services.directory.get_agency),
+    its revision as the ETag, with no query on the directory's tables; in English and with a
+    市町 too; and an edited window is in the next answer."""
+    from sqlmodel import Session, select
+
+    from app.models import Agency
+    from app.services.directory import get_agency
+
+    with Session(engine) as session:
+        agencies = {a.id: a.revision for a in session.exec(select(Agency))}
+        expected = {aid: get_agency(session, aid).model_dump(mode="json") for aid in agencies}
+    with_programmes = with_children = 0
+    for aid, revision in sorted(agencies.items()):
+        client.get(f"/v1/agencies/{aid}")  # rendered once
+        with statements() as seen:
+            resp = client.get(f"/v1/agencies/{aid}")
+            english = client.get(f"/v1/agencies/{aid}", headers={"Accept-Language": "en"})
+            local = client.get(f"/v1/agencies/{aid}", params={"municipality": "萩市"})
+        assert [s for s in seen if any(f" {t}" in s for t in DIRECTORY_TABLES)] == []
+        assert resp.status_code == english.status_code == local.status_code == 200
+        assert resp.json() == expected[aid]
+        assert resp.headers["etag"] == english.headers["etag"] == f'"{revision}"'
+        assert english.headers["content-language"] == "en"
+        assert {k: v for k, v in local.json().items() if k != "local_offices"} == {
+            k: v for k, v in expected[aid].items() if k != "local_offices"
+        }
+        with_programmes += bool(expected[aid]["programmes"])
+        with_children += bool(expected[aid]["children"])
+    assert with_programmes >= 10 and with_children >= 1
+    assert_problem(client.get("/v1/agencies/no-such-agency"), 404)
+    assert_problem(client.get("/v1/agencies/yipf", params={"municipality": "東京都"}), 422)
+
+    admin = bearer(make_key(engine, "admin")[1])
+    window = client.get("/v1/agencies/yipf").json()["contact_points"][0]
+    label = unique("窓口名")
+    url = f"/v1/admin/contact-points/{window['id']}"
+    tag = client.get(url, headers=admin).headers["etag"]
+    edited = client.patch(url, json={"name": label}, headers={**admin, "If-Match": tag})
+    assert edited.status_code == 200, edited.text
+    names = [c["name"] for c in client.get("/v1/agencies/yipf").json()["contact_points"]]
+    assert label in names
+
+
 def test_search_ranks_a_name_hit_above_a_description_hit(
     client: TestClient, engine: Engine
 ) -> None:

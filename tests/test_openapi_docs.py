@@ -134,15 +134,16 @@ def test_every_operation_documents_the_shared_errors(doc: dict[str, Any]) -> Non
 
 
 def test_database_backed_operations_document_503(doc: dict[str, Any]) -> None:
-    assert "503" in doc["paths"]["/v1/agencies/{agency_id}"]["get"]["responses"]
+    assert "503" in doc["paths"]["/v1/actions/{number}"]["get"]["responses"]
     assert "503" in doc["paths"]["/v1/referrals"]["post"]["responses"]
     assert "503" in doc["paths"]["/readyz"]["get"]["responses"]
-    # The matcher, the public lists and a programme's detail answer from the in-memory
-    # snapshot, without the database.
+    # The matcher, the public lists and a programme's or an agency's detail answer from the
+    # in-memory snapshot, without the database.
     assert "503" not in doc["paths"]["/v1/match"]["post"]["responses"]
     for path in (
         "/v1/programmes",
         "/v1/programmes/{programme_id}",
+        "/v1/agencies/{agency_id}",
         "/v1/contact-points",
         "/v1/agencies",
         "/v1/hsds/services",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from app.core.caching import NOT_MODIFIED, conditional
 from app.core.concurrency import etag
@@ -13,7 +14,6 @@ from app.core.errors import problem_responses
 from app.core.i18n import current_language, language_of
 from app.core.openapi import Tag
 from app.core.pagination import Page, PageDep
-from app.models import Agency
 from app.routers.deps import DirectoryDep, from_memory
 from app.schemas import examples
 from app.schemas.directory import (
@@ -108,35 +108,49 @@ async def list_agencies(
         "機関の役割、説明、親子関係、運営する制度、窓口（連絡先と出典）を返します。"
         "`municipality`（市町名または JIS コード）を付けると、その市町を担当する具体的な事務所"
         "（`local_offices`、近い順）も返します（/v1/match と同じ解決）。"
-        "`ETag` ヘッダーは機関の版で、編集時の `If-Match` に使えます。" + ENGLISH_NAMES
+        "`ETag` ヘッダーは機関の版で、編集時の `If-Match` に使えます"
+        "（メモリ上のディレクトリから応答します。ほかのサーバープロセスでの編集は1秒以内に反映されます）。"
+        + ENGLISH_NAMES
     ),
     responses={**example_response(examples.AGENCY), **problem_responses(404, 422)},
 )
-def get_agency(
+async def get_agency(
     request: Request,
-    session: SessionDep,
     directory: DirectoryDep,
-    response: Response,
     agency_id: Annotated[str, Path(max_length=80, examples=["yamaguchi-itc"])],
     municipality: Annotated[
         str | None,
         Query(max_length=40, description="市町名または JIS コード", examples=["萩市"]),
     ] = None,
-) -> AgencyDetail:
-    detail = service.get_agency(session, agency_id)
-    if municipality is not None:
-        detail.local_offices = [
-            LocalOfficeOut.model_validate(office)
-            for office in local_offices_of(directory, agency_id, municipality)
-        ]
-    row = session.get(Agency, agency_id)
-    if row is not None:
-        response.headers["ETag"] = etag(row.revision)
-    if language_of(request.scope) == "en":
-        response.headers["Content-Language"] = "en"
-        translated = english.agency(detail.model_dump(mode="json"), directory.snapshot)
-        return AgencyDetail.model_validate(translated)
-    return detail
+) -> Response:
+    # From the in-memory directory: rendered once per generation as it is asked most (no 市町,
+    # in Japanese); otherwise built from the same memory off the event loop (an agency may have
+    # thousands of windows).
+    listings = directory.listings
+    headers = {"ETag": etag(listings.agency_revision(agency_id))}
+    english_asked = language_of(request.scope) == "en"
+    if municipality is None and not english_asked:
+        detail = await from_memory(
+            lambda cached: listings.agency_detail(agency_id, cached_only=cached)
+        )
+        return Response(detail.body, media_type="application/json", headers=headers)
+
+    def build() -> bytes:
+        out = listings.agency_detail_out(agency_id)
+        if municipality is not None:
+            out.local_offices = [
+                LocalOfficeOut.model_validate(office)
+                for office in local_offices_of(directory, agency_id, municipality)
+            ]
+        if not english_asked:
+            return out.model_dump_json().encode()
+        translated = english.agency(out.model_dump(mode="json"), directory.snapshot)
+        return AgencyDetail.model_validate(translated).model_dump_json().encode()
+
+    if english_asked:
+        headers["Content-Language"] = "en"
+    body = await run_in_threadpool(build)
+    return Response(body, media_type="application/json", headers=headers)
 
 
 @router.get(

@@ -1,8 +1,8 @@
 """The public lists, answered from the in-memory directory: never a database query.
 
-/v1/support-types, /v1/agencies, /v1/role-matrix, /v1/programmes (and a programme's detail),
-/v1/contact-points and /v1/hsds/services answer from one generation of the directory (app.services.snapshot), which
-every worker already holds and rebuilds when the directory version moves:
+/v1/support-types, /v1/agencies (and an agency's detail), /v1/role-matrix, /v1/programmes (and a
+programme's detail), /v1/contact-points and /v1/hsds/services answer from one generation of the
+directory (app.services.snapshot), which every worker already holds and rebuilds when the directory version moves:
 
 - the small lists (support types, agencies, the role matrix, HSDS taxonomies) are rendered when
   the generation is built, by the same service functions the detail endpoints use;
@@ -36,7 +36,14 @@ from app.matching.snapshot import (
 from app.models import Agency
 from app.models.directory import ContactPointFields
 from app.models.programmes import ProgrammeFields
-from app.schemas.directory import AgencyRef, PhoneOut
+from app.schemas.directory import (
+    AgencyDetail,
+    AgencyRef,
+    AgencySummary,
+    PhoneOut,
+    ProgrammeRef,
+    SourceOut,
+)
 from app.schemas.programmes import ProgrammeDetail, ProgrammeOut
 from app.services import directory as directory_service
 from app.services import english, hsds
@@ -110,6 +117,7 @@ class Listings:
         # (id, roles, JSON, JSON with the English name)
         self._agencies: list[tuple[str, tuple[str, ...], bytes, bytes]]
         self._agency_rows: dict[str, Agency]
+        self._agency_summaries: dict[str, AgencySummary]
         self.hsds_catalogue: hsds.Catalogue
         if previous is not None:
             self.support_types = previous.support_types
@@ -118,6 +126,7 @@ class Listings:
             self.role_matrix_en = previous.role_matrix_en
             self._agencies = previous._agencies
             self._agency_rows = previous._agency_rows
+            self._agency_summaries = previous._agency_summaries
             self.hsds_catalogue = previous.hsds_catalogue
         else:
             types = [t.model_dump() for t in directory_service.list_support_types(session)]
@@ -138,6 +147,7 @@ class Listings:
                 )
                 for a in summaries
             ]
+            self._agency_summaries = {a.id: a for a in summaries}
             rows = session.exec(select(Agency).order_by(col(Agency.id)))
             self._agency_rows = {a.id: a for a in rows}
             for row in self._agency_rows.values():
@@ -155,6 +165,11 @@ class Listings:
                 by_programme[c.programme_id].append(c.id)
         self._contacts_by_agency = by_agency
         self._contacts_by_programme = by_programme
+        operated: dict[str, list[str]] = defaultdict(list)
+        for pid in self._programme_ids:
+            for agency_id in snapshot.programmes[pid].operators:
+                operated[agency_id].append(pid)
+        self._programmes_by_agency = operated
         websites: dict[str, str] = {}
         for c in contacts:
             if c.programme_id:
@@ -251,6 +266,49 @@ class Listings:
                 "measures": list(view.measures),
                 "support_types": list(view.support_types),
             },
+        )
+
+    def agency_revision(self, agency_id: str) -> int:
+        """Its version, the ETag of its detail (404 when this generation has no such agency)."""
+        row = self._agency_rows.get(agency_id)
+        if row is None or agency_id not in self._agency_summaries:
+            raise not_found("機関", agency_id)
+        return row.revision
+
+    def agency_detail(self, agency_id: str, *, cached_only: bool = False) -> Rendered | None:
+        """GET /v1/agencies/{id} (without `municipality`): the agency as its list shows it, its
+        place among the agencies, the programmes it operates and its windows, in id order (404
+        when this generation has no such agency). The same answer as the database's
+        (`directory_service.get_agency`: tests compare the two for every agency)."""
+        self.agency_revision(agency_id)
+
+        def make() -> Rendered:
+            return rendered(_json(self.agency_detail_out(agency_id)))
+
+        return self._page_of(("agency", agency_id), make, cached_only)
+
+    def agency_detail_out(self, agency_id: str) -> AgencyDetail:
+        row = self._agency_rows[agency_id]
+        rows = self._agency_rows
+        parent = rows.get(row.parent_id) if row.parent_id else None
+        programmes = self.snapshot.programmes
+        return AgencyDetail(
+            **self._agency_summaries[agency_id].model_dump(),
+            aliases=list(row.aliases),
+            matrix_row_label=row.matrix_row_label,
+            source=SourceOut(section=row.source_section, page=row.source_page),
+            parent=AgencyRef(id=parent.id, name=parent.name) if parent else None,
+            children=[
+                AgencyRef(id=c.id, name=c.name) for c in rows.values() if c.parent_id == agency_id
+            ],
+            programmes=[
+                ProgrammeRef(id=pid, name=programmes[pid].name, kind=programmes[pid].kind)
+                for pid in self._programmes_by_agency.get(agency_id, ())
+            ],
+            contact_points=[
+                contact_point_out(self._contacts[cid])
+                for cid in self._contacts_by_agency.get(agency_id, ())
+            ],
         )
 
     def programme_revision(self, programme_id: str) -> int:
