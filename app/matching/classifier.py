@@ -7,27 +7,36 @@ written by helpers who never saw the rules, in every style: plain, long, clerk, 
 chat ...) which need a text expresses. The matcher consults it on every text
 (`matcher.second_opinion`): where **no rule matched** its guess becomes an *inferred* need
 (`NeedMatch.inferred`, explained as 推定) unless the text is everyday life (the rules' terms, or
-the classifier's own two classes for them), English, or the guess is weak (`MIN_LIFT`; a higher
-lift beside a vague word such as 相談); where the rules found only a general need, a clear
+the classifier's own two classes for them), English, or the guess is weak (`MIN_LIFT`, and as
+much beside a vague word such as 相談); where the rules found only a general need, a clear
 specific guess outranks it; a clear guess the rules also found counts as one more piece of
 evidence (it decides near ties); a very clear guess of another need ranks first.
 
-Model: TF-IDF over character 1–3-grams of the NFKC text (`char_wb`: robust to kana, typos and
-dialect endings) and Complement Naive Bayes (scikit-learn), built from the files when a process
-starts (`load_classifier`), never downloaded. A guess is computed from the fitted numbers alone
-(`shares`): about 0.05–0.1 ms a text (sklearn's own predict_proba copied the 14 MB weight matrix
-on every call, about 20 ms). Building it takes about 1 s after scikit-learn's import (the sets
-are read with libyaml) and the process about 130 MB more, most of it scikit-learn and SciPy.
-Measured before it was kept, and for each use beside the rules: see seed/eval/README.md. The
-gated set (`utterances.yaml`) and the sealed held-out sets are never training data.
+Model: TF-IDF over three kinds of n-grams and Complement Naive Bayes (scikit-learn, alpha
+0.1), built from the files when a process starts (`load_classifier`), never downloaded:
+character 1–3-grams of the NFKC text (`char_wb`: robust to typos and dialect endings), word
+1–2-grams of Sudachi's normalized forms and 2–3-grams of the katakana reading (the matcher's
+`Normalizer`: kana typed without converting, dialect and the wrong kanji of the right sound meet
+the words the training texts were written in). The matcher passes each text's analysis
+(`NormalizedText`), so a text is tokenized once per request. A guess is computed from the fitted
+numbers alone (`shares`): about 0.05 ms a text (0.03 ms with characters only; sklearn's own
+predict_proba copied the weight matrix on every call, about 20 ms). Building it takes about
+2–2.7 s with scikit-learn's import (1.4–1.7 s with characters only: a Sudachi dictionary of its
+own reads the 1,896 training texts, then goes) and the process about 130 MB more, most of it
+scikit-learn and SciPy. Measured before it was kept, and for each use beside the rules: see
+seed/eval/README.md. The gated set (`utterances.yaml`) and the sealed held-out sets are never
+training data.
 
-Other models, measured alone (leave-one-set-out over `TRAINING_SETS`, support type of the top
-guess):
-word 1–2-grams of Sudachi's normalized forms and reading 2–3-grams beside the characters raise
-it from 0.872 to 0.898, a candidate not yet tried in the matcher: it sharpens the probabilities
-(every lift threshold would have to be measured again) and tokenizing the training texts costs
-about 3 s at start-up; logistic regression (0.866–0.873) and a
-calibrated linear SVM (0.878–0.882) are no better and take minutes to cross-validate.
+Models measured (`python -m app.matching.crossval [--pipeline]`: leave-one-set-out over
+`TRAINING_SETS`; support type of the top guess on the 1,699 in-scope items / the guess is the
+label on all 1,896 / the matcher's fully right with that classifier):
+characters only, alpha 0.3 (before) 0.921 / 0.821 / 0.956; + words and readings 0.939 / 0.841
+(0.956 at the old lifts); + alpha 0.1 **0.942 / 0.842 / 0.959** (with the lifts re-measured:
+`MIN_LIFT` 3.5, matcher.VAGUE_MIN_LIFT 3.5, the others unchanged). Characters only at alpha 0.1:
+0.956 fully right. Readings do most of it (without the words 0.936 / 0.841); word 3-grams, reading
+4-grams add nothing. (An earlier measure of words and readings alone, by another count of the
+support type: 0.872 → 0.898.) Earlier: logistic regression and a calibrated linear SVM were no better
+than characters-only Naive Bayes and take minutes to cross-validate.
 
 Pure Python apart from scikit-learn: no web framework or database imports.
 """
@@ -35,12 +44,16 @@ Pure Python apart from scikit-learn: no web framework or database imports.
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import yaml
+
+from app.matching.normalize import NormalizedText, Normalizer
 
 # libyaml's loader where PyYAML has it: the pure-Python one took seconds for the nine sets
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -60,7 +73,9 @@ TRAINING_SETS = (
 # A guess is taken when its probability is at least this many times the even share of all
 # needs (1 / number of needs): Naive Bayes spreads its probabilities thinly over 34 needs, so a
 # text that says little (相談したい: 1.2) stays near 1, a described situation well above it.
-MIN_LIFT = 2.5
+# (2.5 with characters only; the sharper model gave 図書館の開館時間を知りたい 3.1 and
+# 水道料金の支払い方法を変えたい 2.9.)
+MIN_LIFT = 3.5
 MAX_CHARS = 1000
 # Two more classes learnt from the same sets, so that the classifier can also say "no need":
 # everyday life (住民票, 図書館の開館時間, ラーメン屋) and vague requests (相談したい).
@@ -80,16 +95,27 @@ class NeedClassifier:
 
     scikit-learn fits the model; a guess is then computed from the fitted numbers alone
     (vocabulary, idf, the model's log weights as one features x classes array): sklearn's own
-    `predict_proba` copied the whole weight matrix on every call (about 20 ms a text)."""
+    `predict_proba` copied the whole weight matrix on every call (about 20 ms a text).
 
-    def __init__(self, texts: list[str], needs: list[str]) -> None:
+    `normalizer` tokenizes the training texts (and a text whose analysis the caller does not
+    pass): the matcher's own, so that a text is analysed once per request."""
+
+    def __init__(
+        self, texts: list[str], needs: list[str], normalizer: Normalizer | None = None
+    ) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.naive_bayes import ComplementNB
 
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-        model = ComplementNB(alpha=0.3)
-        model.fit(vectorizer.fit_transform([_clean(t) for t in texts]), needs)
-        self._analyse = vectorizer.build_analyzer()
+        # the caller's normalizer stays for texts given without their analysis; without one, a
+        # tokenizer of its own reads the training texts and goes (the matcher passes each text's
+        # analysis: a second Sudachi dictionary need not stay in memory)
+        self._normalizer = normalizer
+        self._analyse = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).build_analyzer()
+        vectorizer = TfidfVectorizer(analyzer=_given, sublinear_tf=True)
+        model = ComplementNB(alpha=ALPHA)
+        reader = normalizer or Normalizer(cache_size=0)
+        documents = [self.features(t, reader.normalize(t)) for t in texts]
+        model.fit(vectorizer.fit_transform(documents), needs)
         self._vocabulary: dict[str, int] = dict(vectorizer.vocabulary_)
         self._idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         # rows: features, columns: classes, contiguous so that a text's rows are read directly
@@ -97,21 +123,40 @@ class NeedClassifier:
         self.classes: tuple[str, ...] = tuple(str(c) for c in model.classes_)
         self.size = len(texts)
 
-    def shares(self, text: str) -> np.ndarray | None:
-        """The probability of every class (`classes`) for a text; None for an empty text or
-        one that shares no n-gram with the training texts."""
+    def features(self, text: str, nt: NormalizedText | None = None) -> list[str]:
+        """The n-grams a text is read by: characters 1–3 of its NFKC form; words 1–2 of
+        Sudachi's normalized forms (売れない, 売れん and うれない meet); reading 2–3-grams
+        (kana and the wrong kanji of the right sound meet the word they spell). `nt`: the text's
+        analysis by the same normalizer, if the caller has it."""
         cleaned = _clean(text)
         if not cleaned:
+            return []
+        grams: list[str] = self._analyse(cleaned)
+        if nt is None:
+            nt = (self._normalizer or _shared_normalizer()).normalize(text)
+        norms = nt.norms
+        if 1 in WORD_NGRAMS:
+            grams.extend(_WORD + n for n in norms)
+        if 2 in WORD_NGRAMS:
+            grams.extend(f"{_WORD}{a} {b}" for a, b in pairwise(norms))
+        reading = nt.reading
+        for size in READING_NGRAMS:
+            grams.extend(_READING + reading[i : i + size] for i in range(len(reading) - size + 1))
+        return grams
+
+    def shares(self, text: str, nt: NormalizedText | None = None) -> np.ndarray | None:
+        """The probability of every class (`classes`) for a text; None for an empty text or
+        one that shares no n-gram with the training texts."""
+        vocabulary = self._vocabulary
+        known = [
+            (col, n)
+            for gram, n in Counter(self.features(text, nt)).items()
+            if (col := vocabulary.get(gram)) is not None
+        ]
+        if not known:
             return None
-        counts: dict[int, int] = {}
-        for gram in self._analyse(cleaned):
-            col = self._vocabulary.get(gram)
-            if col is not None:
-                counts[col] = counts.get(col, 0) + 1
-        if not counts:
-            return None
-        cols = np.fromiter(counts, dtype=np.intp, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        cols = np.fromiter((col for col, _ in known), dtype=np.intp, count=len(known))
+        tf = np.fromiter((n for _, n in known), dtype=np.float64, count=len(known))
         values = (np.log(tf) + 1.0) * self._idf[cols]  # sublinear tf x idf, as TfidfVectorizer
         values /= np.sqrt(values @ values)  # l2 norm
         scores = values @ self._weights[cols]  # ComplementNB's joint log likelihood
@@ -119,8 +164,8 @@ class NeedClassifier:
         shares: np.ndarray = np.exp(scores)
         return shares / shares.sum()
 
-    def guess(self, text: str) -> NeedGuess | None:
-        shares = self.shares(text)
+    def guess(self, text: str, nt: NormalizedText | None = None) -> NeedGuess | None:
+        shares = self.shares(text, nt)
         if shares is None:
             return None
         best = int(shares.argmax())
@@ -128,16 +173,37 @@ class NeedClassifier:
         return NeedGuess(self.classes[best], share, share * len(shares))
 
 
+# Prefixes of the word and reading features: control characters, never in a cleaned text, so
+# that they do not meet a character n-gram.
+_WORD = "\x1fw"
+_READING = "\x1fr"
+WORD_NGRAMS = (1, 2)
+READING_NGRAMS = (2, 3)
+ALPHA = 0.1  # ComplementNB's smoothing (0.3 with characters only)
+
+
+def _given(features: list[str]) -> list[str]:
+    """The analyzer of the vectorizer: the features are computed beforehand (`features`)."""
+    return features
+
+
+@cache
+def _shared_normalizer() -> Normalizer:
+    return Normalizer()
+
+
 def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text).strip().lower()[:MAX_CHARS]
 
 
-def training_examples(eval_dir: Path) -> tuple[list[str], list[str]]:
-    """(text, label) of every labelled request of the development sets: its main need, or
-    OUT_OF_SCOPE / VAGUE."""
+def training_examples(
+    eval_dir: Path, sets: tuple[str, ...] = TRAINING_SETS
+) -> tuple[list[str], list[str]]:
+    """(text, label) of every labelled request of the development sets (`sets`: all of them,
+    or some for cross-validation): its main need, or OUT_OF_SCOPE / VAGUE."""
     texts: list[str] = []
     needs: list[str] = []
-    for name in TRAINING_SETS:
+    for name in sets:
         path = eval_dir / name
         if not path.exists():
             continue
@@ -160,9 +226,10 @@ def training_examples(eval_dir: Path) -> tuple[list[str], list[str]]:
 
 
 @cache
-def load_classifier(eval_dir: Path) -> NeedClassifier | None:
-    """The classifier of a seed's development sets (once per process); None without them."""
+def load_classifier(eval_dir: Path, normalizer: Normalizer | None = None) -> NeedClassifier | None:
+    """The classifier of a seed's development sets (once per process and normalizer); None
+    without them."""
     texts, needs = training_examples(eval_dir)
     if len(set(needs)) < 2:
         return None
-    return NeedClassifier(texts, needs)
+    return NeedClassifier(texts, needs, normalizer)

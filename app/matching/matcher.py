@@ -1002,8 +1002,9 @@ INFERRED_SCORE = 0.4
 # (its probability x the number of classes) it must reach; measured on development sets the
 # rules had never read (see seed/eval/README.md):
 # - a vague word (相談, 教えて) beside a described situation: a need is inferred all the same
-#   when the guess is this clear (a bare 相談したい stays near 1 and gets questions);
-VAGUE_MIN_LIFT = 3.0
+#   when the guess is this clear (a bare 相談したい stays near 1 and gets questions); 3.0 with the
+#   characters-only model, now as `MIN_LIFT`;
+VAGUE_MIN_LIFT = 3.5
 # - the guess is a need the rules found: it counts as one more piece of evidence of this weight
 #   (noisy-or), which decides between needs the rules found nearly tied;
 AGREE_MIN_LIFT = 3.0
@@ -1053,8 +1054,10 @@ def second_opinion(
     need_rows: list[NeedScore],
     snapshot: DirectorySnapshot,
     classifier: NeedClassifier | None,
+    nt: NormalizedText | None = None,
 ) -> list[NeedScore]:
-    """The needs after the classifier (app/matching/classifier.py) has read the text too.
+    """The needs after the classifier (app/matching/classifier.py) has read the text too
+    (`nt`: the text's analysis as typed, where the caller has it).
 
     - no rule found a need: its guess becomes an inferred need when it is clear enough
       (`MIN_LIFT`; `VAGUE_MIN_LIFT` beside a vague word), unless the rules found that need
@@ -1071,7 +1074,7 @@ def second_opinion(
         return need_rows
     if analysis.private and not analysis.business:
         return need_rows
-    guess = classifier.guess(text)
+    guess = classifier.guess(text, nt or compiled.normalizer.normalize(text))
     need = snapshot.needs.get(guess.need_id) if guess is not None else None
     if guess is None or need is None:  # OUT_OF_SCOPE and VAGUE are no need of the snapshot
         return need_rows
@@ -1115,7 +1118,13 @@ def find_needs(
     classifier's second opinion on them (what a referral keeps of a text: its needs)."""
     nt, analysis = best_analysis(text, compiled)
     need_rows = score_needs(analysis, compiled, snapshot)
-    return nt, analysis, second_opinion(text, compiled, analysis, need_rows, snapshot, classifier)
+    # the classifier learnt the text as typed (not an alternative spelling the rules read)
+    typed = nt if nt.text == compiled.normalizer.fold(text) else None
+    return (
+        nt,
+        analysis,
+        second_opinion(text, compiled, analysis, need_rows, snapshot, classifier, typed),
+    )
 
 
 def match_need(

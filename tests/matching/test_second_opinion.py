@@ -28,7 +28,7 @@ class Guessing:
         self.answer = NeedGuess(need_id, lift / 36, lift)
         self.calls = 0
 
-    def guess(self, text: str) -> NeedGuess | None:
+    def guess(self, text: str, nt: object = None) -> NeedGuess | None:
         self.calls += 1
         return self.answer
 
