@@ -139,43 +139,53 @@ def test_what_is_not_kept() -> None:
     assert world.calls == 6
 
 
+def test_a_post_asked_once_is_not_kept() -> None:
+    world = World()
+    app = tiny_app(world)
+    client = TestClient(app)
+    for n in range(5):
+        client.post("/echo", json={"text": f"one-off {n}"})
+    assert world.calls == 5
+    cache = next(m.kwargs["cache"] for m in app.user_middleware if "cache" in m.kwargs)
+    assert cache.store is not None and len(cache.store) == 0
+    assert len(cache.posts_seen) == 5
+
+
 def test_a_kept_post_is_answered_again_by_its_body() -> None:
     world = World()
     client = TestClient(tiny_app(world))
     first = client.post("/echo", json={"text": "a"})
+    second = client.post("/echo", json={"text": "a"})  # asked again: kept from now on
     again = client.post("/echo", json={"text": "a"})
-    assert first.status_code == again.status_code == 200
+    assert first.status_code == second.status_code == again.status_code == 200
     assert again.content == first.content == b'{"one":0,"body":{"text":"a"}}'  # the body arrived
-    assert world.calls == 1
-    assert world.counted == [("note", 1)]  # what the handler counted is counted again
+    assert world.calls == 2
+    assert world.counted == [("note", 2)]  # what the handler counted is counted again
     assert again.headers["x-request-id"] != first.headers["x-request-id"]  # the edge still ran
 
     # the same bytes streamed in pieces are the same body
-    pieces = client.post(
-        "/echo",
-        content=iter([b'{"text"', b': "a"}']),
-        headers={"Content-Type": "application/json"},
-    )
-    assert pieces.status_code == 200 and world.calls == 2  # other bytes: '": "' vs '":"'
-    client.post("/echo", content=iter([b'{"text"', b': "a"}']), headers=pieces.request.headers)
-    assert world.calls == 2
+    pieces = [b'{"text"', b': "a"}']
+    json_type = {"Content-Type": "application/json"}
+    for _ in range(3):
+        assert client.post("/echo", content=iter(pieces), headers=json_type).status_code == 200
+    assert world.calls == 4  # other bytes than the first body ('": "' vs '":"'), kept once seen
 
     client.post("/echo", json={"text": "b"})  # another body
     client.post("/echo", json={"text": "a"}, headers={"Accept-Language": "en"})  # language
-    assert world.calls == 4
-    for _ in range(2):  # not JSON: the handler's 415 is never kept
-        assert client.post("/echo", content=first.request.content).status_code == 415
     assert world.calls == 6
+    for _ in range(3):  # not JSON: the handler's 415 is never kept
+        assert client.post("/echo", content=first.request.content).status_code == 415
+    assert world.calls == 9
 
     world.epoch = 1  # what the path said its answers also depend on
     assert client.post("/echo", json={"text": "a"}).content == b'{"one":1,"body":{"text":"a"}}'
     world.generation = Generation("two")
     assert client.post("/echo", json={"text": "a"}).content == b'{"two":1,"body":{"text":"a"}}'
-    assert world.calls == 8
+    assert world.calls == 11
     world.generation = None  # a database check is due first: nothing is answered from here
-    client.post("/echo", json={"text": "a"})
-    client.post("/echo", json={"text": "a"})
-    assert world.calls == 10
+    for _ in range(3):
+        client.post("/echo", json={"text": "a"})
+    assert world.calls == 14
 
 
 def test_a_first_request_answered_304_is_not_kept() -> None:
@@ -284,6 +294,7 @@ def test_a_match_asked_again_is_answered_by_the_read_cache_and_still_counted(
     cache, answers = app.state.read_cache, app.state.match_answers
     text = f"今日の天気は{unique('晴れ')}ですか"  # unmatched: every request is counted
     first = served.post("/v1/match", json={"text": text})
+    served.post("/v1/match", json={"text": text})  # asked again: kept from now on
     hits, matcher_calls, unmatched = (
         cache.hits,
         answers.hits + answers.misses,
@@ -298,7 +309,7 @@ def test_a_match_asked_again_is_answered_by_the_read_cache_and_still_counted(
     admin = bearer(make_key(engine, "admin")[1])
     stats = served.get("/v1/match/stats", params={"limit": 200}, headers=admin).json()
     entry = next(e for e in stats["top"] if e["text"].startswith("今日の天気は"))
-    assert entry["count"] == 2 and entry["kind"] == "unmatched"
+    assert entry["count"] == 3 and entry["kind"] == "unmatched"
 
     # the body's hash is the key: the text itself is not kept
     store = cache.store
@@ -306,7 +317,7 @@ def test_a_match_asked_again_is_answered_by_the_read_cache_and_still_counted(
     kept = [part for key in store._items for part in key if isinstance(part, bytes)]
     assert kept and not any(text.encode() in part for part in kept)
     # a broken body is never answered from here
-    for _ in range(2):
+    for _ in range(3):
         assert served.post("/v1/match", json={"text": ""}).status_code == 422
 
 

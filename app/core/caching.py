@@ -98,9 +98,11 @@ NOT_MODIFIED: dict[int | str, dict[str, object]] = {
 # is not kept), its content type, the language and what the path says its answers also depend
 # on (`vary`: for a match, the stretch of time in which the same national subsidies accept
 # applications); the handler marks an answer cacheable with a note of what it counted, and
-# `on_hit` counts it again when the cache answers.
+# `on_hit` counts it again when the cache answers. Only a body asked a second time is kept, so
+# that one-off texts do not push the lists' answers out.
 
 CACHEABLE = "madoguchi.cacheable"
+POSTS_SEEN = 10_000  # POST keys remembered (a tuple and a 16-byte hash each: about 2 MB)
 K = TypeVar("K")
 V = TypeVar("V")
 NOT_MODIFIED_HEADERS = frozenset({b"etag", b"cache-control", b"content-language"})
@@ -198,6 +200,8 @@ class ReadCache:
         self.store: AnswerStore | None = None
         self.hits = 0
         self.posts: dict[str, PostKeeping] = {}
+        # the keys of POST bodies asked once (answers are kept when asked again)
+        self.posts_seen: BoundedLru[tuple[Any, ...], bool] = BoundedLru(POSTS_SEEN)
 
     def keep_posts(
         self, path: str, vary: Callable[[Any], Hashable], on_hit: Callable[[Any], None]
@@ -294,6 +298,12 @@ class ReadCacheMiddleware:
         async def replay() -> Message:
             return received.pop(0) if received else await receive()
 
+        # Kept from the second time a body is asked on: a one-off text (most of a chatbot's)
+        # never pushes the lists' answers out.
+        if self.cache.posts_seen.get(key) is None:
+            self.cache.posts_seen.put(key, True)
+            await self.app(scope, replay, send)
+            return
         await self.app(scope, replay, self._keeper(scope, send, store, key))
 
     def _keeper(self, scope: Scope, send: Send, store: AnswerStore, key: Any) -> Send:
