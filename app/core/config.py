@@ -195,9 +195,10 @@ class Settings(BaseSettings):
     )
     NEED_CLASSIFIER: bool = Field(
         default=True,
-        description="Where no matcher rule matches, take the guess of the classifier trained on "
-        "the development sets (app/matching/classifier.py) as an inferred need. It costs about "
-        "190 MB more per worker (scikit-learn and the model); false: the rules alone",
+        description="A second reader beside the rules: the classifier trained on the development "
+        "sets (app/matching/classifier.py) gives an inferred need where no rule matched and "
+        "weighs in on the rules' candidates (matcher.second_opinion). It costs about 190 MB more "
+        "per worker (scikit-learn and the model) and 2-3 s at start-up; false: the rules alone",
     )
 
     @property
