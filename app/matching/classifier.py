@@ -10,7 +10,10 @@ chat ...) which need a text expresses. The matcher consults it on every text
 the classifier's own two classes for them), English, or the guess is weak (`MIN_LIFT`, and as
 much beside a vague word such as 相談); where the rules found only a general need, a clear
 specific guess outranks it; a clear guess the rules also found counts as one more piece of
-evidence (it decides near ties); a very clear guess of another need ranks first.
+evidence (it decides near ties); a very clear guess of another need ranks first. Where no rule
+found a need, the lifts of the needs of the guess's support type added up
+(`NeedGuess.kind_lift`) stand for a guess split between two of them beside a business word, and
+a guess of the vague class asks the clarifying questions (`matcher.vague_by_classifier`).
 
 Model: TF-IDF over three kinds of n-grams and Complement Naive Bayes (scikit-learn, alpha
 0.1), built from the files when a process starts (`load_classifier`), never downloaded:
@@ -45,6 +48,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
@@ -88,6 +92,9 @@ class NeedGuess:
     need_id: str
     share: float  # the classifier's probability for that need (0..1)
     lift: float  # share x the number of needs: 1 is no better than an even guess
+    # the lifts of every class of the guess's kind added up (`guess(kinds=...)`: the needs of
+    # one support type); 0 when no kinds were given or the guess has none
+    kind_lift: float = 0.0
 
 
 class NeedClassifier:
@@ -164,13 +171,28 @@ class NeedClassifier:
         shares: np.ndarray = np.exp(scores)
         return shares / shares.sum()
 
-    def guess(self, text: str, nt: NormalizedText | None = None) -> NeedGuess | None:
+    def guess(
+        self,
+        text: str,
+        nt: NormalizedText | None = None,
+        kinds: Mapping[str, str] | None = None,
+    ) -> NeedGuess | None:
+        """The most probable class. `kinds` (class -> its kind, e.g. a need's support type):
+        the guess also carries the lifts of all classes of its kind added up (`kind_lift`), as
+        sure of the kind of support as of the need when the probability is split between two
+        needs of one kind (溶接の仕上げ: technological innovation or technical consultation)."""
         shares = self.shares(text, nt)
         if shares is None:
             return None
         best = int(shares.argmax())
         share = float(shares[best])
-        return NeedGuess(self.classes[best], share, share * len(shares))
+        need_id = self.classes[best]
+        kind = kinds.get(need_id) if kinds else None
+        kind_lift = 0.0
+        if kinds and kind is not None:
+            same = [i for i, c in enumerate(self.classes) if kinds.get(c) == kind]
+            kind_lift = float(shares[same].sum()) * len(shares)
+        return NeedGuess(need_id, share, share * len(shares), kind_lift)
 
 
 # Prefixes of the word and reading features: control characters, never in a cleaned text, so

@@ -10,10 +10,14 @@ Stages (each a function with a small dataclass between them):
 2. ``score_needs``: need = noisy-or of its non-negated rules (negated if all its hits are); a
    general need (経営の相談) said beside a specific one counts GENERAL_NEED_FACTOR of itself; a
    verb phrase that only describes a later need's words counts MODIFIER_FACTOR of itself;
-   ``second_opinion``: the need classifier's guess where the rules found nothing, only a
-   general need, near ties, or another need than the one the whole text is about;
+   ``classifier_guess`` and ``second_opinion``: the need classifier's guess where the rules
+   found nothing (also when only the needs of one support type together are clear, beside a
+   business word), only a general need, near ties, or another need than the one the whole text
+   is about; ``vague_by_classifier``: no need, and the classifier's guess is its class for
+   vague requests: clarifying questions;
 3. ``rank_support_types`` (extra types a rule lists count half, and only where no need of that
-   type was said; a type the owner turned down ranks after the others), ``rank_actions``
+   type was said; needs named only in the background count once per type; a type the owner
+   turned down ranks after the others), ``rank_actions``
    (need.actions x 0.8, rule.actions x 0.9),
    ``rank_agencies`` (every agency holding the need's support type in the role matrix gets
    score x (0.35 + 0.45 x position bonus if the need lists it); others only through a rule's
@@ -36,7 +40,7 @@ from datetime import datetime
 from functools import cache
 from itertools import islice
 
-from app.matching.classifier import MIN_LIFT, NeedClassifier
+from app.matching.classifier import MIN_LIFT, VAGUE, NeedClassifier, NeedGuess
 from app.matching.compiler import (
     KIND_BUSINESS,
     KIND_CONTRAST,
@@ -766,11 +770,21 @@ def rank_support_types(
     w: Wording = JAPANESE,
 ) -> tuple[SupportTypeMatch, ...]:
     """Support types by the needs that express them. A type a rule lists besides its need's
-    own counts only where no need of that type was said: 開業資金 is a start-up first."""
+    own counts only where no need of that type was said: 開業資金 is a start-up first. Needs
+    named only in the background of a long text count once per type, by the strongest (as
+    background is told once within a need, `score_needs`): 設備は借入れで入れ替えました (two
+    finance needs) does not outvote the 販路を開拓したい asked for after it."""
     direct = {n.need.support_type for n in needs}
     contrib: dict[str, list[float]] = defaultdict(list)
+    told: dict[str, float] = {}
     for n in needs:
-        contrib[n.need.support_type].append(n.score)
+        if n.background:
+            told[n.need.support_type] = max(told.get(n.need.support_type, 0.0), n.score)
+        else:
+            contrib[n.need.support_type].append(n.score)
+    for code, score in told.items():
+        contrib[code].append(score)
+    for n in needs:
         for rm in n.used:
             for st in rm.rule.support_types:
                 if st not in direct:
@@ -1016,6 +1030,15 @@ GENERAL_ONLY_MIN_LIFT = 3.0
 #   the whole text says outweighs the first noun a rule read in it).
 OVERRIDE_MIN_LIFT = 5.0
 OVERRIDE_MARGIN = 0.01
+# - no rule found a need, a business word was said and no vague one: a guess below `MIN_LIFT` is
+#   inferred all the same when the needs of its support type together reach this lift
+#   (`NeedGuess.kind_lift`): the classifier is sure of the kind of support, its probability split
+#   between two needs of it (溶接の仕上げ: technological innovation or technical consultation);
+KIND_MIN_LIFT = MIN_LIFT
+# - no rule found a need and the classifier's own class for vague requests is its guess at this
+#   lift: the text is read as vague and gets the clarifying questions, though no vague or
+#   business word of the lexicon was said (ここに行けと言われて来ました, 最近いろいろと大変でして).
+VAGUE_CLASS_MIN_LIFT = 3.0
 
 
 @cache
@@ -1047,34 +1070,63 @@ def _by_score(rows: list[NeedScore]) -> list[NeedScore]:
     return sorted(rows, key=lambda r: (r.negated, -round(r.score, 4), r.need.id))
 
 
-def second_opinion(
+def _need_kinds(snapshot: DirectorySnapshot) -> dict[str, str]:
+    """The support type of every specific need (the kinds `NeedGuess.kind_lift` adds up), kept
+    on the snapshot."""
+    found: dict[str, str] | None = snapshot.derived.get("need_kinds")
+    if found is None:
+        found = {nid: n.support_type for nid, n in snapshot.needs.items() if not n.general}
+        snapshot.derived["need_kinds"] = found
+    return found
+
+
+def classifier_guess(
     text: str,
+    compiled: CompiledRules,
+    analysis: Analysis,
+    snapshot: DirectorySnapshot,
+    classifier: NeedClassifier | None,
+    nt: NormalizedText | None = None,
+) -> NeedGuess | None:
+    """The classifier's reading of the text (`nt`: its analysis as typed, where the caller has
+    it), with the lift of the guess's support type. None without a classifier, for English and
+    for everyday life (unless a business is named too): the classifier is not asked."""
+    if classifier is None or looks_english(text):
+        return None
+    if analysis.private and not analysis.business:
+        return None
+    return classifier.guess(text, nt or compiled.normalizer.normalize(text), _need_kinds(snapshot))
+
+
+def _clear_enough(analysis: Analysis, guess: NeedGuess) -> bool:
+    """Whether a guess may become a need where no rule found one: `MIN_LIFT` (`VAGUE_MIN_LIFT`
+    beside a vague word), or a business word with no vague one and its support type at
+    `KIND_MIN_LIFT`."""
+    if guess.lift >= (VAGUE_MIN_LIFT if analysis.vague else MIN_LIFT):
+        return True
+    return analysis.business and not analysis.vague and guess.kind_lift >= KIND_MIN_LIFT
+
+
+def second_opinion(
     compiled: CompiledRules,
     analysis: Analysis,
     need_rows: list[NeedScore],
     snapshot: DirectorySnapshot,
-    classifier: NeedClassifier | None,
-    nt: NormalizedText | None = None,
+    guess: NeedGuess | None,
 ) -> list[NeedScore]:
     """The needs after the classifier (app/matching/classifier.py) has read the text too
-    (`nt`: the text's analysis as typed, where the caller has it).
+    (`guess`: `classifier_guess`).
 
     - no rule found a need: its guess becomes an inferred need when it is clear enough
-      (`MIN_LIFT`; `VAGUE_MIN_LIFT` beside a vague word), unless the rules found that need
-      turned down;
+      (`_clear_enough`), unless the rules found that need turned down;
     - the rules found only a general need: a specific guess (`GENERAL_ONLY_MIN_LIFT`) is inferred
       at the general need's weight, which gives way to it;
     - the guess is a need the rules found (`AGREE_MIN_LIFT`): one more piece of evidence;
     - the guess is another need, very clear (`OVERRIDE_MIN_LIFT`): it is inferred just above
       the rules' first need.
 
-    Never for English, everyday life (unless a business is named too), a guess of the
-    classifier's own no-need classes (everyday life, vague) or a general need."""
-    if classifier is None or looks_english(text):
-        return need_rows
-    if analysis.private and not analysis.business:
-        return need_rows
-    guess = classifier.guess(text, nt or compiled.normalizer.normalize(text))
+    Never for English, everyday life (unless a business is named too: no guess then), a guess
+    of the classifier's own no-need classes (everyday life, vague) or a general need."""
     need = snapshot.needs.get(guess.need_id) if guess is not None else None
     if guess is None or need is None:  # OUT_OF_SCOPE and VAGUE are no need of the snapshot
         return need_rows
@@ -1083,7 +1135,7 @@ def second_opinion(
     if not positive:
         if found is not None:  # turned down: the owner's word stands
             return need_rows
-        if guess.lift < (VAGUE_MIN_LIFT if analysis.vague else MIN_LIFT):
+        if not _clear_enough(analysis, guess):
             return need_rows
         return [_inferred(compiled, need, INFERRED_SCORE), *need_rows]
     if need.general:
@@ -1120,11 +1172,27 @@ def find_needs(
     need_rows = score_needs(analysis, compiled, snapshot)
     # the classifier learnt the text as typed (not an alternative spelling the rules read)
     typed = nt if nt.text == compiled.normalizer.fold(text) else None
-    return (
-        nt,
-        analysis,
-        second_opinion(text, compiled, analysis, need_rows, snapshot, classifier, typed),
-    )
+    guess = classifier_guess(text, compiled, analysis, snapshot, classifier, typed)
+    need_rows = second_opinion(compiled, analysis, need_rows, snapshot, guess)
+    return nt, vague_by_classifier(analysis, need_rows, guess), need_rows
+
+
+def vague_by_classifier(
+    analysis: Analysis, need_rows: list[NeedScore], guess: NeedGuess | None
+) -> Analysis:
+    """The analysis, read as vague (clarifying questions, `_questions`) where no need was found
+    and the classifier's guess is its class for vague requests at `VAGUE_CLASS_MIN_LIFT`: a
+    request with no need in it is often said in words the lexicon's vague terms do not hold
+    (この先のことを考えると不安で, 知り合いにここに行けと言われて来ました)."""
+    if (
+        analysis.vague
+        or guess is None
+        or guess.need_id != VAGUE
+        or guess.lift < VAGUE_CLASS_MIN_LIFT
+        or any(not n.negated for n in need_rows)
+    ):
+        return analysis
+    return replace(analysis, vague=True)
 
 
 def match_need(

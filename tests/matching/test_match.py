@@ -321,3 +321,19 @@ def test_ranked_agencies_without_a_window_fall_back_to_the_general_ones(
     assert r.matched and [a.id for a in r.agencies] == ["lab"]
     assert [c.contact.id for c in r.contact_points] == ["fallback"]
     assert all("未登録" in c.reason for c in r.contact_points)
+
+
+def test_needs_told_only_as_background_count_once_per_support_type(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # a long text: two finance needs in the background (equipment bought with a loan), the
+    # request at the end (new customers): the requested need's support type ranks first
+    text = (
+        "父の代から続く鉄工所です。去年、設備は借入れで入れ替えました。"
+        "今は新しい販路を開拓したいと考えています。"
+    )
+    result = match_need(text, seed_rules, seed_snapshot)
+    assert result.needs[0].id == "market-expansion"
+    background = [n for n in result.needs if n.support_type == "finance"]
+    assert len(background) >= 2  # both are still read, neither is dropped
+    assert result.support_types[0].code == "growth"

@@ -8,12 +8,14 @@ from typing import cast
 
 import pytest
 
-from app.matching.classifier import MIN_LIFT, OUT_OF_SCOPE, NeedClassifier, NeedGuess
+from app.matching.classifier import MIN_LIFT, OUT_OF_SCOPE, VAGUE, NeedClassifier, NeedGuess
 from app.matching.compiler import CompiledRules
 from app.matching.matcher import (
     AGREE_MIN_LIFT,
     GENERAL_ONLY_MIN_LIFT,
+    KIND_MIN_LIFT,
     OVERRIDE_MIN_LIFT,
+    VAGUE_CLASS_MIN_LIFT,
     VAGUE_MIN_LIFT,
     match_need,
 )
@@ -22,13 +24,14 @@ from app.matching.snapshot import DirectorySnapshot
 
 
 class Guessing:
-    """A classifier that always guesses one need with a given lift."""
+    """A classifier that always guesses one need with a given lift (and its support type with
+    `kind_lift`)."""
 
-    def __init__(self, need_id: str, lift: float) -> None:
-        self.answer = NeedGuess(need_id, lift / 36, lift)
+    def __init__(self, need_id: str, lift: float, kind_lift: float = 0.0) -> None:
+        self.answer = NeedGuess(need_id, lift / 36, lift, kind_lift)
         self.calls = 0
 
-    def guess(self, text: str, nt: object = None) -> NeedGuess | None:
+    def guess(self, text: str, nt: object = None, kinds: object = None) -> NeedGuess | None:
         self.calls += 1
         return self.answer
 
@@ -151,3 +154,37 @@ def test_programmes_by_need_counts_how_many_rules_name_them(seed_rules: Compiled
         ]
         assert counts == sorted(counts, reverse=True) and min(counts) >= 1
         assert 1 <= len(programmes) <= 3
+
+
+def test_a_guess_of_the_vague_class_asks_instead_of_answering_nothing(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    text = "知人に勧められて来ました"  # no vague or business word of the lexicon, no rule
+    alone = run(text, seed_rules, seed_snapshot, None)
+    assert not alone.matched and not alone.clarifying_questions
+    unsure = run(text, seed_rules, seed_snapshot, Guessing(VAGUE, VAGUE_CLASS_MIN_LIFT - 0.5))
+    assert unsure.to_dict() == alone.to_dict()
+    vague = run(text, seed_rules, seed_snapshot, Guessing(VAGUE, VAGUE_CLASS_MIN_LIFT + 1))
+    assert not vague.matched and vague.clarifying_questions and not vague.needs
+    # a need the rules found stands; everyday life gets no questions whatever the guess
+    found = run("大学と共同研究したい", seed_rules, seed_snapshot, Guessing(VAGUE, 20))
+    assert found.matched and not found.clarifying_questions
+    private = run("住民票の写しがほしい", seed_rules, seed_snapshot, Guessing(VAGUE, 20))
+    assert not private.clarifying_questions
+
+
+def test_a_support_type_the_guesses_share_infers_a_need_beside_a_business_word(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    text = "うちの工場で、ステンレスの仕上げがどうもうまくいかない"  # 工場: a business word
+    need = "technological-innovation"
+    alone = run(text, seed_rules, seed_snapshot, None)
+    assert not alone.matched
+    weak = Guessing(need, MIN_LIFT - 1.5, KIND_MIN_LIFT - 0.5)
+    assert run(text, seed_rules, seed_snapshot, weak).to_dict() == alone.to_dict()
+    kind = run(text, seed_rules, seed_snapshot, Guessing(need, MIN_LIFT - 1.5, KIND_MIN_LIFT))
+    assert [(n.id, n.inferred) for n in kind.needs] == [(need, True)]
+    assert kind.support_types[0].code == "technology"
+    # beside a vague word (相談) the guess itself must be clear: the text is asked about instead
+    vague = run(text + "。相談したい", seed_rules, seed_snapshot, Guessing(need, 2.0, 10.0))
+    assert not vague.matched and vague.clarifying_questions
