@@ -12,8 +12,8 @@ Stages (each a function with a small dataclass between them):
    verb phrase that only describes a later need's words counts MODIFIER_FACTOR of itself;
    ``classifier_guess`` and ``second_opinion``: the need classifier's guess where the rules
    found nothing (also when only the needs of one support type together are clear, beside a
-   business word), only a general need, near ties, or another need than the one the whole text
-   is about; ``vague_by_classifier``: no need, and the classifier's guess is its class for
+   business word), only a general need, near ties, another need than the one the whole text
+   is about, or a need the rules took for background that the whole text is about; ``vague_by_classifier``: no need, and the classifier's guess is its class for
    vague requests: clarifying questions;
 3. ``rank_support_types`` (extra types a rule lists count half, and only where no need of that
    type was said; needs named only in the background count once per type; a type the owner
@@ -1039,6 +1039,9 @@ KIND_MIN_LIFT = MIN_LIFT
 #   lift: the text is read as vague and gets the clarifying questions, though no vague or
 #   business word of the lexicon was said (ここに行けと言われて来ました, 最近いろいろと大変でして).
 VAGUE_CLASS_MIN_LIFT = 3.0
+# - the guess is a need the rules found only in the background of a text that asks for another:
+#   at this lift it is what the text is about, and ranks first (`_brought_forward`).
+TOLD_MIN_LIFT = 10.0
 
 
 @cache
@@ -1121,7 +1124,9 @@ def second_opinion(
       (`_clear_enough`), unless the rules found that need turned down;
     - the rules found only a general need: a specific guess (`GENERAL_ONLY_MIN_LIFT`) is inferred
       at the general need's weight, which gives way to it;
-    - the guess is a need the rules found (`AGREE_MIN_LIFT`): one more piece of evidence;
+    - the guess is a need the rules found (`AGREE_MIN_LIFT`): one more piece of evidence; a
+      need they found only in the background ranks first at `TOLD_MIN_LIFT`
+      (`_brought_forward`);
     - the guess is another need, very clear (`OVERRIDE_MIN_LIFT`): it is inferred just above
       the rules' first need.
 
@@ -1143,6 +1148,8 @@ def second_opinion(
     if found is not None:
         if found.negated or guess.lift < AGREE_MIN_LIFT:
             return need_rows
+        if found.background and guess.lift >= TOLD_MIN_LIFT:
+            return _brought_forward(found, need_rows)
         found.used.append(_RuleMatch(_inferred_rule(need.id), False, AGREE_EVIDENCE, []))
         found.score = _combine([found.score, AGREE_EVIDENCE])
         found.raw = _combine([found.raw, AGREE_EVIDENCE])
@@ -1158,6 +1165,19 @@ def second_opinion(
         return need_rows
     first = max(n.score for n in positive)
     return _by_score([_inferred(compiled, need, min(1.0, first + OVERRIDE_MARGIN)), *need_rows])
+
+
+def _brought_forward(found: NeedScore, need_rows: list[NeedScore]) -> list[NeedScore]:
+    """A need the rules found only in the background, which the classifier reads as what the
+    whole text is about (`TOLD_MIN_LIFT`): it is what is asked for, ranked just above the rules'
+    first need (大学の先生と一緒に、魚の骨から新しい素材を作る研究をしてみたい: the wish is the
+    research with the university, not the material it is about)."""
+    first = max((n.score for n in need_rows if not n.negated and n is not found), default=0.0)
+    found.used.append(_RuleMatch(_inferred_rule(found.need.id), False, AGREE_EVIDENCE, []))
+    found.background = False
+    found.score = max(_combine([found.score, AGREE_EVIDENCE]), min(1.0, first + OVERRIDE_MARGIN))
+    found.raw = max(found.raw, found.score)
+    return _by_score(need_rows)
 
 
 def find_needs(

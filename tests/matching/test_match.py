@@ -337,3 +337,28 @@ def test_needs_told_only_as_background_count_once_per_support_type(
     background = [n for n in result.needs if n.support_type == "finance"]
     assert len(background) >= 2  # both are still read, neither is dropped
     assert result.support_types[0].code == "growth"
+
+
+@pytest.mark.parametrize(
+    ("text", "need"),
+    [
+        # a trade named by its premises is a business: the hits beside everyday words stay
+        ("自宅の一階で整骨院を開くつもりです", "start-business"),
+        ("勤め先を辞めて美容室を開きたい", "start-business"),
+        # a brewery's new sake is a new product
+        ("蔵元ですが、若い人にも飲んでもらえる新しいお酒を造りたい", "new-product-development"),
+    ],
+)
+def test_trade_premises_speak_of_a_business(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot, text: str, need: str
+) -> None:
+    r = match_need(text, seed_rules, seed_snapshot)
+    assert r.matched and not r.out_of_scope
+    assert r.needs[0].id == need and not r.needs[0].inferred
+
+
+def test_everyday_life_beside_no_trade_stays_out_of_scope(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    r = match_need("自宅の一階を改装したい", seed_rules, seed_snapshot)
+    assert not r.matched and r.out_of_scope

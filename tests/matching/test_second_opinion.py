@@ -15,6 +15,7 @@ from app.matching.matcher import (
     GENERAL_ONLY_MIN_LIFT,
     KIND_MIN_LIFT,
     OVERRIDE_MIN_LIFT,
+    TOLD_MIN_LIFT,
     VAGUE_CLASS_MIN_LIFT,
     VAGUE_MIN_LIFT,
     match_need,
@@ -95,6 +96,25 @@ def test_only_a_very_clear_guess_outranks_another_need_a_rule_found(
     assert clear.needs[0].score > clear.needs[1].score
     assert clear.support_types[0].code == "management_stability"
     assert "technology" in {s.code for s in clear.support_types}  # the rule's need stays
+
+
+def test_a_need_told_in_the_background_comes_first_when_the_whole_text_is_about_it(
+    seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    # the rules read the wish (新しい素材を作る) as the farm produce it is made of, and the
+    # university research said before the comma as mere background
+    text = "大学の先生と一緒に、魚の骨から新しい素材を作る研究をしてみたい。"
+    alone = run(text, seed_rules, seed_snapshot, None)
+    assert alone.needs[0].id != "joint-research"
+    told = next(n for n in alone.needs if n.id == "joint-research")
+    assert alone.support_types[0].code != "technology"
+    agreed = run(text, seed_rules, seed_snapshot, Guessing("joint-research", TOLD_MIN_LIFT - 1))
+    assert agreed.needs[0].id == alone.needs[0].id  # one more piece of evidence, still behind
+    clear = run(text, seed_rules, seed_snapshot, Guessing("joint-research", TOLD_MIN_LIFT + 1))
+    assert clear.needs[0].id == "joint-research" and not clear.needs[0].inferred
+    assert clear.needs[0].score > max(told.score, alone.needs[0].score)
+    assert clear.support_types[0].code == "technology"
+    assert {n.id for n in clear.needs} == {n.id for n in alone.needs}  # nothing added
 
 
 def test_beside_a_vague_word_a_need_is_inferred_only_when_clear(
