@@ -70,7 +70,7 @@ examples: install
 
 eval: install
 	$(BIN)/python -m app.matching.evaluate
-	@echo; echo 'Development sets (looked at and tuned against; reported, not gated): seed/eval/dev-2026-11.yaml, dev-2026-12.yaml, dev-2026-12b.yaml, dev-2026-12c.yaml, speech.yaml, speech-2.yaml, speech-3.yaml, speech-4.yaml, speech-5.yaml'
+	@echo; echo 'Development sets (looked at and tuned against; reported, not gated): seed/eval/dev-2026-11.yaml, dev-2026-12.yaml, dev-2026-12b.yaml, dev-2026-12c.yaml, speech.yaml, speech-2.yaml, speech-3.yaml, speech-4.yaml, speech-5.yaml, speech-6.yaml'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-11.yaml
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-12.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-12b.yaml --summary
@@ -80,9 +80,10 @@ eval: install
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-3.yaml
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-4.yaml
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-5.yaml
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-6.yaml --summary
 	@echo; echo 'Whom to call (seed/eval/local-offices.yaml): the local office of a top agency for requests from a named 市町'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/local-offices.yaml
-	@echo; echo 'Sealed held-out sets (seed/eval/heldout-2026-12d.yaml … heldout-2026-12l.yaml): written without seeing the rules; scores only, never their cases'
+	@echo; echo 'Sealed held-out sets (seed/eval/heldout-2026-12d.yaml … heldout-2026-12m.yaml): written without seeing the rules; scores only, never their cases'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12d.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12e.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12f.yaml --summary
@@ -92,6 +93,7 @@ eval: install
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12j.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12k.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12l.yaml --summary
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12m.yaml --summary
 
 # wrk (Debian's package) drives the HTTP benchmark; installed when missing and possible
 # (root + apt-get), otherwise `make bench` stops and says so.
