@@ -502,14 +502,14 @@ def test_suggestions_group_misses_by_their_nearest_need(
 ) -> None:
     misses = [
         MissEntry("従業員のことでちょっと", "clarified", 3),
-        MissEntry("従業員が定着しなくて困っている", "clarified", 1),
+        MissEntry("従業員の士気が上がらなくて困っている", "clarified", 1),
         MissEntry("今日の天気", "unmatched", 2),
     ]
     found = suggest(misses, seed_rules, seed_snapshot)
     top = found.items[0]
     assert top.need_id == "human-resources" and top.count == 4
     assert top.texts[0] == "従業員のことでちょっと"
-    assert "定着" in top.terms  # a word the need's rules do not know yet
+    assert "士気" in top.terms  # a word the need's rules do not know yet
     draft = top.draft_rule()
     assert draft["rule"]["need"] == "human-resources"  # type: ignore[index]
     assert [m.text for m in found.unassigned] == ["今日の天気"]
