@@ -24,8 +24,9 @@ the words the training texts were written in). The matcher passes each text's an
 (`NormalizedText`), so a text is tokenized once per request. A guess is computed from the fitted
 numbers alone (`shares`): about 0.05 ms a text (0.03 ms with characters only; sklearn's own
 predict_proba copied the weight matrix on every call, about 20 ms). Building it takes about
-2–2.7 s with scikit-learn's import (1.4–1.7 s with characters only: a Sudachi dictionary of its
-own reads the training texts, then goes) and the process about 130 MB more, most of it
+2–2.7 s with scikit-learn's import on the nine sets of 1,896 texts, 4–5 s on the ten of 2,196 on a
+loaded machine (1.4–1.7 s with characters only: a Sudachi dictionary of its own reads the training
+texts, then goes) and the process about 130 MB more, most of it
 scikit-learn and SciPy. Measured before it was kept, and for each use beside the rules: see
 seed/eval/README.md. The gated set (`utterances.yaml`) and the sealed held-out sets are never
 training data.
