@@ -198,7 +198,7 @@ class Settings(BaseSettings):
         description="A second reader beside the rules: the classifier trained on the development "
         "sets (app/matching/classifier.py) gives an inferred need where no rule matched and "
         "weighs in on the rules' candidates (matcher.second_opinion). It costs about 190 MB more "
-        "per worker (scikit-learn and the model) and 3-5 s at start-up; false: the rules alone",
+        "per worker (scikit-learn and the model) and 3-7 s at start-up; false: the rules alone",
     )
 
     @property
