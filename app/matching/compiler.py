@@ -44,6 +44,7 @@ KIND_VAGUE = 4
 KIND_CONTRAST = 8  # a negation cue that contrasts (AではなくB): it also ends a term sequence
 KIND_PRIVATE = 16  # an everyday-life term (住宅ローン, 年金 …): out of scope, hits inside ignored
 KIND_BUSINESS = 32  # a word that puts the text in a business (店, 会社, 従業員 …)
+KIND_AVOIDANCE = 64  # a negation cue of not wanting (〜たくない, 〜ずに): see Negation.avoided
 
 # A reading shorter than this is not keyed: ユウシ (3) is, ミセ (2) is not.
 MIN_READING_CHARS = 3
@@ -216,7 +217,9 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
             folded = normalizer.fold(phrase)
             if folded:
                 cue_kinds[folded] = cue_kinds.get(folded, 0) | (
-                    KIND_NEGATION | (KIND_CONTRAST if cue.contrast else 0)
+                    KIND_NEGATION
+                    | (KIND_CONTRAST if cue.contrast else 0)
+                    | (KIND_AVOIDANCE if cue.avoidance else 0)
                 )
     for folded, kind in cue_kinds.items():
         cue_automaton.add_word(folded, (len(folded), kind))

@@ -42,6 +42,7 @@ from itertools import islice
 
 from app.matching.classifier import MIN_LIFT, VAGUE, NeedClassifier, NeedGuess
 from app.matching.compiler import (
+    KIND_AVOIDANCE,
     KIND_BUSINESS,
     KIND_CONTRAST,
     KIND_PRIVATE,
@@ -280,6 +281,7 @@ class _Cue:
     clause: int
     start: int  # token index
     contrast: bool
+    avoidance: bool = False  # 〜たくない, 〜ずに: no refusal of a trouble (Negation.avoided)
 
 
 @dataclass(slots=True)
@@ -371,7 +373,7 @@ def _scan_cues(nt: NormalizedText, compiled: CompiledRules, cues: list[_Cue]) ->
         if at < len(tokens) and tokens[at].begin < begin and tokens[at].pos == "動詞":
             continue
         clause = tokens[at].clause if at < len(tokens) else nt.clause_count - 1
-        cues.append(_Cue(clause, at, bool(kind & KIND_CONTRAST)))
+        cues.append(_Cue(clause, at, bool(kind & KIND_CONTRAST), bool(kind & KIND_AVOIDANCE)))
 
 
 def _scan_readings(nt: NormalizedText, compiled: CompiledRules, scan: _Scan) -> None:
@@ -523,24 +525,28 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
         hits = [h for h in hits if not any(s <= h.start and h.end <= e for s, e in scan.private)]
     # A cue negates what precedes it in its clause; a cue whose clause says nothing before it
     # (特許は弁理士に頼んでいるので大丈夫です) speaks of the clause before.
-    targets: list[tuple[int, int]] = []  # (clause, token index the cue sits at)
+    # (clause, token index the cue sits at, whether it is an avoidance cue)
+    targets: list[tuple[int, int, bool]] = []
     for c in scan.cues:
         if not c.contrast and c.clause in nt.questions:
             continue
         # (A hit that begins before the cue says something, even when the cue is its own last
         # word: 会社が|もたない.)
         if c.clause > 0 and not any(h.clause == c.clause and h.start < c.start for h in hits):
-            targets.append((c.clause - 1, len(tokens)))
-        targets.append((c.clause, c.start))
+            targets.append((c.clause - 1, len(tokens), c.avoidance))
+        targets.append((c.clause, c.start, c.avoidance))
     for h in hits:
-        if compiled.rules[h.rule_index].negation is Negation.scoped:
+        negation = compiled.rules[h.rule_index].negation
+        if negation is not Negation.ignore:
             # after the hit, or on its last word when the hit is a sequence (店を|もたない)
             # (but not when that last word is the hit's own negative: 仕事を止めずに続けたい
-            # wants [仕事, 止める, ず], the ずに does not refuse it)
+            # wants [仕事, 止める, ず], the ずに does not refuse it); a trouble not wanted
+            # (会社を潰したくない) is no refusal (Negation.avoided)
             h.negated = any(
                 cl == h.clause
+                and not (avoidance and negation is Negation.avoided)
                 and (at > h.end or (h.start < at == h.end and tokens[at].norm != "ない"))
-                for cl, at in targets
+                for cl, at, avoidance in targets
             )
     asks = nt.desires | nt.questions  # 〜したい, 〜してください, 〜はありますか
     # A wanted_only rule reads the owner's own plan: 若い人に店を出してもらいたい wants someone

@@ -73,6 +73,9 @@ class RuleError(ValueError):
 class Negation(StrEnum):
     scoped = "scoped"  # a negation cue later in the same clause negates the hit
     ignore = "ignore"  # the pattern itself is phrased negatively (後継者がいない)
+    # the pattern names a trouble (倒産, 店を閉める): not wanting it (潰したくない, 潰さずに: an
+    # `avoidance` cue) is the need itself; other cues negate it as `scoped` (倒産の心配はない)
+    avoided = "avoided"
 
 
 class Strict(BaseModel):
@@ -123,6 +126,9 @@ class NegationCue(Strict):
     # A contrast (AではなくB, Aじゃなくて B): negates what precedes it even in a question, and no
     # term sequence runs across it. Other cues do not negate in a question (〜はないですか).
     contrast: bool = False
+    # Not wanting something (〜たくない, 〜ずに): a refusal of what is offered, but of a trouble
+    # (a rule with `negation: avoided`) the wish to be spared it.
+    avoidance: bool = False
 
 
 class QuickReply(Strict):

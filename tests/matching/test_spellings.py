@@ -72,6 +72,10 @@ def test_alternative_spellings_only_where_they_can_help(
     [
         ("新しい製品のデザインをまねされたくないので特許を取りたい", "intellectual-property"),
         ("赤字が続いて、このままだと会社がもたない", "management-improvement"),
+        # a trouble not wanted (Negation.avoided): being spared it is the need
+        ("親から継いだ店を閉めたくないので何とかしたい", "management-improvement"),
+        ("会社を潰したくない", "management-improvement"),
+        ("借金やばい\n会社つぶさずに何とかならん", "management-improvement"),
     ],
 )
 def test_a_trouble_or_a_wish_in_the_negative_is_not_a_refusal(
@@ -89,6 +93,22 @@ def test_a_refusal_is_still_a_refusal(
     assert "intellectual-property" in needs_of(
         "融資はいらないが、特許を取りたい", seed_rules, seed_snapshot
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("融資は受けたくない、補助金のことが知りたい", "loan"),  # not wanting what is offered
+        ("借金せずに、返さなくていい補助金で機械を入れたい", "loan"),
+        ("倒産しそうな話ではないが、新しい分野で経営革新に取り組みたい", "management-improvement"),
+    ],
+)
+def test_not_wanting_what_is_offered_is_a_refusal(
+    text: str, refused: str, seed_rules: CompiledRules, seed_snapshot: DirectorySnapshot
+) -> None:
+    result = match_need(text, seed_rules, seed_snapshot)
+    assert refused not in needs_of(text, seed_rules, seed_snapshot)
+    assert refused in {n.id for n in result.needs if n.negated}
 
 
 def test_a_voiced_sound_at_a_words_start_is_not_taken_away(
