@@ -85,6 +85,8 @@ TRAINING_SETS = (
     "speech-6.yaml",
     "speech-7.yaml",
     "speech-8.yaml",
+    "speech-9.yaml",
+    "speech-10.yaml",
 )
 # A guess is taken when its probability is at least this many times the even share of all
 # needs (1 / number of needs): Naive Bayes spreads its probabilities thinly over 34 needs, so a
