@@ -170,7 +170,7 @@ class NeedClassifier:
         counts.pop(None, None)
         if not counts:
             return None
-        cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))  # type: ignore[arg-type]
+        cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         values = (np.log(tf) + 1.0) * self._idf[cols]  # sublinear tf x idf, as TfidfVectorizer
         values /= np.sqrt(values @ values)  # l2 norm
