@@ -55,6 +55,7 @@ Pure Python apart from scikit-learn: no web framework or database imports.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
@@ -171,13 +172,18 @@ class NeedClassifier:
         if not counts:
             return None
         cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        values = (np.log(tf) + 1.0) * self._idf[cols]  # sublinear tf x idf, as TfidfVectorizer
-        values /= np.sqrt(values @ values)  # l2 norm
-        scores = values @ self._weights[cols]  # ComplementNB's joint log likelihood
+        # sublinear tf x idf, as TfidfVectorizer, then the l2 norm (in place: a numpy call costs
+        # more than its arithmetic on ~100 values)
+        values = np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        values += 1.0
+        values *= self._idf[cols]
+        values /= math.sqrt(values @ values)
+        # ComplementNB's joint log likelihood (take: a row copy, quicker than fancy indexing)
+        scores: np.ndarray = values @ self._weights.take(cols, axis=0)
         scores -= scores.max()
-        shares: np.ndarray = np.exp(scores)
-        return shares / shares.sum()
+        np.exp(scores, out=scores)
+        scores /= scores.sum()
+        return scores
 
     def guess(
         self,
