@@ -33,13 +33,14 @@ All scores are in [0, 1], combined by noisy-or, rounded to 4 decimals, ties brok
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
-from itertools import islice
+from itertools import chain, islice
 
 from app.matching.classifier import MIN_LIFT, VAGUE, NeedClassifier, NeedGuess
 from app.matching.compiler import (
@@ -117,7 +118,21 @@ MAX_CONTACTS_PER_AGENCY = 3
 
 
 def _r(x: float) -> float:
-    return round(min(1.0, max(0.0, x)), 4)
+    return _round4(min(1.0, max(0.0, x)))
+
+
+def _round4(x: float) -> float:
+    """round(x, 4), bit for bit, without its decimal conversion for a score in (0, 1]: x * 10^4
+    is exact to ~1e-12 there, so away from a tie (.5) its rounding is decided by arithmetic, and
+    k / 10^4 is the double nearest to that decimal, as round's own result is. Ties, zeros and
+    anything else go to round."""
+    if 0.0 < x <= 1.0:
+        scaled = x * 10000.0
+        whole = math.floor(scaled)
+        frac = scaled - whole
+        if abs(frac - 0.5) > 1e-6:
+            return (whole + (frac > 0.5)) / 10000.0
+    return round(x, 4)
 
 
 def _combine(values: list[float]) -> float:
@@ -787,7 +802,7 @@ def score_needs(
         for r in rows:
             if r.need.general:
                 r.score *= GENERAL_NEED_FACTOR
-    rows.sort(key=lambda r: (r.negated, -round(r.score, 4), r.need.id))
+    rows.sort(key=lambda r: (r.negated, -_round4(r.score), r.need.id))
     return rows
 
 
@@ -827,7 +842,7 @@ def rank_support_types(
     # management, not of financing.
     ranked = sorted(
         scores.items(),
-        key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]]),
+        key=lambda kv: (kv[0] in refused, -_round4(kv[1]), order[kv[0]]),
     )
     return tuple(
         SupportTypeMatch(code, w.support_type_name(snapshot.support_type_by_code[code]), _r(score))
@@ -844,7 +859,7 @@ def rank_actions(needs: list[NeedScore], snapshot: DirectorySnapshot) -> list[tu
             for a in rm.rule.actions:
                 contrib[a].append(rm.strength * RULE_ACTION_FACTOR * n.score / n.raw)
     scores = {a: _combine(v) for a, v in contrib.items() if a in snapshot.actions}
-    return sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))
+    return sorted(scores.items(), key=lambda kv: (-_round4(kv[1]), kv[0]))
 
 
 def rank_agencies(
@@ -901,7 +916,7 @@ def rank_agencies(
         return w.agency_for_topic(topic, role)
 
     scores = {a: _combine(v) for a, v in contrib.items()}
-    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
+    ranked = sorted(scores.items(), key=lambda kv: (-_round4(kv[1]), kv[0]))[:limit]
     return tuple(
         AgencyMatch(
             aid,
@@ -977,7 +992,7 @@ def rank_programmes(
         return found
 
     scores = {p: _combine(v) for p, v in contrib.items()}
-    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
+    ranked = sorted(scores.items(), key=lambda kv: (-_round4(kv[1]), kv[0]))[:limit]
     out = []
     for pid, s in ranked:
         prog = snapshot.programmes[pid]
@@ -1141,7 +1156,7 @@ def _inferred(compiled: CompiledRules, need: NeedView, score: float) -> NeedScor
 
 
 def _by_score(rows: list[NeedScore]) -> list[NeedScore]:
-    return sorted(rows, key=lambda r: (r.negated, -round(r.score, 4), r.need.id))
+    return sorted(rows, key=lambda r: (r.negated, -_round4(r.score), r.need.id))
 
 
 def _need_kinds(snapshot: DirectorySnapshot) -> dict[str, str]:
@@ -1404,14 +1419,18 @@ def local_offices(
 
 
 def _own_windows(agency_id: str, code: str | None, index: _SnapshotIndex) -> list[ContactPointView]:
-    """An agency's own windows (not a programme's): those for the 市町 first, then wide ones."""
+    """An agency's own windows (not a programme's): those for the 市町 first, then wide ones;
+    read only until MAX_CONTACTS_PER_AGENCY are found (an agency of a large directory may have
+    hundreds)."""
     seen: dict[str, ContactPointView] = {}
-    for cp in (
-        *index.local_contacts.get((agency_id, code or ""), ()),
-        *index.wide_contacts.get(agency_id, ()),
+    for cp in chain(
+        index.local_contacts.get((agency_id, code or ""), ()),
+        index.wide_contacts.get(agency_id, ()),
     ):
         seen.setdefault(cp.id, cp)
-    return list(seen.values())[:MAX_CONTACTS_PER_AGENCY]
+        if len(seen) >= MAX_CONTACTS_PER_AGENCY:
+            break
+    return list(seen.values())
 
 
 def with_local_offices(
