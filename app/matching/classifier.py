@@ -55,12 +55,14 @@ Pure Python apart from scikit-learn: no web framework or database imports.
 
 from __future__ import annotations
 
+import math
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
+from operator import add
 from pathlib import Path
 
 import numpy as np
@@ -131,7 +133,6 @@ class NeedClassifier:
         # tokenizer of its own reads the training texts and goes (the matcher passes each text's
         # analysis: a second Sudachi dictionary need not stay in memory)
         self._normalizer = normalizer
-        self._analyse = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).build_analyzer()
         vectorizer = TfidfVectorizer(analyzer=_given, sublinear_tf=True)
         model = ComplementNB(alpha=ALPHA)
         reader = normalizer or Normalizer(cache_size=0)
@@ -152,38 +153,41 @@ class NeedClassifier:
         cleaned = _clean(text)
         if not cleaned:
             return []
-        grams: list[str] = self._analyse(cleaned)
+        grams = _char_wb_grams(cleaned)
         if nt is None:
             nt = (self._normalizer or _shared_normalizer()).normalize(text)
-        norms = nt.norms
+        norms = [t.norm for t in nt.tokens]
         if 1 in WORD_NGRAMS:
-            grams.extend(_WORD + n for n in norms)
+            grams += [_WORD + n for n in norms]
         if 2 in WORD_NGRAMS:
-            grams.extend(f"{_WORD}{a} {b}" for a, b in pairwise(norms))
+            grams += [f"{_WORD}{a} {b}" for a, b in pairwise(norms)]
         reading = nt.reading
         for size in READING_NGRAMS:
-            grams.extend(_READING + reading[i : i + size] for i in range(len(reading) - size + 1))
+            grams += [_READING + reading[i : i + size] for i in range(len(reading) - size + 1)]
         return grams
 
     def shares(self, text: str, nt: NormalizedText | None = None) -> np.ndarray | None:
         """The probability of every class (`classes`) for a text; None for an empty text or
         one that shares no n-gram with the training texts."""
-        vocabulary = self._vocabulary
-        known = [
-            (col, n)
-            for gram, n in Counter(self.features(text, nt)).items()
-            if (col := vocabulary.get(gram)) is not None
-        ]
-        if not known:
+        # the count of every known n-gram by its column, in the order of first occurrence (that
+        # of TfidfVectorizer's row, so that the sums below add up in the same order)
+        counts = Counter(map(self._vocabulary.get, self.features(text, nt)))
+        counts.pop(None, None)
+        if not counts:
             return None
-        cols = np.fromiter((col for col, _ in known), dtype=np.intp, count=len(known))
-        tf = np.fromiter((n for _, n in known), dtype=np.float64, count=len(known))
-        values = (np.log(tf) + 1.0) * self._idf[cols]  # sublinear tf x idf, as TfidfVectorizer
-        values /= np.sqrt(values @ values)  # l2 norm
-        scores = values @ self._weights[cols]  # ComplementNB's joint log likelihood
+        cols = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+        # sublinear tf x idf, as TfidfVectorizer, then the l2 norm (in place: a numpy call costs
+        # more than its arithmetic on ~100 values)
+        values = np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))
+        values += 1.0
+        values *= self._idf[cols]
+        values /= math.sqrt(values @ values)
+        # ComplementNB's joint log likelihood (take: a row copy, quicker than fancy indexing)
+        scores: np.ndarray = values @ self._weights.take(cols, axis=0)
         scores -= scores.max()
-        shares: np.ndarray = np.exp(scores)
-        return shares / shares.sum()
+        np.exp(scores, out=scores)
+        scores /= scores.sum()
+        return scores
 
     def guess(
         self,
@@ -216,6 +220,20 @@ _READING = "\x1fr"
 WORD_NGRAMS = (1, 2)
 READING_NGRAMS = (2, 3)
 ALPHA = 0.1  # ComplementNB's smoothing (0.3 with characters only)
+
+
+def _char_wb_grams(cleaned: str) -> list[str]:
+    """Character 1–3-grams of each word, padded with a space on either side: what
+    scikit-learn's `char_wb` analyzer (ngram_range (1, 3), lower-cased) gives, in its order (per
+    word: the 1-grams, the 2-grams, then the 3-grams), without its per-gram Python loop."""
+    grams: list[str] = []
+    for word in cleaned.lower().split():
+        padded = f" {word} "
+        pairs = list(map(add, padded, padded[1:]))
+        grams += padded
+        grams += pairs
+        grams += map(add, pairs, padded[2:])
+    return grams
 
 
 def _given(features: list[str]) -> list[str]:

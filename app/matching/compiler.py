@@ -59,6 +59,8 @@ class CompiledPattern:
     rule_index: int
     terms: tuple[int, ...]  # term ids, in order
     token_len: int  # total tokens of the pattern (specificity)
+    # the terms after the first: a text that lacks one of them cannot complete the sequence
+    later: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +203,9 @@ def compile_rules(rule_set: RuleSet, normalizer: Normalizer) -> CompiledRules:
                 where = rule_set.sources.get(rule.id, "?")
                 raise RuleError(f"{where}: rule {rule.id}: field patterns: {exc}") from exc
             token_len = sum(len(normalizer.terms(t)) for t in seq)
-            by_first.setdefault(tids[0], []).append(CompiledPattern(ri, tids, token_len))
+            by_first.setdefault(tids[0], []).append(
+                CompiledPattern(ri, tids, token_len, frozenset(tids[1:]))
+            )
 
     for tokens, tid in term_ids.items():
         for variant in classes.get(tokens, {tokens}) | {tokens}:

@@ -33,12 +33,14 @@ All scores are in [0, 1], combined by noisy-or, rounded to 4 decimals, ties brok
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
-from itertools import islice
+from itertools import chain, islice
 
 from app.matching.classifier import MIN_LIFT, VAGUE, NeedClassifier, NeedGuess
 from app.matching.compiler import (
@@ -117,7 +119,21 @@ MAX_CONTACTS_PER_AGENCY = 3
 
 
 def _r(x: float) -> float:
-    return round(min(1.0, max(0.0, x)), 4)
+    return _round4(min(1.0, max(0.0, x)))
+
+
+def _round4(x: float) -> float:
+    """round(x, 4), bit for bit, without its decimal conversion for a score in (0, 1]: x * 10^4
+    is exact to ~1e-12 there, so away from a tie (.5) its rounding is decided by arithmetic, and
+    k / 10^4 is the double nearest to that decimal, as round's own result is. Ties, zeros and
+    anything else go to round."""
+    if 0.0 < x <= 1.0:
+        scaled = x * 10000.0
+        whole = math.floor(scaled)
+        frac = scaled - whole
+        if abs(frac - 0.5) > 1e-6:
+            return (whole + (frac > 0.5)) / 10000.0
+    return round(x, 4)
 
 
 def _combine(values: list[float]) -> float:
@@ -168,6 +184,8 @@ class _SnapshotIndex:
     fallback: tuple[ContactPointView, ...]
     municipality_codes: dict[str, str]  # folded name or code -> code
     agencies_by_role: dict[str, tuple[AgencyView, ...]]
+    # need id -> the agencies holding its support type (`need_agencies`), kept per snapshot
+    agencies_of_need: dict[str, tuple[tuple[str, float, bool], ...]]
     programmes_by_action: dict[int, tuple[ProgrammeView, ...]]
     # (actions, support types, limit) -> the programmes that can rank by those actions alone
     action_candidates: dict[tuple[object, ...], tuple[tuple[str, tuple[int, ...]], ...]] = field(
@@ -262,6 +280,7 @@ def _build_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
             by_action[act].append(p)
     idx = _SnapshotIndex(
         agencies_by_role={k: tuple(v) for k, v in by_role.items()},
+        agencies_of_need={nid: need_agencies(n, by_role) for nid, n in snapshot.needs.items()},
         programmes_by_action={k: tuple(v) for k, v in by_action.items()},
         descendants=descendants,
         local_contacts={k: tuple(v) for k, v in local.items()},
@@ -271,6 +290,23 @@ def _build_index(snapshot: DirectorySnapshot) -> _SnapshotIndex:
         municipality_codes=codes,
     )
     return idx
+
+
+def need_agencies(
+    need: NeedView, agencies_by_role: Mapping[str, Sequence[AgencyView]]
+) -> tuple[tuple[str, float, bool], ...]:
+    """The agencies holding a need's support type in the role matrix (by id), each with the
+    base of its weight (`ROLE_BASE`, plus `NEED_AGENCY_BONUS` decaying with its position where
+    the need lists it) and whether the need lists it."""
+    out = []
+    for agency in agencies_by_role.get(need.support_type, ()):
+        base = ROLE_BASE
+        listed = agency.id in need.agencies
+        if listed:
+            rank = need.agencies.index(agency.id)
+            base += NEED_AGENCY_BONUS * (1.0 - rank / len(need.agencies))
+        out.append((agency.id, base, listed))
+    return tuple(out)
 
 
 # --- stage 1: finding rule hits -----------------------------------------------------------
@@ -288,7 +324,8 @@ class _Cue:
 class _Scan:
     """What the automata found in one text, before any rule is applied."""
 
-    term_hits: dict[int, list[tuple[int, int]]]  # term id -> (start, end) token spans
+    # term id -> (start, end) token spans; a term is a key only once it has a span
+    term_hits: dict[int, list[tuple[int, int]]]
     cues: list[_Cue]
     private: list[tuple[int, int]]  # spans of everyday-life terms
     vague: bool
@@ -483,19 +520,25 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
     tokens = nt.tokens
     barriers = [c.start for c in scan.cues if c.contrast]
     hits: list[_Hit] = []
-    for tid in sorted(scan.term_hits):
-        for pat in compiled.patterns_by_first_term.get(tid, ()):
+    term_hits = scan.term_hits
+    for tid in sorted(term_hits):
+        patterns = compiled.patterns_by_first_term.get(tid, ())
+        if not patterns:
+            continue
+        first_spans = sorted(term_hits[tid])
+        for pat in patterns:
+            # a sequence one of whose later terms was not said cannot be complete
+            if not term_hits.keys() >= pat.later:
+                continue
             clauses_seen: set[int] = set()
-            for s0, e0 in sorted(scan.term_hits[tid]):
+            for s0, e0 in first_spans:
                 if tokens[s0].clause in clauses_seen:
                     continue
                 clause = tokens[s0].clause
                 cur_end = e0
                 complete = True
                 for t in pat.terms[1:]:
-                    found = _next_term(
-                        scan.term_hits.get(t, []), cur_end, tokens[s0].stretch, tokens
-                    )
+                    found = _next_term(term_hits[t], cur_end, tokens[s0].stretch, tokens)
                     # A term sequence does not run across a contrast: in 補助金じゃなくて融資を
                     # 受けたい, 受ける belongs to 融資, not to 補助金.
                     if found is None or any(cur_end < b < found[0] for b in barriers):
@@ -512,7 +555,7 @@ def analyse(nt: NormalizedText, compiled: CompiledRules) -> Analysis:
                         clause=clause,
                         token_len=pat.token_len,
                         text=nt.shown(tokens[s0].begin, tokens[cur_end].end),
-                        normalized=" ".join(tok.norm for tok in tokens[s0 : cur_end + 1]),
+                        normalized=" ".join([tok.norm for tok in tokens[s0 : cur_end + 1]]),
                     )
                 )
                 clauses_seen.add(clause)  # one occurrence of a pattern per clause is enough
@@ -596,8 +639,11 @@ def best_analysis(text: str, compiled: CompiledRules) -> tuple[NormalizedText, A
     the spelling kept the offsets."""
     nt = compiled.normalizer.normalize(text)
     best = (nt, analyse(nt, compiled))
+    spellings = alternative_spellings(display_form(text))
+    if not spellings:
+        return best
     best_cover = _coverage(*best)
-    for spelling in alternative_spellings(display_form(text)):
+    for spelling in spellings:
         alt = compiled.normalizer.normalize(spelling)
         if len(alt.text) == len(nt.text):
             alt = replace(alt, display=nt.display)
@@ -762,7 +808,7 @@ def score_needs(
         for r in rows:
             if r.need.general:
                 r.score *= GENERAL_NEED_FACTOR
-    rows.sort(key=lambda r: (r.negated, -round(r.score, 4), r.need.id))
+    rows.sort(key=lambda r: (r.negated, -_round4(r.score), r.need.id))
     return rows
 
 
@@ -802,7 +848,7 @@ def rank_support_types(
     # management, not of financing.
     ranked = sorted(
         scores.items(),
-        key=lambda kv: (kv[0] in refused, -round(kv[1], 4), order[kv[0]]),
+        key=lambda kv: (kv[0] in refused, -_round4(kv[1]), order[kv[0]]),
     )
     return tuple(
         SupportTypeMatch(code, w.support_type_name(snapshot.support_type_by_code[code]), _r(score))
@@ -819,7 +865,7 @@ def rank_actions(needs: list[NeedScore], snapshot: DirectorySnapshot) -> list[tu
             for a in rm.rule.actions:
                 contrib[a].append(rm.strength * RULE_ACTION_FACTOR * n.score / n.raw)
     scores = {a: _combine(v) for a, v in contrib.items() if a in snapshot.actions}
-    return sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))
+    return sorted(scores.items(), key=lambda kv: (-_round4(kv[1]), kv[0]))
 
 
 def rank_agencies(
@@ -835,15 +881,13 @@ def rank_agencies(
     for n in needs:
         need, score, top = n.need, n.score, n.used[0]
         damp = n.score / n.raw
-        for agency in index.agencies_by_role.get(need.support_type, ()):
-            base = ROLE_BASE
-            label = None
-            if agency.id in need.agencies:
-                rank = need.agencies.index(agency.id)
-                base += NEED_AGENCY_BONUS * (1.0 - rank / len(need.agencies))
-                label = w.need_label(need)
-            contrib[agency.id].append(score * base)
-            reasons[agency.id].append((top, need.support_type, label))
+        label = w.need_label(need)
+        of_need = index.agencies_of_need.get(need.id)
+        if of_need is None:  # a need of another snapshot
+            of_need = need_agencies(need, index.agencies_by_role)
+        for aid, base, listed in of_need:
+            contrib[aid].append(score * base)
+            reasons[aid].append((top, need.support_type, label if listed else None))
         for rm in n.used:
             for st in rm.rule.support_types:
                 if st == need.support_type:
@@ -856,11 +900,20 @@ def rank_agencies(
                     contrib[aid].append(rm.strength * damp * boost)
                     reasons[aid].append((rm, "", None))
 
+    # many agencies rank for the same rule and role: each sentence is formatted once
+    formatted: dict[tuple[int, str, str | None], str] = {}
+
     def reason(rm: _RuleMatch, st: str, label: str | None) -> str:
-        if not st:
-            return _reason(rm, w.named_by_rule(), w)
-        role = w.support_type_name(snapshot.support_type_by_code[st])
-        return _reason(rm, w.holds_role(role, label), w)
+        key = (id(rm), st, label)
+        found = formatted.get(key)
+        if found is None:
+            if not st:
+                found = _reason(rm, w.named_by_rule(), w)
+            else:
+                role = w.support_type_name(snapshot.support_type_by_code[st])
+                found = _reason(rm, w.holds_role(role, label), w)
+            formatted[key] = found
+        return found
 
     def explanation(rm: _RuleMatch, st: str, label: str | None) -> str:
         need = snapshot.needs.get(rm.rule.need)
@@ -869,17 +922,28 @@ def rank_agencies(
         return w.agency_for_topic(topic, role)
 
     scores = {a: _combine(v) for a, v in contrib.items()}
-    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
+    ranked = sorted(scores.items(), key=lambda kv: (-_round4(kv[1]), kv[0]))[:limit]
     return tuple(
         AgencyMatch(
             aid,
             w.agency_name(snapshot.agencies[aid]),
             _r(s),
-            tuple(dict.fromkeys(reason(*x) for x in reasons[aid]))[:4],
+            _first_distinct((reason(*x) for x in reasons[aid]), 4),
             explanation=explanation(*reasons[aid][0]),
         )
         for aid, s in ranked
     )
+
+
+def _first_distinct(texts: Iterable[str], n: int) -> tuple[str, ...]:
+    """The first `n` distinct texts, in order (what tuple(dict.fromkeys(texts))[:n] gives,
+    without going through all of them)."""
+    seen: dict[str, None] = {}
+    for text in texts:
+        seen[text] = None
+        if len(seen) >= n:
+            break
+    return tuple(seen)
 
 
 def rank_programmes(
@@ -892,7 +956,9 @@ def rank_programmes(
     w: Wording = JAPANESE,
 ) -> tuple[ProgrammeMatch, ...]:
     contrib: dict[str, list[float]] = defaultdict(list)
-    reasons: dict[str, list[str]] = defaultdict(list)
+    # why each programme ranks (the rule match that lists it, or the number of an action it
+    # belongs to): formatted only for the programmes that are returned
+    reasons: dict[str, list[_RuleMatch | int]] = defaultdict(list)
     for n in needs:
         for rm in n.used:
             for pos, pid in enumerate(rm.rule.programmes):
@@ -900,7 +966,7 @@ def rank_programmes(
                     # the rule's own order breaks ties (its author listed the likeliest first)
                     factor = RULE_PROGRAMME_FACTOR * (1.0 - PROGRAMME_ORDER_DECAY * pos)
                     contrib[pid].append(rm.strength * factor * n.score / n.raw)
-                    reasons[pid].append(_reason(rm, w.programme_by_rule(), w))
+                    reasons[pid].append(rm)
     active = frozenset(st.code for st in support_types)
     top = dict(actions[:3])
     members = dict(index.candidates_by_action(tuple(top), active, limit))
@@ -912,22 +978,42 @@ def rank_programmes(
         # a programme without support types is classified only by its actions
         for a in member:
             contrib[pid].append(top[a] * ACTION_PROGRAMME_FACTOR)
-            title = snapshot.actions[a].title
-            reasons[pid].append(w.programme_by_action(a, title))
+            reasons[pid].append(a)
+
+    # a rule's or an action's sentence is the same for every programme it brings: formatted once
+    by_action: dict[int, str] = {}
+    by_rule: dict[int, str] = {}  # by the id of the rule match
+
+    def reason(why: _RuleMatch | int) -> str:
+        if isinstance(why, int):
+            found = by_action.get(why)
+            if found is None:
+                found = w.programme_by_action(why, snapshot.actions[why].title)
+                by_action[why] = found
+            return found
+        found = by_rule.get(id(why))
+        if found is None:
+            found = _reason(why, w.programme_by_rule(), w)
+            by_rule[id(why)] = found
+        return found
+
     scores = {p: _combine(v) for p, v in contrib.items()}
-    ranked = sorted(scores.items(), key=lambda kv: (-round(kv[1], 4), kv[0]))[:limit]
-    return tuple(
-        ProgrammeMatch(
-            pid,
-            snapshot.programmes[pid].name,
-            snapshot.programmes[pid].kind,
-            _r(s),
-            tuple(dict.fromkeys(reasons[pid]))[:4],
-            snapshot.programmes[pid].status.value,
-            snapshot.programmes[pid].status_label,
+    ranked = sorted(scores.items(), key=lambda kv: (-_round4(kv[1]), kv[0]))[:limit]
+    out = []
+    for pid, s in ranked:
+        prog = snapshot.programmes[pid]
+        out.append(
+            ProgrammeMatch(
+                pid,
+                prog.name,
+                prog.kind,
+                _r(s),
+                _first_distinct(map(reason, reasons[pid]), 4),
+                prog.status.value,
+                prog.status_label,
+            )
         )
-        for pid, s in ranked
-    )
+    return tuple(out)
 
 
 def _questions(
@@ -1082,7 +1168,7 @@ def _inferred(compiled: CompiledRules, need: NeedView, score: float) -> NeedScor
 
 
 def _by_score(rows: list[NeedScore]) -> list[NeedScore]:
-    return sorted(rows, key=lambda r: (r.negated, -round(r.score, 4), r.need.id))
+    return sorted(rows, key=lambda r: (r.negated, -_round4(r.score), r.need.id))
 
 
 def _need_kinds(snapshot: DirectorySnapshot) -> dict[str, str]:
@@ -1346,14 +1432,18 @@ def local_offices(
 
 
 def _own_windows(agency_id: str, code: str | None, index: _SnapshotIndex) -> list[ContactPointView]:
-    """An agency's own windows (not a programme's): those for the 市町 first, then wide ones."""
+    """An agency's own windows (not a programme's): those for the 市町 first, then wide ones;
+    read only until MAX_CONTACTS_PER_AGENCY are found (an agency of a large directory may have
+    hundreds)."""
     seen: dict[str, ContactPointView] = {}
-    for cp in (
-        *index.local_contacts.get((agency_id, code or ""), ()),
-        *index.wide_contacts.get(agency_id, ()),
+    for cp in chain(
+        index.local_contacts.get((agency_id, code or ""), ()),
+        index.wide_contacts.get(agency_id, ()),
     ):
         seen.setdefault(cp.id, cp)
-    return list(seen.values())[:MAX_CONTACTS_PER_AGENCY]
+        if len(seen) >= MAX_CONTACTS_PER_AGENCY:
+            break
+    return list(seen.values())
 
 
 def with_local_offices(

@@ -405,9 +405,8 @@ class Normalizer:
             if hit is not None:
                 self._cache.move_to_end(display)
                 return hit
-            result = self._analyse(folded)
-            if len(display) == len(folded):  # lower() kept every offset (it nearly always does)
-                result = replace(result, display=display)
+            # the display form only where lower() kept every offset (it nearly always does)
+            result = self._analyse(folded, display if len(display) == len(folded) else "")
             if self._cache_size:
                 self._cache[display] = result
                 if len(self._cache) > self._cache_size:
@@ -446,7 +445,7 @@ class Normalizer:
         tokens = self.normalize(text).tokens
         return len(tokens) == 1 and tokens[0].sahen
 
-    def _analyse(self, folded: str) -> NormalizedText:
+    def _analyse(self, folded: str, display: str = "") -> NormalizedText:
         tokens: list[Token] = []
         reading: list[str] = []
         reading_tokens: list[int] = []
@@ -459,7 +458,7 @@ class Normalizer:
         sentence = 0
         clause = 0
         if not folded:
-            return NormalizedText(folded, (), 0)
+            return NormalizedText(folded, (), 0, display=display)
         before: tuple[str, ...] = ()  # part of speech of the previous morpheme
         previous: tuple[str, ...] = ()
         for m in self._tokenizer.tokenize(folded):
@@ -500,7 +499,9 @@ class Normalizer:
                         if clause not in questions:
                             asked_at = clause
                         questions.add(clause)
-                    kana = to_katakana(m.reading_form())
+                    kana = m.reading_form()
+                    if _HIRAGANA_LETTER.search(kana):
+                        kana = to_katakana(kana)
                     reading.append(kana)
                     reading_tokens.extend([-1] * len(kana))
                 if (pos[0] == "補助記号" and surface in _CLAUSE_PUNCT) or (
@@ -519,10 +520,13 @@ class Normalizer:
                 stretch += surface not in _COMMAS
                 sentence += surface in _SENTENCE_ENDS
                 continue
-            kana = to_katakana(m.reading_form())
+            kana = m.reading_form()
+            if _HIRAGANA_LETTER.search(kana):  # nearly always katakana already
+                kana = to_katakana(kana)
             reading.append(kana)
             reading_tokens.extend([len(tokens)] * len(kana))
-            norm = _NORM_FOLDS.get(m.normalized_form(), m.normalized_form()).lower()
+            normalized = m.normalized_form()
+            norm = _NORM_FOLDS.get(normalized, normalized).lower()
             # 〜してほしい asks someone to do something: its 欲しい wants no object, so a rule
             # [資金, 欲しい] does not read 資金の計画を立ててほしい as 資金が欲しい.
             if norm == "欲しい" and previous[1:2] == ("接続助詞",):
@@ -553,9 +557,9 @@ class Normalizer:
                 questions.add(clause)
             if norm in _INTERROGATIVES:
                 wondering = clause
-            if m.normalized_form() in _WISH_NORMS:
+            if normalized in _WISH_NORMS:
                 desires.add(clause)
-            elif m.normalized_form() in _DESIRE_NORMS:
+            elif normalized in _DESIRE_NORMS:
                 told.add(clause)
             elif norm == "た" and pos[0] == "助動詞" and not pos[5].startswith("仮定形"):
                 # 〜と思っていました, 〜してくれました, 出したいと思って相談したところ: the past,
@@ -563,7 +567,7 @@ class Normalizer:
                 told.discard(clause)
                 if previous[:1] != ("形容詞",) and tokens and tokens[-1].norm != "たい":
                     desires.discard(clause)
-            if tokens and m.normalized_form() == "為る" and tokens[-1].end == m.begin():
+            if tokens and normalized == "為る" and tokens[-1].end == m.begin():
                 tokens[-1] = replace(tokens[-1], before_suru=True)
             tokens.append(
                 Token(
@@ -608,4 +612,5 @@ class Normalizer:
             tuple(reading_tokens),
             frozenset(questions),
             frozenset(desires | told),
+            display,
         )

@@ -158,6 +158,21 @@ def test_the_fast_guess_is_the_models_own(classifier: NeedClassifier) -> None:
     assert classifier.shares("") is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["資金繰りが苦しい", "ＢＣＰを作りたい　組合でも", " a  b\tc\u3000d ", "İstanbul ẞ ﬀ", "x", ""],
+)
+def test_the_character_grams_are_scikit_learns_char_wb(text: str) -> None:
+    """`_char_wb_grams` gives what TfidfVectorizer's char_wb analyzer (1-3) gives, in its order
+    (the order of a text's row, in which `shares` adds up)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from app.matching.classifier import _char_wb_grams
+
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3)).build_analyzer()
+    assert _char_wb_grams(text) == analyzer(text)
+
+
 def test_the_features_are_characters_words_and_readings(classifier: NeedClassifier) -> None:
     features = classifier.features("資金繰りが苦しい")
     assert "資金" in features  # a character bigram

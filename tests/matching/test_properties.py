@@ -48,3 +48,22 @@ def test_match_is_bounded_and_deterministic(
         assert body["support_types"] == [] and body["agencies"] == []
     assert all(n["id"] in seed_snapshot.needs for n in body["needs"])
     assert all(a["id"] in seed_snapshot.agencies for a in body["agencies"])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    x=st.one_of(
+        st.floats(min_value=0.0, max_value=1.0),
+        st.integers(min_value=0, max_value=20000).map(lambda k: k / 20000),
+        st.floats(allow_nan=False),
+    )
+)
+def test_the_fast_rounding_is_round(x: float) -> None:
+    """matcher._round4 rounds a score as round(x, 4) does, to the bit (ties and zeros too)."""
+    import math
+
+    from app.matching.matcher import _round4
+
+    expected = round(x, 4)
+    got = _round4(x)
+    assert got == expected and math.copysign(1.0, got) == math.copysign(1.0, expected)
