@@ -70,7 +70,7 @@ examples: install
 
 eval: install
 	$(BIN)/python -m app.matching.evaluate
-	@echo; echo 'Development sets (looked at and tuned against; reported, not gated): seed/eval/dev-2026-11.yaml, dev-2026-12.yaml, dev-2026-12b.yaml, dev-2026-12c.yaml, speech.yaml, speech-2.yaml, speech-3.yaml, speech-4.yaml, speech-5.yaml, speech-6.yaml, speech-7.yaml, speech-8.yaml, speech-9.yaml, speech-10.yaml'
+	@echo; echo 'Development sets (looked at and tuned against; reported, not gated): seed/eval/dev-2026-11.yaml, dev-2026-12.yaml, dev-2026-12b.yaml, dev-2026-12c.yaml, speech.yaml, speech-2.yaml, speech-3.yaml, speech-4.yaml, speech-5.yaml, speech-6.yaml, speech-7.yaml, speech-8.yaml, speech-9.yaml, speech-10.yaml, speech-11.yaml, speech-12.yaml'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-11.yaml
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-12.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/dev-2026-12b.yaml --summary
@@ -85,6 +85,8 @@ eval: install
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-8.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-9.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-10.yaml --summary
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-11.yaml --summary
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-12.yaml --summary
 	@echo; echo 'Whom to call (seed/eval/local-offices.yaml): the local office of a top agency for requests from a named 市町'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/local-offices.yaml
 	@echo; echo 'Sealed held-out sets (seed/eval/heldout-2026-12d.yaml … heldout-2026-12p.yaml): written without seeing the rules; scores only, never their cases'

@@ -89,6 +89,8 @@ TRAINING_SETS = (
     "speech-8.yaml",
     "speech-9.yaml",
     "speech-10.yaml",
+    "speech-11.yaml",
+    "speech-12.yaml",
 )
 # A guess is taken when its probability is at least this many times the even share of all
 # needs (1 / number of needs): Naive Bayes spreads its probabilities thinly over 34 needs, so a
