@@ -89,7 +89,7 @@ eval: install
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/speech-12.yaml --summary
 	@echo; echo 'Whom to call (seed/eval/local-offices.yaml): the local office of a top agency for requests from a named 市町'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/local-offices.yaml
-	@echo; echo 'Sealed held-out sets (seed/eval/heldout-2026-12d.yaml … heldout-2026-12p.yaml): written without seeing the rules; scores only, never their cases'
+	@echo; echo 'Sealed held-out sets (seed/eval/heldout-2026-12d.yaml … heldout-2026-12q.yaml): written without seeing the rules; scores only, never their cases'
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12d.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12e.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12f.yaml --summary
@@ -103,6 +103,7 @@ eval: install
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12n.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12o.yaml --summary
 	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12p.yaml --summary
+	-$(BIN)/python -m app.matching.evaluate --file seed/eval/heldout-2026-12q.yaml --summary
 
 # wrk (Debian's package) drives the HTTP benchmark; installed when missing and possible
 # (root + apt-get), otherwise `make bench` stops and says so.

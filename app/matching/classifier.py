@@ -2,7 +2,7 @@
 
 The rules read the words they were written for; owners describe situations in words no rule
 names (「レジのお金が月末に足りなくなる」), and such a text used to get no need at all. This
-classifier learned from about 2,800 labelled requests of the development sets (`TRAINING_SETS`:
+classifier learned from about 4,000 labelled requests of the development sets (`TRAINING_SETS`:
 written by helpers who never saw the rules, in every style: plain, long, clerk, dialect, kana,
 chat ...) which need a text expresses. The matcher consults it on every text
 (`matcher.second_opinion`): where **no rule matched** its guess becomes an *inferred* need

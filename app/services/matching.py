@@ -218,7 +218,7 @@ def matcher_builder(seed_dir: Path, *, classifier: bool = True) -> ExtraBuilder:
     """
 
     def need_classifier() -> NeedClassifier | None:
-        # trained once per process from the development sets (3-7 s, Sudachi and scikit-learn)
+        # trained once per process from the development sets (5-10 s, Sudachi and scikit-learn)
         return load_classifier(seed_dir / "eval") if classifier else None
 
     def build(
