@@ -197,7 +197,7 @@ class Settings(BaseSettings):
         default=True,
         description="A second reader beside the rules: the classifier trained on the development "
         "sets (app/matching/classifier.py) gives an inferred need where no rule matched and "
-        "weighs in on the rules' candidates (matcher.second_opinion). It costs about 300 MB more "
+        "weighs in on the rules' candidates (matcher.second_opinion). It costs about 160 MB more "
         "per worker (scikit-learn and the model of ~4,000 texts) and 5-10 s at start-up; false: "
         "the rules alone",
     )

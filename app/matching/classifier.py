@@ -55,6 +55,9 @@ Pure Python apart from scikit-learn: no web framework or database imports.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import math
 import unicodedata
 from collections import Counter
@@ -140,7 +143,11 @@ class NeedClassifier:
         reader = normalizer or Normalizer(cache_size=0)
         documents = [self.features(t, reader.normalize(t)) for t in texts]
         model.fit(vectorizer.fit_transform(documents), needs)
-        self._vocabulary: dict[str, int] = dict(vectorizer.vocabulary_)
+        # the n-grams kept, each copied: the originals lie among the millions of strings of
+        # the training documents, and would hold that freed memory in the process for good
+        self._vocabulary: dict[str, int] = {
+            (gram + " ")[:-1]: col for gram, col in vectorizer.vocabulary_.items()
+        }
         self._idf = np.asarray(vectorizer.idf_, dtype=np.float64)
         # rows: features, columns: classes, contiguous so that a text's rows are read directly
         self._weights = np.ascontiguousarray(model.feature_log_prob_.T, dtype=np.float64)
@@ -288,4 +295,16 @@ def load_classifier(eval_dir: Path, normalizer: Normalizer | None = None) -> Nee
     texts, needs = training_examples(eval_dir)
     if len(set(needs)) < 2:
         return None
-    return NeedClassifier(texts, needs, normalizer)
+    classifier = NeedClassifier(texts, needs, normalizer)
+    _give_back_training_memory()
+    return classifier
+
+
+def _give_back_training_memory() -> None:
+    """Training leaves a few hundred MB of freed memory in the process (millions of n-gram
+    strings, scikit-learn's intermediate arrays); collect it and, where the C library is glibc,
+    hand its free pages back to the system (measured: one worker 675 → 536 MiB)."""
+    gc.collect()
+    # not glibc (OSError, AttributeError): the memory stays free for the process's own use
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import app.matching.classifier as classifier_module
 from app.core.config import PROJECT_ROOT
 from app.matching.classifier import (
     MIN_LIFT,
@@ -209,3 +210,16 @@ def test_a_need_turned_down_is_not_guessed_back(
     result = match_need("融資は要りません", seed_rules, seed_snapshot, classifier=classifier)
     assert not any(n.inferred for n in result.needs)
     assert not result.matched
+
+
+def test_giving_back_training_memory_needs_no_glibc(monkeypatch: pytest.MonkeyPatch) -> None:
+    # musl or macOS: no libc.so.6 (OSError) or no malloc_trim (AttributeError); start-up goes on
+    calls: list[str] = []
+
+    def missing(name: str) -> object:
+        calls.append(name)
+        raise OSError(name)
+
+    monkeypatch.setattr(classifier_module.ctypes, "CDLL", missing)
+    classifier_module._give_back_training_memory()
+    assert calls == ["libc.so.6"]
