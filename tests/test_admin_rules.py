@@ -585,7 +585,8 @@ def test_dry_run_validation(
 
 def test_lexicon_entry_changes_matching(client: TestClient, keys: Keys) -> None:
     text = "ファクタリングを受けたい"
-    assert not match(client, text)["matched"]
+    # no rule reads it as a loan (the classifier may still guess some need for it)
+    assert "finance.loan" not in rule_ids_of(match(client, text))
     entry_id = unique("factoring")
     created = client.post(
         "/v1/admin/lexicon",
@@ -614,7 +615,7 @@ def test_lexicon_entry_changes_matching(client: TestClient, keys: Keys) -> None:
     assert "variants" in body["detail"]
 
     assert client.delete(path, headers=keys.admin).status_code == 204
-    assert not match(client, text)["matched"]
+    assert "finance.loan" not in rule_ids_of(match(client, text))
     assert_problem(client.get(path, headers=keys.admin), 404)
     entries = audit(client, keys, entity_type="lexicon_entry", entity_id=f"synonyms/{entry_id}")
     assert [e["action"] for e in entries] == ["delete", "update", "create"]

@@ -23,11 +23,11 @@ character 1–3-grams of the NFKC text (`char_wb`: robust to typos and dialect e
 the words the training texts were written in). The matcher passes each text's analysis
 (`NormalizedText`), so a text is tokenized once per request. A guess is computed from the fitted
 numbers alone (`shares`): about 0.05 ms a text (0.03 ms with characters only; sklearn's own
-predict_proba copied the weight matrix on every call, about 20 ms). Building it takes about
-2–2.7 s with scikit-learn's import on the nine sets of 1,896 texts, 4–5 s on the ten of 2,196 on a
-loaded machine (1.4–1.7 s with characters only: a Sudachi dictionary of its own reads the training
-texts, then goes) and the process about 130 MB more, most of it
-scikit-learn and SciPy. Measured before it was kept, and for each use beside the rules: see
+predict_proba copied the weight matrix on every call, about 20 ms). Building it takes 8–12 s on
+the sixteen sets of 3,996 texts on a loaded machine (2–2.7 s on nine sets of 1,896; a Sudachi
+dictionary of its own reads the training texts, then goes), and a worker about 160 MB more
+(docs/operations.md: scikit-learn and SciPy, the 154k x 36 weights, and what training leaves in
+the heap once most of it is handed back, `_give_back_training_memory`). Measured before it was kept, and for each use beside the rules: see
 seed/eval/README.md. The gated set (`utterances.yaml`) and the sealed held-out sets are never
 training data.
 
@@ -178,8 +178,8 @@ class NeedClassifier:
     def shares(self, text: str, nt: NormalizedText | None = None) -> np.ndarray | None:
         """The probability of every class (`classes`) for a text; None for an empty text or
         one that shares no n-gram with the training texts."""
-        # the count of every known n-gram by its column, in the order of first occurrence (that
-        # of TfidfVectorizer's row, so that the sums below add up in the same order)
+        # the count of every known n-gram by its column, in the order of first occurrence (the
+        # order the sums below have always added up in: the probabilities stay bit for bit)
         counts = Counter(map(self._vocabulary.get, self.features(text, nt)))
         counts.pop(None, None)
         if not counts:

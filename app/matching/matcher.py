@@ -882,10 +882,7 @@ def rank_agencies(
         need, score, top = n.need, n.score, n.used[0]
         damp = n.score / n.raw
         label = w.need_label(need)
-        of_need = index.agencies_of_need.get(need.id)
-        if of_need is None:  # a need of another snapshot
-            of_need = need_agencies(need, index.agencies_by_role)
-        for aid, base, listed in of_need:
+        for aid, base, listed in index.agencies_of_need.get(need.id, ()):
             contrib[aid].append(score * base)
             reasons[aid].append((top, need.support_type, label if listed else None))
         for rm in n.used:

@@ -74,7 +74,7 @@ class Negation(StrEnum):
     scoped = "scoped"  # a negation cue later in the same clause negates the hit
     ignore = "ignore"  # the pattern itself is phrased negatively (後継者がいない)
     # the pattern names a trouble (倒産, 店を閉める): not wanting it (潰したくない, 潰さずに: an
-    # `avoidance` cue) is the need itself; other cues negate it as `scoped` (倒産の心配はない)
+    # `avoidance` cue) is the need itself; other cues negate it as `scoped` (倒産する話ではない)
     avoided = "avoided"
 
 

@@ -164,8 +164,8 @@ def test_the_fast_guess_is_the_models_own(classifier: NeedClassifier) -> None:
     ["資金繰りが苦しい", "ＢＣＰを作りたい　組合でも", " a  b\tc\u3000d ", "İstanbul ẞ ﬀ", "x", ""],
 )
 def test_the_character_grams_are_scikit_learns_char_wb(text: str) -> None:
-    """`_char_wb_grams` gives what TfidfVectorizer's char_wb analyzer (1-3) gives, in its order
-    (the order of a text's row, in which `shares` adds up)."""
+    """`_char_wb_grams` gives what TfidfVectorizer's char_wb analyzer (1-3) gives, in its
+    order (the order of first occurrence in which `shares` adds up)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from app.matching.classifier import _char_wb_grams

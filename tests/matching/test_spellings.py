@@ -101,6 +101,10 @@ def test_a_refusal_is_still_a_refusal(
         ("融資は受けたくない、補助金のことが知りたい", "loan"),  # not wanting what is offered
         ("借金せずに、返さなくていい補助金で機械を入れたい", "loan"),
         ("倒産しそうな話ではないが、新しい分野で経営革新に取り組みたい", "management-improvement"),
+        # what names a kind of help is refused as before, whatever the cue
+        ("再生支援協議会には頼りたくない", "business-rehabilitation"),
+        ("リスケはしたくないので別の方法を知りたい", "business-rehabilitation"),
+        ("事業再生の支援は受けたくない", "business-rehabilitation"),
     ],
 )
 def test_not_wanting_what_is_offered_is_a_refusal(
