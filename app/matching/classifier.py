@@ -27,8 +27,8 @@ predict_proba copied the weight matrix on every call, about 20 ms). Building it 
 the sixteen sets of 3,996 texts on a loaded machine (2–2.7 s on nine sets of 1,896; a Sudachi
 dictionary of its own reads the training texts, then goes), and a worker about 160 MB more
 (docs/operations.md: scikit-learn and SciPy, the 154k x 36 weights, and what training leaves in
-the heap once most of it is handed back, `_give_back_training_memory`). Measured before it was kept, and for each use beside the rules: see
-seed/eval/README.md. The gated set (`utterances.yaml`) and the sealed held-out sets are never
+the heap once most of it is handed back, `_give_back_training_memory`). Measured before it was
+kept, and for each use beside the rules: see seed/eval/README.md. The gated set (`utterances.yaml`) and the sealed held-out sets are never
 training data.
 
 Models measured (`python -m app.matching.crossval [--pipeline]`: leave-one-set-out over
